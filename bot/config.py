@@ -1,0 +1,126 @@
+"""Settings from the environment, validated once at start-up.
+
+A wrong value must end the process with one line that names the variable, never a traceback: the
+operator reading it may not be a Python developer.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+DEV_SECRET_KEY = "dev-insecure-secret-change-me"
+PUBLIC_TELEGRAM_API = "https://api.telegram.org/bot"
+_TOKEN_SHAPE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{3,}$")
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the operator in one line."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the URL forms operators usually write onto the async drivers SQLAlchemy needs."""
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(
+            "expected a URL such as sqlite:///data/bot.db or postgresql://user@host/db"
+        )
+    scheme = scheme.lower()
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        return f"sqlite+aiosqlite://{rest}"
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg"):
+        return f"postgresql+asyncpg://{rest}"
+    raise ValueError(f"unsupported database '{scheme}'; use sqlite:/// or postgresql://")
+
+
+def normalise_api_base_url(url: str) -> str:
+    """Accept a Bot API server root (http://host:8081) as well as PTB's ``.../bot`` form."""
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("expected an http(s) URL such as http://127.0.0.1:8081")
+    if "{token}" in url or url.endswith("/bot"):
+        return url
+    return f"{url}/bot"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    telegram_bot_token: str | None = Field(default=None, repr=False)
+    telegram_api_base_url: str = PUBLIC_TELEGRAM_API
+    database_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'recovery-bot.db'}"
+    public_url: str = "http://127.0.0.1:8080"
+    secret_key: str = Field(default=DEV_SECRET_KEY, repr=False)
+    log_level: str = "INFO"
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not _TOKEN_SHAPE.match(value):
+            # Never echo the value back: it may be a real token pasted with a typo.
+            raise ValueError(
+                "does not look like a bot token (expected digits:letters from @BotFather)"
+            )
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        return normalise_api_base_url(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("expected an http(s) URL such as https://bot.example-clinic.org")
+        return value.strip().rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in _LOG_LEVELS:
+            raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}")
+        return level
+
+    @property
+    def offline(self) -> bool:
+        return self.telegram_bot_token is None
+
+    @property
+    def uses_dev_secret(self) -> bool:
+        return self.secret_key == DEV_SECRET_KEY
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Read the environment, turning validation failures into a one-line ConfigError."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "configuration"
+            message = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise ConfigError("; ".join(problems)) from None

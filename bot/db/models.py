@@ -1,0 +1,300 @@
+"""The schema: one typed model per table, identical on Postgres and SQLite.
+
+Enumerations are stored as short strings with CHECK constraints rather than native enum types, so
+that adding a value later is a one-line migration on both databases.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.db.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
+
+
+def _check_in(column: str, enum: type[StrEnum]) -> CheckConstraint:
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
+
+
+class StaffRole(StrEnum):
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class PatientStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    UNREACHABLE = "unreachable"
+
+
+class ScheduleKind(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY_INJECTION = "monthly_injection"
+
+
+class DoseStatus(StrEnum):
+    PENDING = "pending"
+    TAKEN = "taken"
+    SKIPPED = "skipped"
+    MISSED = "missed"
+    MISSED_NOT_REMINDED = "missed_not_reminded"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Clinic(Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    invite_code: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime]
+
+    staff: Mapped[list[Staff]] = relationship(back_populates="clinic")
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (_check_in("role", StaffRole),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default=StaffRole.STAFF)
+    clinic_id: Mapped[int] = mapped_column(
+        ForeignKey("clinics.id", ondelete="RESTRICT"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    clinic: Mapped[Clinic] = relationship(back_populates="staff")
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    __table_args__ = (_check_in("status", PatientStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One Telegram private chat is one person; the unique index is what stops a second /start
+    # from creating a second patient, even with two workers racing.
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    clinic_id: Mapped[int] = mapped_column(
+        ForeignKey("clinics.id", ondelete="RESTRICT"), index=True
+    )
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    consent_version: Mapped[str] = mapped_column(String(32))
+    consented_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=PatientStatus.ACTIVE)
+    # Lock-screen previews name neither drug nor condition unless the patient asks for plain words.
+    plain_wording: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    schedules: Mapped[list[Schedule]] = relationship(
+        back_populates="patient", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Schedule(Base):
+    __tablename__ = "schedules"
+    __table_args__ = (
+        _check_in("kind", ScheduleKind),
+        # The tick's only question: which active schedules are due now.
+        Index(
+            "ix_schedules_due",
+            "next_due_at",
+            postgresql_where=text("active"),
+            sqlite_where=text("active"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(24))
+    timezone: Mapped[str] = mapped_column(String(64))
+    # Local wall-clock times as "HH:MM": a reminder at 08:00 stays at 08:00 across DST.
+    dose_times: Mapped[list[Any]]
+    # Weekly regimen: {"1": 100, "3": 100, "5": 150} (ISO weekday -> mg); null otherwise.
+    weekly_doses: Mapped[dict[str, Any] | None]
+    dose_mg: Mapped[int | None] = mapped_column(Integer)
+    injection_date: Mapped[date | None] = mapped_column(Date)
+    injection_interval_days: Mapped[int | None] = mapped_column(Integer)
+    next_due_at: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    patient: Mapped[Patient] = relationship(back_populates="schedules")
+
+
+class DoseEvent(Base):
+    __tablename__ = "dose_events"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "due_at", name="uq_dose_events_schedule_due"),
+        _check_in("status", DoseStatus),
+        Index("ix_dose_events_patient_due", "patient_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime]
+    dose_mg: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(24), default=DoseStatus.PENDING)
+    reminded_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
+    skip_reason: Mapped[str | None] = mapped_column(String(64))
+    reminder_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class CheckIn(Base):
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        CheckConstraint("craving IS NULL OR (craving BETWEEN 0 AND 10)", name="craving_range"),
+        CheckConstraint("mood IS NULL OR (mood BETWEEN 1 AND 5)", name="mood_range"),
+        Index("ix_check_ins_patient_created", "patient_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    craving: Mapped[int | None] = mapped_column(Integer)
+    mood: Mapped[int | None] = mapped_column(Integer)
+    substance_use: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (
+        _check_in("status", AlertStatus),
+        Index("ix_alerts_clinic_status", "clinic_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16), default="normal")
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.OPEN)
+    created_at: Mapped[datetime]
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    acknowledged_at: Mapped[datetime | None]
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        _check_in("status", OutboxStatus),
+        Index("ix_outbox_ready", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    # What to send: text and buttons, rendered by the adapter at send time.
+    payload: Mapped[dict[str, Any]]
+    # A retried write of the same message is a no-op, not a second message.
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class AuditEntry(Base):
+    """Who read or changed what, when. Rows are never updated or deleted (triggers enforce it)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_clinic_at", "clinic_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor_kind: Mapped[str] = mapped_column(String(16))  # staff, operator, patient, system
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    clinic_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))
+    # A pseudonym, not a foreign key: the entry must outlive the patient's erasure.
+    subject: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any] | None]
+
+
+class Conversation(Base):
+    """Where a chat is in a multi-step flow (onboarding, later others); any worker can resume it."""
+
+    __tablename__ = "conversations"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    # Bumped on every step; buttons carry it so a tap on an old message is recognised as stale.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
