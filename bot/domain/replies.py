@@ -1,0 +1,38 @@
+"""What the bot says, independent of the channel that carries it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    # Opaque to the patient; the adapter puts it in callback_data (at most 64 bytes).
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    # Offer a one-tap "share my location" key (Telegram can only ask for it on a reply keyboard).
+    ask_location: bool = False
+    # Remove a reply keyboard shown by an earlier message.
+    clear_keyboard: bool = False
+
+
+@dataclass(frozen=True)
+class TapResult:
+    """The outcome of a button tap: what to say next and how to mark the tapped message."""
+
+    replies: list[Reply] = field(default_factory=list)
+    # Shown briefly by the client as the answer to the tap.
+    notice: str | None = None
+    # The tapped message is edited to show this choice (and lose its buttons); None leaves it.
+    chosen: str | None = None
+
+
+def rows(*labels_and_data: tuple[str, str], per_row: int = 2) -> tuple[tuple[Button, ...], ...]:
+    buttons = [Button(label, data) for label, data in labels_and_data]
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))

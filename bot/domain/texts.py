@@ -1,0 +1,160 @@
+"""Words the patient reads. Warm, brief, never shaming; emergencies always point to 988 / 911."""
+
+from __future__ import annotations
+
+from datetime import date
+
+EMERGENCY_LINE = "If you are in danger or thinking about suicide, call or text 988, or call 911."
+CARE_TEAM = "your care team"
+
+
+def welcome(clinic_name: str) -> str:
+    return (
+        f"Hi! I'm the recovery companion from {clinic_name}.\n\n"
+        "I can remind you to take your medication at your own local time, check in on how "
+        "you're doing, and pass word to your care team when you need them.\n\n"
+        "I'm not for emergencies and I'm not a doctor. " + EMERGENCY_LINE
+    )
+
+
+NO_INVITE = (
+    "Hi! I'm a recovery companion that works with clinics. To join, please use the invite link "
+    "your clinic gave you, or send /start followed by the invite code (for example /start "
+    "ABCD2345).\n\nIf you don't have one, ask your care team for it. " + EMERGENCY_LINE
+)
+
+
+def unknown_invite(code: str) -> str:
+    return (
+        f"I couldn't find an invite with the code “{code[:40]}”. Please check it with your care "
+        "team, then send /start followed by the code (for example /start ABCD2345)."
+    )
+
+
+def already_enrolled(clinic_name: str) -> str:
+    return (
+        f"You're already set up with {clinic_name}, nothing more to do. Send /help to see what "
+        "I can do."
+    )
+
+
+CONSENT_RETRY = "Please tap “I agree” or “No thanks” (or type yes or no)."
+DECLINED = (
+    "No problem. I haven't saved anything about you. If you change your mind, just tap your "
+    "clinic's invite link again. Your care team is still there for you."
+)
+CONSENT_THANKS = "Thank you. Three quick questions and we're done."
+ZONE_PROMPT = (
+    "Which time zone are you in? Tap one below, share your location, or type your city "
+    "(for example Chicago) or a zone name (for example America/Chicago)."
+)
+NOT_NOW_LOCATION = "Thanks, but I don't need your location for this step."
+
+
+def zone_found(label: str, zone: str) -> str:
+    # The zone name is shown too: a shared location can resolve to a district name.
+    return f"Got it: {label} ({zone})." if label != zone else f"Got it: {zone}."
+
+
+def zone_confirm(local_time: str) -> str:
+    return f"Is it {local_time} where you are right now?"
+
+
+LOCATION_KEY_HINT = "Or tap the button below to share your location."
+LOCATION_KEY_LABEL = "📍 Share my location"
+
+
+ZONE_CONFIRM_RETRY = (
+    "Please tap “Yes, that's right” or “No, change it”, or type your city (for example Denver)."
+)
+PLAN_KIND_PROMPT = "How do you take your medication?"
+PLAN_KIND_RETRY = (
+    "Please tap one of the choices, or type daily, weekly or injection (for example: daily)."
+)
+REGIMEN_PROMPT = (
+    "Which days, and how much on each? For example: 100/100/150 mg Mon/Wed/Fri. "
+    "Tap the button if that's your plan."
+)
+INJECTION_DATE_PROMPT = (
+    "When is your next injection? For example: 3 Dec, or 2026-12-03. I'll remind you the day "
+    "before and on the day."
+)
+
+
+def injection_date_past(when: date) -> str:
+    return (
+        f"{when:%a %d %b} has already passed. When is your next injection? "
+        "For example: 3 Dec, or 2026-12-03."
+    )
+
+
+def injection_date_far(when: date) -> str:
+    return (
+        f"{when:%a %d %b %Y} is more than two months away. Could you check the date? "
+        "For example: 3 Dec, or 2026-12-03."
+    )
+
+
+def time_prompt(injection: bool) -> str:
+    if injection:
+        return (
+            "What time of day should I remind you? Tap a time or type one, "
+            "for example 09:00 or 9 am."
+        )
+    return (
+        "What time should I remind you? Tap a time or type one, for example 08:00 or 8:30 pm. "
+        "For twice a day, type both: 8am and 8pm."
+    )
+
+
+ONE_TIME_ONLY = "For an injection I need just one time of day, for example 09:00."
+
+
+def confirm_plan(plan: str) -> str:
+    return f"Here's your plan:\n\n{plan}\n\nIs that right?"
+
+
+CONFIRM_RETRY = "Please tap “Looks good” or “Start over” (or type yes or start over)."
+STARTING_OVER = "No problem, let's go through it again."
+
+
+def enrolled(plan: str) -> str:
+    return (
+        f"You're all set.\n\n{plan}\n\n"
+        "Your reminders will be discreet: they won't name your medication or why you take it, "
+        "in case someone sees your lock screen.\n\n"
+        "Send /help any time to see what I can do. " + EMERGENCY_LINE
+    )
+
+
+CANCELLED = (
+    "Okay, I've stopped. Nothing from this set-up was saved. Tap your clinic's invite link "
+    "whenever you want to start again."
+)
+NOTHING_TO_CANCEL = "There's nothing to cancel right now. Send /help to see what I can do."
+STALE_BUTTON = "That button is from an earlier step, so I didn't change anything."
+STALE_BUTTON_NEXT = "Here's where we are now:"
+UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
+TEXT_ONLY = "I can only read text messages for now. Could you type it instead?"
+
+
+def help_text(enrolled: bool) -> str:
+    if not enrolled:
+        return (
+            "I'm a recovery companion that works with clinics.\n\n"
+            "/start CODE: join with the invite code from your clinic\n"
+            "/cancel: stop what we're doing\n"
+            "/help: this message\n\n" + EMERGENCY_LINE
+        )
+    return (
+        "Here's what I can do:\n\n"
+        "/help: this message\n"
+        "/cancel: stop what we're doing\n\n"
+        "For questions about your medication, please ask your care team. " + EMERGENCY_LINE
+    )
+
+
+ENROLLED_FREE_TEXT = (
+    "Thanks for your message. I can't answer questions here yet, so please ask your care team. "
+    + EMERGENCY_LINE
+)
