@@ -1,0 +1,35 @@
+"""Append-only record of who did or read what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import AuditEntry
+
+
+def record(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor_kind: str,
+    action: str,
+    actor_id: int | None = None,
+    clinic_id: int | None = None,
+    subject: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Add an entry to the caller's transaction, so it commits (or not) with what it describes."""
+    session.add(
+        AuditEntry(
+            at=at,
+            actor_kind=actor_kind,
+            actor_id=actor_id,
+            clinic_id=clinic_id,
+            action=action,
+            subject=subject,
+            detail=detail,
+        )
+    )

@@ -1,0 +1,39 @@
+"""What every service needs, built once per process."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db.engine import SessionFactory
+from bot.logs import pseudonym
+from bot.resources import resource_dir
+
+
+@dataclass(frozen=True)
+class Consent:
+    version: str
+    text: str
+
+
+def load_consent() -> Consent:
+    path = resource_dir("content") / "consent.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return Consent(version=str(data["version"]), text=str(data["text"]).strip())
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise RuntimeError(f"{path}: consent text is missing or malformed ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class AppContext:
+    settings: Settings
+    sessions: SessionFactory
+    clock: Clock
+    consent: Consent
+
+    def patient_ref(self, patient_id: int) -> str:
+        """The pseudonym that stands for a patient in logs and audit rows."""
+        return pseudonym("patient", patient_id, self.settings.secret_key)

@@ -1,0 +1,71 @@
+"""Turning a finished onboarding into a patient and their medication schedule."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Patient, PatientStatus, Schedule, ScheduleKind
+from bot.domain.onboarding import Draft
+from bot.domain.schedules import Plan, PlanKind, next_due
+
+_KIND = {
+    PlanKind.DAILY: ScheduleKind.DAILY,
+    PlanKind.WEEKLY: ScheduleKind.WEEKLY,
+    PlanKind.MONTHLY_INJECTION: ScheduleKind.MONTHLY_INJECTION,
+}
+
+
+def schedule_for(plan: Plan, now: datetime) -> Schedule:
+    return Schedule(
+        kind=_KIND[plan.kind],
+        timezone=plan.zone,
+        dose_times=[t.strftime("%H:%M") for t in plan.times],
+        weekly_doses=({str(day): mg for day, mg in plan.regimen.doses} if plan.regimen else None),
+        dose_mg=plan.dose_mg,
+        injection_date=plan.injection_date,
+        injection_interval_days=(
+            plan.injection_interval_days if plan.kind is PlanKind.MONTHLY_INJECTION else None
+        ),
+        next_due_at=next_due(plan, now),
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def patient_by_chat(session: AsyncSession, chat_id: int) -> Patient | None:
+    return await session.scalar(select(Patient).where(Patient.chat_id == chat_id))
+
+
+async def enrol(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    display_name: str,
+    draft: Draft,
+    plan: Plan,
+    now: datetime,
+) -> Patient:
+    """Create the patient with their consent and schedule, in the caller's transaction."""
+    if draft.consented_at is None:
+        raise ValueError("enrolment without recorded consent")
+    patient = Patient(
+        chat_id=chat_id,
+        clinic_id=draft.clinic_id,
+        display_name=display_name[:200],
+        timezone=plan.zone,
+        language="en",
+        consent_version=draft.consent_version,
+        consented_at=datetime.fromisoformat(draft.consented_at),
+        status=PatientStatus.ACTIVE,
+        plain_wording=False,
+        created_at=now,
+        updated_at=now,
+    )
+    patient.schedules.append(schedule_for(plan, now))
+    session.add(patient)
+    await session.flush()
+    return patient

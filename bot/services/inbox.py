@@ -1,0 +1,254 @@
+"""Everything a person sends the bot comes through here, whatever the channel.
+
+Order matters and is fixed: free text is triaged for a crisis before any other reading of it, so a
+crisis typed in the middle of a set-up question is never taken as an answer to that question.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Clinic, Conversation
+from bot.domain import onboarding, texts
+from bot.domain.onboarding import Draft, Outcome
+from bot.domain.replies import Button, Reply, TapResult
+from bot.domain.triage import CrisisKind, crisis_reply, triage
+from bot.services import audit, conversations
+from bot.services.alerts import raise_crisis_alert
+from bot.services.clinics import find_clinic_by_code
+from bot.services.context import AppContext
+from bot.services.enrolment import enrol, patient_by_chat
+
+log = logging.getLogger(__name__)
+
+ONBOARDING = "onboarding"
+_TAP_PREFIX = "ob"
+
+
+@dataclass(frozen=True)
+class Sender:
+    chat_id: int
+    display_name: str = ""
+
+
+def _tap_data(revision: int, value: str) -> str:
+    return f"{_TAP_PREFIX}:{revision}:{value}"
+
+
+def _parse_tap(data: str) -> tuple[int, str] | None:
+    prefix, _, rest = data.partition(":")
+    revision, _, value = rest.partition(":")
+    if prefix != _TAP_PREFIX or not revision.isdigit() or not value:
+        return None
+    return int(revision), value
+
+
+def _with_revision(replies: list[Reply], revision: int) -> list[Reply]:
+    """Stamp every button with the conversation revision, so an old button is recognisable."""
+    return [
+        replace(
+            reply,
+            buttons=tuple(
+                tuple(Button(b.label, _tap_data(revision, b.data)) for b in row)
+                for row in reply.buttons
+            ),
+        )
+        for reply in replies
+    ]
+
+
+class Inbox:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    # Commands ---------------------------------------------------------------------------------
+
+    async def command(self, sender: Sender, name: str, args: list[str]) -> list[Reply]:
+        name = name.lower()
+        if name == "start":
+            return await self._start(sender, args[0] if args else None)
+        if name == "cancel":
+            return await self._cancel(sender)
+        if name == "help":
+            async with self.ctx.sessions() as session:
+                patient = await patient_by_chat(session, sender.chat_id)
+            return [Reply(texts.help_text(enrolled=patient is not None))]
+        return [Reply(texts.UNKNOWN_COMMAND)]
+
+    async def _start(self, sender: Sender, code: str | None) -> list[Reply]:
+        now = self.ctx.clock.now()
+        async with self.ctx.sessions.begin() as session:
+            patient = await patient_by_chat(session, sender.chat_id)
+            if patient is not None:
+                await conversations.end(session, sender.chat_id)
+                clinic_row = await session.get(Clinic, patient.clinic_id)
+                name = clinic_row.name if clinic_row else "your clinic"
+                return [Reply(texts.already_enrolled(name))]
+            if code is None:
+                current = await conversations.load(session, sender.chat_id)
+                if current is not None and current.flow == ONBOARDING:
+                    draft = Draft.from_json(current.step, current.data)
+                    return _with_revision([self._prompt(draft)], current.revision)
+                return [Reply(texts.NO_INVITE)]
+            clinic = await find_clinic_by_code(session, code)
+            if clinic is None:
+                return [Reply(texts.unknown_invite(code))]
+            outcome = onboarding.start(
+                clinic.id, clinic.name, self.ctx.consent.version, self.ctx.consent.text
+            )
+            assert outcome.draft is not None
+            conversation = await conversations.begin(
+                session,
+                sender.chat_id,
+                ONBOARDING,
+                outcome.draft.step,
+                outcome.draft.to_json(),
+                now,
+            )
+            return _with_revision(outcome.replies, conversation.revision)
+
+    async def _cancel(self, sender: Sender) -> list[Reply]:
+        async with self.ctx.sessions.begin() as session:
+            ended = await conversations.end(session, sender.chat_id)
+        if ended:
+            return [Reply(texts.CANCELLED, clear_keyboard=True)]
+        return [Reply(texts.NOTHING_TO_CANCEL)]
+
+    # Free text --------------------------------------------------------------------------------
+
+    async def text(self, sender: Sender, text: str) -> list[Reply]:
+        verdict = triage(text)
+        if verdict.kind is not None:
+            return [await self._crisis(sender, verdict.kind, verdict.matched_rule)]
+        async with self.ctx.sessions.begin() as session:
+            current = await conversations.load(session, sender.chat_id)
+            if current is not None and current.flow == ONBOARDING:
+                draft = Draft.from_json(current.step, current.data)
+                outcome = onboarding.answer(
+                    draft, text, self.ctx.clock.now(), self.ctx.consent.text
+                )
+                return await self._apply(session, sender, current, outcome)
+            patient = await patient_by_chat(session, sender.chat_id)
+        if patient is not None:
+            return [Reply(texts.ENROLLED_FREE_TEXT)]
+        return [Reply(texts.NO_INVITE)]
+
+    async def edited_text(self, sender: Sender, text: str) -> list[Reply]:
+        """An edited message is not a new answer, but a crisis written into it still counts."""
+        verdict = triage(text)
+        if verdict.kind is None:
+            return []
+        return [await self._crisis(sender, verdict.kind, verdict.matched_rule)]
+
+    async def _crisis(self, sender: Sender, kind: CrisisKind, rule: str | None) -> Reply:
+        now = self.ctx.clock.now()
+        async with self.ctx.sessions.begin() as session:
+            patient = await patient_by_chat(session, sender.chat_id)
+            if patient is not None:
+                alert = await raise_crisis_alert(session, patient, kind, now)
+                audit.record(
+                    session,
+                    at=now,
+                    actor_kind="system",
+                    action="alert.crisis",
+                    clinic_id=patient.clinic_id,
+                    subject=self.ctx.patient_ref(patient.id),
+                    detail={"alert_id": alert.id, "kind": kind.value, "rule": rule},
+                )
+                log.warning("crisis alert raised for %s", self.ctx.patient_ref(patient.id))
+        return Reply(crisis_reply(kind, care_team_told=patient is not None))
+
+    # Buttons and locations --------------------------------------------------------------------
+
+    async def tap(self, sender: Sender, data: str) -> TapResult:
+        parsed = _parse_tap(data)
+        async with self.ctx.sessions.begin() as session:
+            current = await conversations.load(session, sender.chat_id)
+            if current is None or current.flow != ONBOARDING:
+                return TapResult(notice=texts.STALE_BUTTON)
+            draft = Draft.from_json(current.step, current.data)
+            prompt = self._prompt(draft)
+            label = onboarding.label_for(prompt, parsed[1]) if parsed else None
+            if parsed is None or parsed[0] != current.revision or label is None:
+                again = _with_revision([prompt], current.revision)
+                return TapResult(
+                    [Reply(texts.STALE_BUTTON_NEXT), *again], notice=texts.STALE_BUTTON
+                )
+            outcome = onboarding.answer(
+                draft, parsed[1], self.ctx.clock.now(), self.ctx.consent.text
+            )
+            replies = await self._apply(session, sender, current, outcome)
+            return TapResult(replies, chosen=label)
+
+    async def location(self, sender: Sender, latitude: float, longitude: float) -> list[Reply]:
+        async with self.ctx.sessions.begin() as session:
+            current = await conversations.load(session, sender.chat_id)
+            if current is None or current.flow != ONBOARDING:
+                return [Reply(texts.NOT_NOW_LOCATION)]
+            draft = Draft.from_json(current.step, current.data)
+            outcome = onboarding.location(
+                draft, latitude, longitude, self.ctx.clock.now(), self.ctx.consent.text
+            )
+            return await self._apply(session, sender, current, outcome)
+
+    async def other(self, sender: Sender) -> list[Reply]:
+        """A photo, sticker, voice note or anything else that is not text."""
+        async with self.ctx.sessions() as session:
+            current = await conversations.load(session, sender.chat_id)
+            if current is not None and current.flow == ONBOARDING:
+                draft = Draft.from_json(current.step, current.data)
+                return _with_revision(
+                    [Reply(texts.TEXT_ONLY), self._prompt(draft)], current.revision
+                )
+        return [Reply(texts.TEXT_ONLY)]
+
+    # Internals --------------------------------------------------------------------------------
+
+    def _prompt(self, draft: Draft) -> Reply:
+        return onboarding.prompt(draft, self.ctx.clock.now(), self.ctx.consent.text)
+
+    async def _apply(
+        self, session: AsyncSession, sender: Sender, current: Conversation, outcome: Outcome
+    ) -> list[Reply]:
+        now = self.ctx.clock.now()
+        if outcome.draft is not None:
+            revision = current.revision
+            if outcome.accepted:
+                new_revision = await conversations.advance(
+                    session,
+                    sender.chat_id,
+                    current.revision,
+                    outcome.draft.step,
+                    outcome.draft.to_json(),
+                    now,
+                )
+                if new_revision is None:
+                    return [Reply(texts.STALE_BUTTON)]
+                revision = new_revision
+            return _with_revision(outcome.replies, revision)
+        if not await conversations.end(session, sender.chat_id, current.revision):
+            return [Reply(texts.STALE_BUTTON)]
+        if outcome.completed is not None:
+            draft = Draft.from_json(current.step, current.data)
+            patient = await enrol(
+                session,
+                chat_id=sender.chat_id,
+                display_name=sender.display_name,
+                draft=draft,
+                plan=outcome.completed,
+                now=now,
+            )
+            audit.record(
+                session,
+                at=now,
+                actor_kind="patient",
+                action="patient.enrolled",
+                clinic_id=patient.clinic_id,
+                subject=self.ctx.patient_ref(patient.id),
+                detail={"consent_version": patient.consent_version},
+            )
+            log.info("patient %s enrolled", self.ctx.patient_ref(patient.id))
+        return outcome.replies
