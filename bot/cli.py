@@ -1,0 +1,269 @@
+"""The ``recovery-bot`` command line (also ``python -m bot``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.db import migrate
+from bot.db.models import StaffRole
+from bot.domain.timezones import warm_up
+from bot.logs import configure_logging
+from bot.runtime import app_context, safe_url
+from bot.services.clinics import OperatorError, add_clinic, add_staff, list_clinics
+
+log = logging.getLogger("bot")
+
+DEMO_CLINIC = "Demo Clinic"
+DEMO_CHAT_ID = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recovery-bot",
+        description="Medication reminders and support between sessions, for people taking "
+        "naltrexone and their care team.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the Telegram bot and its jobs (offline chat without a token)")
+    sub.add_parser("jobs", help="run only the periodic jobs (for extra workers)")
+    sub.add_parser("demo", help="try the bot offline in this terminal, no token needed")
+    chat = sub.add_parser("chat", help="talk to the bot as a patient in this terminal")
+    chat.add_argument(
+        "--chat-id",
+        type=int,
+        default=DEMO_CHAT_ID,
+        help="which pretend patient you are (default: %(default)s)",
+    )
+    chat.add_argument("--code", help="the clinic invite code to join with")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply migrations (safe to repeat)")
+
+    clinic = sub.add_parser("clinic", help="manage clinics")
+    clinic_sub = clinic.add_subparsers(dest="clinic_command", required=True, metavar="ACTION")
+    clinic_add = clinic_sub.add_parser("add", help="create a clinic and print its invite link")
+    clinic_add.add_argument("name")
+    clinic_sub.add_parser("list", help="list clinics with their invite codes")
+
+    staff = sub.add_parser("staff", help="manage staff accounts")
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    staff_add = staff_sub.add_parser("add", help="add (or update) a staff member")
+    staff_add.add_argument(
+        "--telegram-id", type=int, required=True, help="their numeric Telegram user id"
+    )
+    staff_add.add_argument("--name", required=True)
+    staff_add.add_argument("--clinic", required=True, help="the clinic's invite code")
+    staff_add.add_argument("--admin", action="store_true", help="make them a clinic admin")
+    return parser
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    if settings.telegram_bot_token is None:
+        return None
+    bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url)
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError as exc:
+        print(
+            f"warning: could not ask Telegram for the bot's username ({type(exc).__name__})",
+            file=sys.stderr,
+        )
+        return None
+
+
+def deep_link(username: str | None, code: str) -> str:
+    return f"https://t.me/{username or '<your_bot_username>'}?start={code}"
+
+
+async def _clinic_add(settings: Settings, name: str) -> int:
+    async with app_context(settings) as ctx:
+        clinic = await add_clinic(ctx.sessions, ctx.clock, name)
+    username = await _bot_username(settings)
+    print(f"Clinic:      {clinic.name}")
+    print(f"Invite code: {clinic.invite_code}")
+    print(f"Invite link: {deep_link(username, clinic.invite_code)}")
+    if username is None:
+        print("(Set TELEGRAM_BOT_TOKEN to fill in the bot's username.)")
+    return 0
+
+
+async def _clinic_list(settings: Settings) -> int:
+    async with app_context(settings) as ctx:
+        rows = await list_clinics(ctx.sessions)
+    if not rows:
+        print('No clinics yet. Add one with: recovery-bot clinic add "Clinic name"')
+    for row in rows:
+        print(f"{row.invite_code}  {row.name}  ({row.staff} staff)")
+    return 0
+
+
+async def _staff_add(settings: Settings, args: argparse.Namespace) -> int:
+    async with app_context(settings) as ctx:
+        staff = await add_staff(
+            ctx.sessions,
+            ctx.clock,
+            telegram_user_id=args.telegram_id,
+            name=args.name,
+            clinic_code=args.clinic,
+            role=StaffRole.ADMIN if args.admin else StaffRole.STAFF,
+        )
+    verb = "Added" if staff.created else "Updated"
+    print(f"{verb} {staff.name} as staff at {staff.clinic_name}.")
+    return 0
+
+
+async def _ensure_demo_clinic(settings: Settings) -> str:
+    async with app_context(settings) as ctx:
+        for row in await list_clinics(ctx.sessions):
+            if row.name == DEMO_CLINIC:
+                return row.invite_code
+        return (await add_clinic(ctx.sessions, ctx.clock, DEMO_CLINIC)).invite_code
+
+
+async def _chat(settings: Settings, chat_id: int, code: str | None) -> int:
+    from bot.chat_cli import TerminalChat, terminal_readline
+    from bot.services.enrolment import patient_by_chat
+    from bot.services.inbox import Inbox, Sender
+
+    code = code or await _ensure_demo_clinic(settings)
+    if settings.log_level == "INFO":
+        # Routine INFO lines would interleave with the conversation on the same terminal.
+        logging.getLogger().setLevel(logging.WARNING)
+    async with app_context(settings) as ctx:
+        async with ctx.sessions() as session:
+            enrolled = await patient_by_chat(session, chat_id) is not None
+        chat = TerminalChat(Inbox(ctx), Sender(chat_id, "Demo patient"), print)
+        await chat.run(terminal_readline, first=None if enrolled else f"/start {code}")
+    return 0
+
+
+OFFLINE_NOTE = """\
+No TELEGRAM_BOT_TOKEN is set, so the bot is running offline on {db}.
+
+What to try:
+  * Chat with the bot as a patient right here (starting now if this is a terminal):
+      recovery-bot chat
+  * Create a clinic and its invite link:  recovery-bot clinic add "Northside Clinic"
+  * Connect to Telegram: get a token from @BotFather, then
+      TELEGRAM_BOT_TOKEN=... recovery-bot run
+"""
+
+
+async def _run(settings: Settings) -> int:
+    await migrate.upgrade(settings.database_url)
+    if settings.offline:
+        print(OFFLINE_NOTE.format(db=safe_url(settings.database_url)))
+        if sys.stdin.isatty():
+            return await _chat(settings, DEMO_CHAT_ID, None)
+        return 0
+    from bot.telegram.app import build_application, serve
+
+    if settings.uses_dev_secret:
+        log.warning("SECRET_KEY is the development default; set a long random value in production")
+
+    # Place names and zone polygons take a second or two to load; do it off the event loop
+    # before the first patient needs them.
+    warming = asyncio.create_task(asyncio.to_thread(warm_up))
+    async with app_context(settings) as ctx:
+        application = build_application(ctx)
+        stop = _stop_on_signals()
+        log.info("starting the Telegram bot (long polling)")
+        await serve(application, stop)
+    await warming
+    log.info("stopped")
+    return 0
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _jobs(settings: Settings) -> int:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from jobs.conversations import expire_abandoned
+
+    await migrate.upgrade(settings.database_url)
+    async with app_context(settings) as ctx:
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            expire_abandoned,
+            "interval",
+            minutes=30,
+            args=[ctx],
+            id="expire-conversations",
+            max_instances=1,
+            coalesce=True,
+        )
+        stop = _stop_on_signals()
+        scheduler.start()
+        log.info("jobs worker started")
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "db":
+        await migrate.upgrade(settings.database_url)
+        print(f"Database is up to date ({safe_url(settings.database_url)}).")
+        return 0
+    if args.command in ("clinic", "staff", "chat", "demo"):
+        await migrate.upgrade(settings.database_url)
+    if args.command == "clinic":
+        if args.clinic_command == "add":
+            return await _clinic_add(settings, args.name)
+        return await _clinic_list(settings)
+    if args.command == "staff":
+        return await _staff_add(settings, args)
+    if args.command == "chat":
+        return await _chat(settings, args.chat_id, args.code)
+    if args.command == "demo":
+        return await _chat(settings, DEMO_CHAT_ID, None)
+    if args.command == "jobs":
+        return await _jobs(settings)
+    return await _run(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"recovery-bot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    secrets = [settings.telegram_bot_token or "", settings.secret_key]
+    configure_logging(settings.log_level, secrets)
+    try:
+        return asyncio.run(_dispatch(settings, args))
+    except OperatorError as exc:
+        print(f"recovery-bot: {exc}", file=sys.stderr)
+        return 1
+    except (OperationalError, DBAPIError, OSError) as exc:
+        reason = type(getattr(exc, "orig", None) or exc).__name__
+        print(
+            f"recovery-bot: cannot use the database at {safe_url(settings.database_url)} "
+            f"({reason}). Check DATABASE_URL and that the server is running.",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        return 130

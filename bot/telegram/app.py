@@ -1,0 +1,105 @@
+"""The python-telegram-bot Application: handlers, rate limiting, command menu, jobs."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.services.context import AppContext
+from bot.services.inbox import Inbox
+from bot.telegram.handlers import TelegramHandlers
+from jobs import conversations as conversation_jobs
+
+PATIENT_COMMANDS = [
+    BotCommand("start", "Join with your clinic's invite code"),
+    BotCommand("help", "What I can do"),
+    BotCommand("cancel", "Stop what we're doing"),
+]
+# The handled update types; anything else (channel posts, polls, ...) is never fetched.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+def file_base_url(api_base_url: str) -> str:
+    if api_base_url.endswith("/bot"):
+        return api_base_url[: -len("/bot")] + "/file/bot"
+    return api_base_url.replace("/bot{token}", "/file/bot{token}")
+
+
+async def serve(application: Application, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+    """Poll for updates until ``stop`` is set, inside the caller's event loop.
+
+    Not ``run_polling``: that owns the loop, and the database engine must live in the same loop
+    as the handlers that use it.
+    """
+    async with application:
+        await application.bot.set_my_commands(
+            PATIENT_COMMANDS, scope=BotCommandScopeAllPrivateChats()
+        )
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+        )
+        try:
+            await stop.wait()
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+def build_application(ctx: AppContext) -> Application:  # type: ignore[type-arg]
+    token = ctx.settings.telegram_bot_token
+    if token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(ctx.settings.telegram_api_base_url)
+        .base_file_url(file_base_url(ctx.settings.telegram_api_base_url))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .build()
+    )
+    add_handlers(application, TelegramHandlers(Inbox(ctx)))
+    assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
+    application.job_queue.run_repeating(
+        _expire_job(ctx),
+        interval=timedelta(minutes=30),
+        first=timedelta(seconds=5),
+        name="expire-conversations",
+    )
+    return application
+
+
+def _expire_job(ctx: AppContext):  # type: ignore[no-untyped-def]
+    async def run(_context: object) -> None:
+        await conversation_jobs.expire_abandoned(ctx)
+
+    return run
+
+
+def add_handlers(application: Application, handlers: TelegramHandlers) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    new = filters.UpdateType.MESSAGE
+    application.add_handlers(
+        [
+            MessageHandler(private & new & filters.COMMAND, handlers.command),
+            MessageHandler(private & new & filters.TEXT, handlers.text),
+            MessageHandler(
+                private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited_text
+            ),
+            MessageHandler(private & new & filters.LOCATION, handlers.location),
+            MessageHandler(private & new, handlers.other),
+            CallbackQueryHandler(handlers.tap),
+        ]
+    )
+    application.add_error_handler(handlers.error)

@@ -1,0 +1,101 @@
+"""Updates in, replies out. Decisions belong to the inbox; this only translates."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.domain.replies import Reply
+from bot.services.inbox import Inbox, Sender
+from bot.telegram.render import render
+
+log = logging.getLogger(__name__)
+
+SORRY = (
+    "Sorry, something went wrong on my side. Please try again in a minute. "
+    "If you are in danger, call or text 988, or call 911."
+)
+
+
+def _sender(update: Update) -> Sender | None:
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    user = update.effective_user
+    return Sender(chat_id=chat.id, display_name=user.full_name if user else "")
+
+
+async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> None:
+    for reply in replies:
+        for out in render(reply):
+            await context.bot.send_message(chat_id, out.text, reply_markup=out.markup)
+
+
+class TelegramHandlers:
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, message = _sender(update), update.effective_message
+        if sender is None or message is None or not message.text:
+            return
+        # Parsed here rather than from context.args so unknown commands take the same path.
+        words = message.text.split()
+        name = words[0].lstrip("/").split("@")[0]
+        replies = await self.inbox.command(sender, name, words[1:])
+        await _send(context, sender.chat_id, replies)
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, message = _sender(update), update.effective_message
+        if sender is None or message is None or message.text is None:
+            return
+        await _send(context, sender.chat_id, await self.inbox.text(sender, message.text))
+
+    async def edited_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, message = _sender(update), update.effective_message
+        if sender is None or message is None or message.text is None:
+            return
+        await _send(context, sender.chat_id, await self.inbox.edited_text(sender, message.text))
+
+    async def location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, message = _sender(update), update.effective_message
+        if sender is None or message is None or message.location is None:
+            return
+        loc = message.location
+        replies = await self.inbox.location(sender, loc.latitude, loc.longitude)
+        await _send(context, sender.chat_id, replies)
+
+    async def other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sender = _sender(update)
+        if sender is None:
+            return
+        await _send(context, sender.chat_id, await self.inbox.other(sender))
+
+    async def tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query, sender = update.callback_query, _sender(update)
+        if query is None or sender is None:
+            return
+        result = await self.inbox.tap(sender, query.data or "")
+        await query.answer(result.notice)
+        message = query.message
+        if result.chosen is not None and message is not None and message.is_accessible:
+            original = getattr(message, "text", None) or ""
+            try:
+                await query.edit_message_text(f"{original}\n\n✓ {result.chosen}", reply_markup=None)
+            except BadRequest:
+                # Already edited (a double tap racing us): the answer is recorded either way.
+                log.debug("tapped message could not be edited")
+        await _send(context, sender.chat_id, result.replies)
+
+    async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The update holds what the patient wrote: log the failure, never the update.
+        error = context.error
+        log.error("handler failed: %s", type(error).__name__, exc_info=error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await context.bot.send_message(update.effective_chat.id, SORRY)
+            except TelegramError:
+                log.warning("could not tell the user about the failure")

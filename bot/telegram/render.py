@@ -1,0 +1,57 @@
+"""Channel-agnostic replies into python-telegram-bot send arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot.domain import texts
+from bot.domain.replies import Reply
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    text: str
+    markup: Markup
+
+
+def _location_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(texts.LOCATION_KEY_LABEL, request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def render(reply: Reply) -> list[Outgoing]:
+    """One reply becomes one message, or two when it needs both inline buttons and the location key:
+    Telegram gives each message a single keyboard."""
+    inline = (
+        InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                for row in reply.buttons
+            ]
+        )
+        if reply.buttons
+        else None
+    )
+    if reply.ask_location:
+        if inline is None:
+            return [Outgoing(reply.text, _location_keyboard())]
+        return [
+            Outgoing(reply.text, inline),
+            Outgoing(texts.LOCATION_KEY_HINT, _location_keyboard()),
+        ]
+    if inline is not None:
+        return [Outgoing(reply.text, inline)]
+    return [Outgoing(reply.text, ReplyKeyboardRemove() if reply.clear_keyboard else None)]

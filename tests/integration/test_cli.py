@@ -1,0 +1,184 @@
+"""The recovery-bot command line, run as a real process against real databases."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.bot_api import FakeBotApi
+
+ENV_KEYS = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "DATABASE_URL",
+    "PUBLIC_URL",
+    "SECRET_KEY",
+    "LOG_LEVEL",
+)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    env.update(extra)
+    return env
+
+
+async def cli(*args: str, env: dict[str, str], cwd: Path, stdin: str = "") -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/x"),
+        ("DATABASE_URL", "not a url"),
+        ("TELEGRAM_BOT_TOKEN", "oops-this-is-not-a-token"),
+        ("TELEGRAM_API_BASE_URL", "ftp://127.0.0.1"),
+        ("PUBLIC_URL", "example.org"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
+)
+async def test_a_wrong_setting_is_one_line_naming_the_variable(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    code, _out, err = await cli("db", "upgrade", env=clean_env(**{variable: value}), cwd=tmp_path)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0], err
+    assert "Traceback" not in err
+    if variable == "TELEGRAM_BOT_TOKEN":
+        assert value not in err
+
+
+async def test_offline_run_uses_sqlite_under_data_and_says_what_to_try(tmp_path: Path) -> None:
+    code, out, err = await cli("run", env=clean_env(), cwd=tmp_path)
+    assert code == 0, err
+    assert "offline" in out and "recovery-bot chat" in out and "clinic add" in out
+    database = tmp_path / "data" / "recovery-bot.db"
+    assert database.exists()
+    tables = {
+        row[0]
+        for row in sqlite3.connect(database).execute(
+            "SELECT name FROM sqlite_master WHERE type='table'"
+        )
+    }
+    assert {"patients", "schedules", "outbox", "audit_log", "alembic_version"} <= tables
+
+
+async def test_operator_commands(db_url: str, tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=db_url)
+    code, out, _ = await cli("db", "upgrade", env=env, cwd=tmp_path)
+    assert code == 0 and "up to date" in out
+    code, out, err = await cli("clinic", "add", "Northside  Clinic", env=env, cwd=tmp_path)
+    assert code == 0, err
+    lines = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    invite = lines["Invite code"].strip()
+    assert len(invite) == 8
+    assert f"?start={invite}" in lines["Invite link"]
+    code, out, _ = await cli("clinic", "list", env=env, cwd=tmp_path)
+    assert invite in out and "Northside Clinic" in out
+
+    code, out, err = await cli(
+        "staff",
+        "add",
+        "--telegram-id",
+        "777",
+        "--name",
+        "Sam Rivera",
+        "--clinic",
+        invite.lower(),
+        env=env,
+        cwd=tmp_path,
+    )
+    assert code == 0 and "Added Sam Rivera as staff at Northside Clinic" in out, err
+    code, out, err = await cli(
+        "staff",
+        "add",
+        "--telegram-id",
+        "777",
+        "--name",
+        "Sam",
+        "--clinic",
+        "NOSUCH12",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert code == 1 and "NOSUCH12" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+async def test_clinic_link_names_the_bot_from_get_me(tmp_path: Path) -> None:
+    async with FakeBotApi(bot_username="northside_care_bot") as api:
+        env = clean_env(
+            DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}",
+            TELEGRAM_BOT_TOKEN="123456:TEST",
+            TELEGRAM_API_BASE_URL=api.base_url,
+        )
+        code, out, err = await cli("clinic", "add", "Eastside", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "https://t.me/northside_care_bot?start=" in out
+
+
+async def test_chat_in_the_terminal_enrols_a_patient(tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'chat.db'}")
+    # Numbers tap the numbered buttons; words are typed answers.
+    script = "\n".join(["1", "Denver", "1", "1", "25:99", "7am", "1", "/help", "quit"]) + "\n"
+    code, out, err = await cli("chat", env=env, cwd=tmp_path, stdin=script)
+    assert code == 0, err
+    assert "[1] I agree" in out
+    assert "couldn't read" in out.lower() and "08:00" in out  # the bad time got an example
+    assert "You're all set" in out and "07:00" in out
+    count = sqlite3.connect(tmp_path / "chat.db").execute("SELECT count(*) FROM patients")
+    assert count.fetchone() == (1,)
+    # Coming back later continues as the same, already enrolled, patient.
+    code, out, _ = await cli("chat", env=env, cwd=tmp_path, stdin="/start\nquit\n")
+    assert "already set up" in out
+
+
+async def test_database_down_is_a_clear_error(tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL="postgresql://postgres@127.0.0.1:1/nothing")
+    code, _, err = await cli("db", "upgrade", env=env, cwd=tmp_path)
+    assert code == 1 and "cannot use the database" in err and "Traceback" not in err
+
+
+async def test_jobs_worker_runs_until_told_to_stop(tmp_path: Path) -> None:
+    import signal
+
+    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'jobs.db'}")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "jobs",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    seen = b""
+    while b"jobs worker started" not in seen:
+        line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
+        assert line, seen
+        seen += line
+    process.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(process.wait(), timeout=15)
+    assert process.returncode == 0
