@@ -14,7 +14,8 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
-DEV_SECRET_KEY = "dev-insecure-secret-change-me"
+# Public on purpose: it only serves development; `run` warns when a deployment still uses it.
+DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # noqa: S105
 PUBLIC_TELEGRAM_API = "https://api.telegram.org/bot"
 _TOKEN_SHAPE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{3,}$")
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
