@@ -1,0 +1,58 @@
+"""Queueing messages for the sender. Every push (reminders, nudges, alerts) goes through here.
+
+Payload contract, read by jobs/sender.py:
+    {"text": str,
+     "buttons": [[{"label": str, "data": str}, ...], ...],   # inline keyboard, optional
+     "dose": {"schedule_id": int, "due_at": ISO-8601 UTC}}   # optional: reminder of this dose
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import OutboxMessage, OutboxStatus
+from bot.domain.replies import Reply
+
+
+def payload_for(reply: Reply, **extra: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {"text": reply.text}
+    if reply.buttons:
+        payload["buttons"] = [
+            [{"label": b.label, "data": b.data} for b in row] for row in reply.buttons
+        ]
+    payload.update(extra)
+    return payload
+
+
+def outbox_row(
+    *,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    patient_id: int | None = None,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """Column values for a bulk insert of one outbox message."""
+    return {
+        "chat_id": chat_id,
+        "patient_id": patient_id,
+        "kind": kind,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
+
+
+def enqueue(session: AsyncSession, **values: Any) -> OutboxMessage:
+    """Add one message to the caller's transaction (see ``outbox_row`` for the arguments)."""
+    message = OutboxMessage(**outbox_row(**values))
+    session.add(message)
+    return message
