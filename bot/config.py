@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     secret_key: str = Field(default=DEV_SECRET_KEY, repr=False)
     log_level: str = "INFO"
 
+    # Scheduling and delivery; the defaults follow the design notes.
+    tick_seconds: float = Field(default=5.0, gt=0, le=300)
+    dose_window_minutes: int = Field(default=240, gt=0, le=24 * 60)
+    nudge_after_minutes: int = Field(default=30, gt=0, le=24 * 60)
+    injection_overdue_days: int = Field(default=3, ge=1, le=60)
+    send_rate_per_second: float = Field(default=30.0, gt=0)
+    send_rate_per_chat_per_second: float = Field(default=1.0, gt=0)
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token(cls, value: str | None) -> str | None:

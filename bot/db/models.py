@@ -186,6 +186,13 @@ class DoseEvent(Base):
         UniqueConstraint("schedule_id", "due_at", name="uq_dose_events_schedule_due"),
         _check_in("status", DoseStatus),
         Index("ix_dose_events_patient_due", "patient_id", "due_at"),
+        # The follow-up sweep's question: which pending doses need a nudge or are now missed.
+        Index(
+            "ix_dose_events_pending",
+            "window_ends_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,7 +201,10 @@ class DoseEvent(Base):
     due_at: Mapped[datetime]
     dose_mg: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(24), default=DoseStatus.PENDING)
+    # After this the dose counts as missed (or missed-not-reminded if no reminder went out).
+    window_ends_at: Mapped[datetime]
     reminded_at: Mapped[datetime | None]
+    nudged_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]
     skip_reason: Mapped[str | None] = mapped_column(String(64))
