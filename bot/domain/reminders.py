@@ -1,0 +1,161 @@
+"""Reminder wording, buttons and the tap protocol for a dose.
+
+Reminders are discreet by default: a lock-screen preview names neither the medicine nor the reason
+for taking it. A patient can choose plain wording.
+
+Callback data names the dose by its natural key, schedule and due instant, so the tick can write a
+reminder in bulk without first learning row ids: ``d:<schedule_id>:<due epoch>:<action>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.replies import Button, Reply, rows
+
+SNOOZE_CHOICES = (15, 30, 60)
+SKIP_REASONS = {
+    "out": "Ran out",
+    "side": "Side effects",
+    "unwell": "Felt unwell",
+    "other": "Other reason",
+}
+
+
+class Action(StrEnum):
+    TAKEN = "t"
+    SNOOZE_MENU = "z"
+    SKIP = "s"
+    INJECTION_DONE = "y"
+    INJECTION_NOT_YET = "n"
+
+
+@dataclass(frozen=True)
+class DoseTap:
+    schedule_id: int
+    due_at: datetime
+    action: str  # an Action, "z15"/"z30"/"z60", or "r:<reason>"
+
+    @property
+    def snooze_minutes(self) -> int | None:
+        if self.action.startswith("z") and self.action[1:].isdigit():
+            minutes = int(self.action[1:])
+            return minutes if minutes in SNOOZE_CHOICES else None
+        return None
+
+    @property
+    def skip_reason(self) -> str | None:
+        if self.action.startswith("r:") and self.action[2:] in SKIP_REASONS:
+            return self.action[2:]
+        return None
+
+
+def tap_data(schedule_id: int, due_at: datetime, action: str) -> str:
+    return f"d:{schedule_id}:{int(due_at.timestamp())}:{action}"
+
+
+def parse_tap(data: str) -> DoseTap | None:
+    """The dose a button refers to, or None for anything malformed (forged or truncated)."""
+    parts = data.split(":", 3)
+    if len(parts) != 4 or parts[0] != "d" or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    try:
+        due_at = datetime.fromtimestamp(int(parts[2]), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    action = parts[3]
+    tap = DoseTap(int(parts[1]), due_at, action)
+    known = {a.value for a in Action}
+    if action in known or tap.snooze_minutes is not None or tap.skip_reason is not None:
+        return tap
+    return None
+
+
+def dose_buttons(schedule_id: int, due_at: datetime) -> tuple[tuple[Button, ...], ...]:
+    return rows(
+        ("✅ Taken", tap_data(schedule_id, due_at, Action.TAKEN)),
+        ("⏰ Snooze", tap_data(schedule_id, due_at, Action.SNOOZE_MENU)),
+        ("Skip", tap_data(schedule_id, due_at, Action.SKIP)),
+        per_row=3,
+    )
+
+
+def snooze_buttons(schedule_id: int, due_at: datetime) -> tuple[tuple[Button, ...], ...]:
+    return rows(
+        *(
+            (f"{m} min" if m < 60 else "1 hour", tap_data(schedule_id, due_at, f"z{m}"))
+            for m in SNOOZE_CHOICES
+        ),
+        per_row=3,
+    )
+
+
+def skip_reason_buttons(schedule_id: int, due_at: datetime) -> tuple[tuple[Button, ...], ...]:
+    return rows(
+        *(
+            (label, tap_data(schedule_id, due_at, f"r:{code}"))
+            for code, label in SKIP_REASONS.items()
+        )
+    )
+
+
+def injection_buttons(schedule_id: int, due_at: datetime) -> tuple[tuple[Button, ...], ...]:
+    return rows(
+        ("✅ Yes, done", tap_data(schedule_id, due_at, Action.INJECTION_DONE)),
+        ("Not yet", tap_data(schedule_id, due_at, Action.INJECTION_NOT_YET)),
+    )
+
+
+def dose_reminder(
+    schedule_id: int, due_at: datetime, local_time: str, dose_mg: int | None, plain: bool
+) -> Reply:
+    if plain:
+        amount = f" ({dose_mg} mg)" if dose_mg else ""
+        text = f"Time for your naltrexone{amount}, {local_time}. Tap below once you've taken it."
+    else:
+        amount = f" ({dose_mg})" if dose_mg else ""
+        text = f"⏰ {local_time}: time for your routine{amount}. Tap below when it's done."
+    return Reply(text, dose_buttons(schedule_id, due_at))
+
+
+def dose_nudge(schedule_id: int, due_at: datetime, local_time: str, plain: bool) -> Reply:
+    what = "your naltrexone" if plain else "your routine"
+    text = (
+        f"Just checking in: did you get to {what} from {local_time}? "
+        "No pressure, one tap is enough."
+    )
+    return Reply(text, dose_buttons(schedule_id, due_at))
+
+
+def injection_eve(plain: bool) -> Reply:
+    if plain:
+        return Reply("Reminder: your naltrexone injection is due tomorrow.")
+    return Reply("Reminder: you have an appointment tomorrow.")
+
+
+def injection_day(schedule_id: int, due_at: datetime, plain: bool) -> Reply:
+    text = "Did you get your injection today?" if plain else "Did you make it to your appointment?"
+    return Reply(text, injection_buttons(schedule_id, due_at))
+
+
+# A lock screen shows the first line: keep it neutral, put the safety facts after it.
+MISSED_DOSE_SAFETY = (
+    "A quick note from your care companion.\n\n"
+    "It looks like a dose was missed. That's okay, it happens, and you can pick up again with "
+    "your next one.\n\n"
+    "One important thing: when naltrexone is missed or stopped, the body's tolerance to opioids "
+    "is lower than before, so using opioids now carries a much higher risk of overdose. Please "
+    "keep naloxone (Narcan) nearby (most pharmacies have it without a prescription), don't use "
+    "alone, and call 911 if someone is very drowsy or breathing slowly.\n\n"
+    "Your care team is there to help you get back on track."
+)
+
+
+def answered(label: str, at_local: str, late: bool = False) -> str:
+    return f"{label} at {at_local}" + (" (late, still counts)" if late else "")
+
+
+def window_for(kind: str, dose_window: timedelta, injection_overdue: timedelta) -> timedelta:
+    return injection_overdue if kind == "monthly_injection" else dose_window

@@ -1,0 +1,33 @@
+"""Between stored schedules and the pure Plan the domain computes with."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from bot.domain.schedules import DEFAULT_INJECTION_INTERVAL_DAYS, Plan, PlanKind, WeeklyRegimen
+
+
+def plan_of(
+    *,
+    kind: str,
+    timezone: str,
+    dose_times: list[Any],
+    weekly_doses: dict[str, Any] | None,
+    dose_mg: int | None,
+    injection_date: date | None,
+    injection_interval_days: int | None,
+) -> Plan:
+    return Plan(
+        kind=PlanKind(kind),
+        zone=timezone,
+        times=tuple(time.fromisoformat(str(t)) for t in dose_times),
+        regimen=(
+            WeeklyRegimen(tuple((int(day), int(mg)) for day, mg in weekly_doses.items()))
+            if weekly_doses
+            else None
+        ),
+        dose_mg=dose_mg,
+        injection_date=injection_date,
+        injection_interval_days=injection_interval_days or DEFAULT_INJECTION_INTERVAL_DAYS,
+    )
