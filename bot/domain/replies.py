@@ -31,6 +31,8 @@ class TapResult:
     notice: str | None = None
     # The tapped message is edited to show this choice (and lose its buttons); None leaves it.
     chosen: str | None = None
+    # New buttons for the tapped message (with or without ``chosen``), e.g. a snooze menu.
+    buttons: tuple[tuple[Button, ...], ...] | None = None
 
 
 def rows(*labels_and_data: tuple[str, str], per_row: int = 2) -> tuple[tuple[Button, ...], ...]:

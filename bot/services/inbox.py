@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Clinic, Conversation
 from bot.domain import onboarding, texts
 from bot.domain.onboarding import Draft, Outcome
+from bot.domain.reminders import parse_tap as parse_dose_tap
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.triage import CrisisKind, crisis_reply, triage
 from bot.services import audit, conversations
 from bot.services.alerts import raise_crisis_alert
 from bot.services.clinics import find_clinic_by_code
 from bot.services.context import AppContext
+from bot.services.doses import NOT_YOURS, answer_dose
 from bot.services.enrolment import enrol, patient_by_chat
 
 log = logging.getLogger(__name__)
@@ -164,6 +166,11 @@ class Inbox:
     # Buttons and locations --------------------------------------------------------------------
 
     async def tap(self, sender: Sender, data: str) -> TapResult:
+        if data.startswith("d:"):
+            dose_tap = parse_dose_tap(data)
+            if dose_tap is None:
+                return TapResult(notice=NOT_YOURS)
+            return await answer_dose(self.ctx, sender.chat_id, dose_tap)
         parsed = _parse_tap(data)
         async with self.ctx.sessions.begin() as session:
             current = await conversations.load(session, sender.chat_id)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.domain.replies import Reply
+from bot.domain.replies import Reply, TapResult
 from bot.services.inbox import Inbox, Sender
-from bot.telegram.render import render
+from bot.telegram.render import render, render_buttons
 
 log = logging.getLogger(__name__)
 
+ANSWER_MARK = "\n\n✓ "
 SORRY = (
     "Sorry, something went wrong on my side. Please try again in a minute. "
     "If you are in danger, call or text 988, or call 911."
@@ -32,6 +33,23 @@ async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[
     for reply in replies:
         for out in render(reply):
             await context.bot.send_message(chat_id, out.text, reply_markup=out.markup)
+
+
+async def _edit_tapped(query: CallbackQuery, original: str, result: TapResult) -> None:
+    """Show the answer on the tapped message itself, so the chat reads as a record."""
+    markup = render_buttons(result.buttons) if result.buttons else None
+    try:
+        if result.chosen is not None:
+            # Replace an earlier answer line rather than stacking them.
+            base = original.split(ANSWER_MARK)[0]
+            await query.edit_message_text(
+                f"{base}{ANSWER_MARK}{result.chosen}", reply_markup=markup
+            )
+        elif result.buttons is not None:
+            await query.edit_message_reply_markup(reply_markup=markup)
+    except BadRequest:
+        # Already edited (a double tap racing us): the answer is recorded either way.
+        log.debug("tapped message could not be edited")
 
 
 class TelegramHandlers:
@@ -81,13 +99,8 @@ class TelegramHandlers:
         result = await self.inbox.tap(sender, query.data or "")
         await query.answer(result.notice)
         message = query.message
-        if result.chosen is not None and message is not None and message.is_accessible:
-            original = getattr(message, "text", None) or ""
-            try:
-                await query.edit_message_text(f"{original}\n\n✓ {result.chosen}", reply_markup=None)
-            except BadRequest:
-                # Already edited (a double tap racing us): the answer is recorded either way.
-                log.debug("tapped message could not be edited")
+        if message is not None and message.is_accessible:
+            await _edit_tapped(query, getattr(message, "text", None) or "", result)
         await _send(context, sender.chat_id, result.replies)
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,7 +13,7 @@ from telegram import (
 )
 
 from bot.domain import texts
-from bot.domain.replies import Reply
+from bot.domain.replies import Button, Reply
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
@@ -29,6 +29,12 @@ def _location_keyboard() -> ReplyKeyboardMarkup:
         [[KeyboardButton(texts.LOCATION_KEY_LABEL, request_location=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
+    )
+
+
+def render_buttons(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
     )
 
 

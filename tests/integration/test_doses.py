@@ -1,0 +1,171 @@
+"""Answers to reminders, nudges, misses and their consequences, on a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select, update
+
+from bot.db.models import Alert, DoseEvent, OutboxMessage, Schedule
+from bot.domain.reminders import tap_data
+from bot.domain.schedules import Plan, PlanKind
+from bot.services.clinics import add_staff
+from bot.services.context import AppContext
+from bot.services.inbox import Inbox, Sender
+from jobs.followups import follow_up
+from jobs.tick import tick
+from tests.integration.test_tick import fake
+from tests.support import make_patient, new_clinic
+
+PLAN = Plan(PlanKind.DAILY, "America/Chicago", (time(8, 0),))
+DUE = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # Thu 08:00 Chicago
+PAT = Sender(21, "Pat")
+
+
+async def remind(ctx: AppContext) -> int:
+    """Enrol PAT, run the tick at the dose time and pretend the sender delivered it."""
+    _, schedule_id = await make_patient(ctx, PLAN, chat_id=PAT.chat_id)
+    fake(ctx).set(DUE)
+    await tick(ctx)
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(DoseEvent).values(reminded_at=DUE))
+    return schedule_id
+
+
+async def the_dose(ctx: AppContext) -> DoseEvent:
+    async with ctx.sessions() as session:
+        [dose] = list(await session.scalars(select(DoseEvent)))
+        return dose
+
+
+async def kinds(ctx: AppContext) -> list[str]:
+    async with ctx.sessions() as session:
+        return list(await session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)))
+
+
+async def test_taken_is_recorded_and_shown_with_the_time(ctx: AppContext) -> None:
+    schedule_id = await remind(ctx)
+    fake(ctx).advance(timedelta(minutes=5))
+    result = await Inbox(ctx).tap(PAT, tap_data(schedule_id, DUE, "t"))
+    assert result.chosen == "Taken at 08:05"
+    dose = await the_dose(ctx)
+    assert dose.status == "taken" and dose.answered_at == DUE + timedelta(minutes=5)
+    again = await Inbox(ctx).tap(PAT, tap_data(schedule_id, DUE, "t"))
+    assert again.chosen is None and "Already recorded" in (again.notice or "")
+
+
+async def test_a_late_tap_still_counts(ctx: AppContext) -> None:
+    schedule_id = await remind(ctx)
+    fake(ctx).advance(timedelta(hours=5))
+    await follow_up(ctx)
+    assert (await the_dose(ctx)).status == "missed"
+    result = await Inbox(ctx).tap(PAT, tap_data(schedule_id, DUE, "t"))
+    assert result.chosen == "Taken at 13:00 (late, still counts)"
+    assert (await the_dose(ctx)).status == "taken"
+
+
+async def test_snooze_re_sends_once(ctx: AppContext) -> None:
+    schedule_id = await remind(ctx)
+    inbox = Inbox(ctx)
+    menu = await inbox.tap(PAT, tap_data(schedule_id, DUE, "z"))
+    assert menu.buttons is not None
+    assert [b.label for b in menu.buttons[0]] == ["15 min", "30 min", "1 hour"]
+    result = await inbox.tap(PAT, tap_data(schedule_id, DUE, "z15"))
+    assert result.chosen == "Snoozed until 08:15"
+    fake(ctx).advance(timedelta(minutes=14))
+    assert (await follow_up(ctx)).resent == 0
+    fake(ctx).advance(timedelta(minutes=1))
+    assert (await follow_up(ctx)).resent == 1
+    fake(ctx).advance(timedelta(minutes=10))
+    assert (await follow_up(ctx)).resent == 0
+    assert (await kinds(ctx)).count("reminder") == 2
+
+
+async def test_skip_with_an_optional_reason(ctx: AppContext) -> None:
+    schedule_id = await remind(ctx)
+    inbox = Inbox(ctx)
+    result = await inbox.tap(PAT, tap_data(schedule_id, DUE, "s"))
+    assert result.chosen is not None and "Skipped at 08:00" in result.chosen
+    assert result.buttons is not None
+    reason = await inbox.tap(PAT, tap_data(schedule_id, DUE, "r:side"))
+    assert reason.chosen == "Skipped (side effects)"
+    dose = await the_dose(ctx)
+    assert dose.status == "skipped" and dose.skip_reason == "side"
+
+
+async def test_other_patients_stale_and_forged_taps_change_nothing(ctx: AppContext) -> None:
+    schedule_id = await remind(ctx)
+    inbox = Inbox(ctx)
+    stranger = Sender(99, "Not Pat")
+    for sender, data in [
+        (stranger, tap_data(schedule_id, DUE, "t")),
+        (PAT, tap_data(schedule_id, DUE + timedelta(days=3), "t")),
+        (PAT, tap_data(schedule_id + 1, DUE, "t")),
+        (PAT, "d:1:2"),
+        (PAT, "d:x:y:t"),
+        (PAT, f"d:{schedule_id}:{int(DUE.timestamp())}:boom"),
+        (PAT, f"d:{schedule_id}:99999999999999999999:t"),
+        (PAT, tap_data(schedule_id, DUE, "r:side")),  # a reason for a dose never skipped
+    ]:
+        result = await inbox.tap(sender, data)
+        assert result.chosen is None and result.notice, data
+    assert (await the_dose(ctx)).status == "pending"
+
+
+async def test_nudge_once_then_missed_with_one_safety_message_per_episode(ctx: AppContext) -> None:
+    clinic = await new_clinic(ctx, "Care")
+    await add_staff(ctx.sessions, ctx.clock, telegram_user_id=500, name="Nurse",
+                    clinic_code=clinic.invite_code)
+    patient_id, _ = await make_patient(ctx, PLAN, chat_id=PAT.chat_id, clinic_id=clinic.id)
+    for day in range(3):
+        fake(ctx).set(DUE + timedelta(days=day))
+        await tick(ctx)
+        async with ctx.sessions.begin() as session:
+            await session.execute(
+                update(DoseEvent).where(DoseEvent.reminded_at.is_(None)).values(reminded_at=DUE)
+            )
+        fake(ctx).advance(timedelta(minutes=31))
+        assert (await follow_up(ctx)).nudged == 1
+        assert (await follow_up(ctx)).nudged == 0
+        fake(ctx).advance(timedelta(hours=4))
+        await follow_up(ctx)
+    sent = await kinds(ctx)
+    assert sent.count("reminder") == 3 and sent.count("nudge") == 3
+    assert sent.count("safety") == 1  # once per episode, not once per missed dose
+    async with ctx.sessions() as session:
+        alerts = list(await session.scalars(select(Alert)))
+        staff_messages = list(await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "staff_alert")))
+    assert [a.kind for a in alerts] == ["missed_doses"]  # two in a row, then not again
+    assert [m.chat_id for m in staff_messages] == [500]
+    assert alerts[0].patient_id == patient_id
+
+
+async def test_injection_confirmed_moves_the_next_cycle(ctx: AppContext) -> None:
+    plan = Plan(PlanKind.MONTHLY_INJECTION, "America/New_York", (time(10, 0),),
+                injection_date=date(2026, 12, 3))
+    _, schedule_id = await make_patient(ctx, plan, chat_id=PAT.chat_id)
+    due = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
+    fake(ctx).set(due)
+    await tick(ctx)
+    result = await Inbox(ctx).tap(PAT, tap_data(schedule_id, due, "y"))
+    assert result.chosen == "Done at 10:00"
+    async with ctx.sessions() as session:
+        schedule = await session.get(Schedule, schedule_id)
+    assert schedule is not None and schedule.injection_date == date(2026, 12, 31)
+    # Next: the eve reminder on 30 Dec at 10:00 New York.
+    assert schedule.next_due_at == datetime(2026, 12, 30, 15, 0, tzinfo=UTC)
+
+
+async def test_an_unconfirmed_injection_alerts_staff_when_overdue(ctx: AppContext) -> None:
+    plan = Plan(PlanKind.MONTHLY_INJECTION, "America/New_York", (time(10, 0),),
+                injection_date=date(2026, 12, 3))
+    await make_patient(ctx, plan, chat_id=PAT.chat_id)
+    fake(ctx).set(datetime(2026, 12, 3, 15, 0, tzinfo=UTC))
+    await tick(ctx)
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(DoseEvent).values(reminded_at=ctx.clock.now()))
+    fake(ctx).advance(timedelta(days=3))
+    await follow_up(ctx)
+    async with ctx.sessions() as session:
+        assert [a.kind for a in await session.scalars(select(Alert))] == ["injection_overdue"]
