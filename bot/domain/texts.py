@@ -148,6 +148,9 @@ def help_text(enrolled: bool) -> str:
         )
     return (
         "Here's what I can do:\n\n"
+        "/schedule: see or change your reminder times, time zone and wording\n"
+        "/pause: pause reminders until a date\n"
+        "/resume: turn reminders back on\n"
         "/help: this message\n"
         "/cancel: stop what we're doing\n\n"
         "For questions about your medication, please ask your care team. " + EMERGENCY_LINE
@@ -157,4 +160,10 @@ def help_text(enrolled: bool) -> str:
 ENROLLED_FREE_TEXT = (
     "Thanks for your message. I can't answer questions here yet, so please ask your care team. "
     + EMERGENCY_LINE
+)
+
+
+NOT_ENROLLED = (
+    "You're not set up yet. Please use the invite link from your clinic, or send /start "
+    "followed by your invite code."
 )

@@ -150,4 +150,4 @@ async def list_clinics(sessions: SessionFactory) -> list[ClinicRow]:
         result = await session.execute(
             select(Clinic.name, Clinic.invite_code, staff_count).order_by(Clinic.id)
         )
-        return [ClinicRow(row[0], row[1], int(row[2] or 0)) for row in result.tuples()]
+        return [ClinicRow(row[0], row[1], int(row[2] or 0)) for row in result.all()]

@@ -11,13 +11,15 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Clinic, Conversation
+from bot.db.models import Clinic, Conversation, Patient
 from bot.domain import onboarding, texts
+from bot.domain.clock_times import ParseError
 from bot.domain.onboarding import Draft, Outcome
 from bot.domain.reminders import parse_tap as parse_dose_tap
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.triage import CrisisKind, crisis_reply, triage
 from bot.services import audit, conversations
+from bot.services import patient_settings as settings
 from bot.services.alerts import raise_crisis_alert
 from bot.services.clinics import find_clinic_by_code
 from bot.services.context import AppContext
@@ -36,30 +38,42 @@ class Sender:
     display_name: str = ""
 
 
-def _tap_data(revision: int, value: str) -> str:
-    return f"{_TAP_PREFIX}:{revision}:{value}"
+_SETTINGS_PREFIX = "sf"
+SETTINGS_FLOWS = (settings.FLOW_TIME, settings.FLOW_ZONE, settings.FLOW_PAUSE)
 
 
-def _parse_tap(data: str) -> tuple[int, str] | None:
+def _tap_data(revision: int, value: str, prefix: str = _TAP_PREFIX) -> str:
+    return f"{prefix}:{revision}:{value}"
+
+
+def _parse_tap(data: str, expected_prefix: str = _TAP_PREFIX) -> tuple[int, str] | None:
     prefix, _, rest = data.partition(":")
     revision, _, value = rest.partition(":")
-    if prefix != _TAP_PREFIX or not revision.isdigit() or not value:
+    if prefix != expected_prefix or not revision.isdigit() or not value:
         return None
     return int(revision), value
 
 
-def _with_revision(replies: list[Reply], revision: int) -> list[Reply]:
+def _with_revision(replies: list[Reply], revision: int, prefix: str = _TAP_PREFIX) -> list[Reply]:
     """Stamp every button with the conversation revision, so an old button is recognisable."""
     return [
         replace(
             reply,
             buttons=tuple(
-                tuple(Button(b.label, _tap_data(revision, b.data)) for b in row)
+                tuple(Button(b.label, _tap_data(revision, b.data, prefix)) for b in row)
                 for row in reply.buttons
             ),
         )
         for reply in replies
     ]
+
+
+def _settings_prompt(flow: str) -> Reply:
+    if flow == settings.FLOW_TIME:
+        return settings.time_prompt()
+    if flow == settings.FLOW_ZONE:
+        return settings.zone_prompt()
+    return settings.pause_prompt()
 
 
 class Inbox:
@@ -78,7 +92,62 @@ class Inbox:
             async with self.ctx.sessions() as session:
                 patient = await patient_by_chat(session, sender.chat_id)
             return [Reply(texts.help_text(enrolled=patient is not None))]
+        if name in ("schedule", "pause", "resume"):
+            return await self._settings_command(sender, name)
         return [Reply(texts.UNKNOWN_COMMAND)]
+
+    async def _settings_command(self, sender: Sender, name: str) -> list[Reply]:
+        async with self.ctx.sessions.begin() as session:
+            patient = await patient_by_chat(session, sender.chat_id)
+            if patient is None:
+                return [Reply(texts.NOT_ENROLLED)]
+            if name == "schedule":
+                schedules = await settings.active_schedules(session, patient)
+                return [settings.overview(patient, schedules)]
+            if name == "resume":
+                return await settings.resume(self.ctx, session, patient)
+            return await self._begin_settings(session, sender, settings.FLOW_PAUSE)
+
+    async def _begin_settings(
+        self, session: AsyncSession, sender: Sender, flow: str
+    ) -> list[Reply]:
+        conversation = await conversations.begin(
+            session, sender.chat_id, flow, flow, {}, self.ctx.clock.now()
+        )
+        return _with_revision([_settings_prompt(flow)], conversation.revision, _SETTINGS_PREFIX)
+
+    async def _settings_answer(
+        self,
+        session: AsyncSession,
+        current: Conversation,
+        patient: Patient | None,
+        text: str | None = None,
+        point: tuple[float, float] | None = None,
+    ) -> list[Reply]:
+        if patient is None:
+            await conversations.end(session, current.chat_id)
+            return [Reply(texts.NOT_ENROLLED)]
+        try:
+            if current.flow == settings.FLOW_ZONE:
+                match = (
+                    settings.zone_from_point(*point)
+                    if point is not None
+                    else settings.zone_from_text(text or "")
+                )
+                replies = await settings.change_zone(self.ctx, session, patient, match)
+            elif point is not None:
+                return [Reply(texts.NOT_NOW_LOCATION)]
+            elif current.flow == settings.FLOW_TIME:
+                replies = await settings.change_times(self.ctx, session, patient, text or "")
+            else:
+                replies = await settings.pause(self.ctx, session, patient, text or "")
+        except ParseError as problem:
+            again = _with_revision(
+                [_settings_prompt(current.flow)], current.revision, _SETTINGS_PREFIX
+            )
+            return [Reply(str(problem)), *again]
+        await conversations.end(session, current.chat_id)
+        return replies
 
     async def _start(self, sender: Sender, code: str | None) -> list[Reply]:
         now = self.ctx.clock.now()
@@ -134,6 +203,8 @@ class Inbox:
                 )
                 return await self._apply(session, sender, current, outcome)
             patient = await patient_by_chat(session, sender.chat_id)
+            if current is not None and current.flow in SETTINGS_FLOWS:
+                return await self._settings_answer(session, current, patient, text=text)
         if patient is not None:
             return [Reply(texts.ENROLLED_FREE_TEXT)]
         return [Reply(texts.NO_INVITE)]
@@ -171,6 +242,8 @@ class Inbox:
             if dose_tap is None:
                 return TapResult(notice=NOT_YOURS)
             return await answer_dose(self.ctx, sender.chat_id, dose_tap)
+        if data.startswith("set:") or data.startswith(f"{_SETTINGS_PREFIX}:"):
+            return await self._settings_tap(sender, data)
         parsed = _parse_tap(data)
         async with self.ctx.sessions.begin() as session:
             current = await conversations.load(session, sender.chat_id)
@@ -190,9 +263,37 @@ class Inbox:
             replies = await self._apply(session, sender, current, outcome)
             return TapResult(replies, chosen=label)
 
+    async def _settings_tap(self, sender: Sender, data: str) -> TapResult:
+        async with self.ctx.sessions.begin() as session:
+            patient = await patient_by_chat(session, sender.chat_id)
+            if patient is None:
+                return TapResult(notice=texts.STALE_BUTTON)
+            if data == "set:wording":
+                patient.plain_wording = not patient.plain_wording
+                patient.updated_at = self.ctx.clock.now()
+                wording = "plain" if patient.plain_wording else "discreet"
+                return TapResult(chosen=f"Reminder wording: {wording}")
+            if data in ("set:time", "set:zone"):
+                flow = settings.FLOW_TIME if data == "set:time" else settings.FLOW_ZONE
+                return TapResult(await self._begin_settings(session, sender, flow))
+            parsed = _parse_tap(data, _SETTINGS_PREFIX)
+            current = await conversations.load(session, sender.chat_id)
+            if parsed is None or current is None or current.flow not in SETTINGS_FLOWS:
+                return TapResult(notice=texts.STALE_BUTTON)
+            label = onboarding.label_for(_settings_prompt(current.flow), parsed[1])
+            if parsed[0] != current.revision or label is None:
+                return TapResult(notice=texts.STALE_BUTTON)
+            replies = await self._settings_answer(session, current, patient, text=parsed[1])
+            return TapResult(replies, chosen=label)
+
     async def location(self, sender: Sender, latitude: float, longitude: float) -> list[Reply]:
         async with self.ctx.sessions.begin() as session:
             current = await conversations.load(session, sender.chat_id)
+            if current is not None and current.flow in SETTINGS_FLOWS:
+                patient = await patient_by_chat(session, sender.chat_id)
+                return await self._settings_answer(
+                    session, current, patient, point=(latitude, longitude)
+                )
             if current is None or current.flow != ONBOARDING:
                 return [Reply(texts.NOT_NOW_LOCATION)]
             draft = Draft.from_json(current.step, current.data)

@@ -22,6 +22,9 @@ from jobs import conversations as conversation_jobs
 
 PATIENT_COMMANDS = [
     BotCommand("start", "Join with your clinic's invite code"),
+    BotCommand("schedule", "See or change your reminders"),
+    BotCommand("pause", "Pause reminders"),
+    BotCommand("resume", "Turn reminders back on"),
     BotCommand("help", "What I can do"),
     BotCommand("cancel", "Stop what we're doing"),
 ]

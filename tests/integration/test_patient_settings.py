@@ -1,0 +1,121 @@
+"""/schedule, /pause and /resume through the inbox, on a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from bot.db.models import DoseEvent, Patient, Schedule
+from bot.domain.replies import Reply
+from bot.domain.schedules import Plan, PlanKind
+from bot.services.context import AppContext
+from bot.services.inbox import Inbox, Sender
+from jobs.tick import tick
+from tests.integration.test_tick import fake
+from tests.support import make_patient
+
+PAT = Sender(31, "Pat")
+PLAN = Plan(PlanKind.DAILY, "America/Chicago", (time(8, 0),))
+
+
+def data_of(replies: list[Reply], label: str) -> str:
+    for reply in replies:
+        for row in reply.buttons:
+            for button in row:
+                if button.label == label:
+                    return button.data
+    raise AssertionError(label)
+
+
+async def schedule_of(ctx: AppContext) -> Schedule:
+    async with ctx.sessions() as session:
+        [schedule] = list(await session.scalars(select(Schedule)))
+        return schedule
+
+
+async def patient_of(ctx: AppContext) -> Patient:
+    async with ctx.sessions() as session:
+        [patient] = list(await session.scalars(select(Patient)))
+        return patient
+
+
+async def test_changing_the_time_after_todays_reminder_never_doubles_the_day(
+    ctx: AppContext,
+) -> None:
+    await make_patient(ctx, PLAN, chat_id=PAT.chat_id)
+    fake(ctx).set(datetime(2026, 11, 26, 14, 0, tzinfo=UTC))  # Thu 08:00 Chicago
+    await tick(ctx)
+    inbox = Inbox(ctx)
+    overview = await inbox.command(PAT, "schedule", [])
+    assert "Daily" in overview[0].text and "discreet" in overview[0].text
+    started = await inbox.tap(PAT, data_of(overview, "Change time"))
+    assert "What time" in started.replies[0].text
+    bad = await inbox.text(PAT, "25:99")
+    assert "08:00" in bad[0].text  # an example, and the question again
+    done = await inbox.text(PAT, "8pm")
+    assert "20:00" in done[0].text
+    schedule = await schedule_of(ctx)
+    # Today's 08:00 reminder already went out: the first 20:00 reminder is tomorrow's.
+    assert schedule.next_due_at == datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+
+
+async def test_changing_zone_moves_the_next_reminder_to_the_new_local_time(
+    ctx: AppContext,
+) -> None:
+    await make_patient(ctx, PLAN, chat_id=PAT.chat_id)
+    inbox = Inbox(ctx)
+    overview = await inbox.command(PAT, "schedule", [])
+    await inbox.tap(PAT, data_of(overview, "Change time zone"))
+    replies = await inbox.location(PAT, 40.71, -74.0)  # New York
+    assert "America/New_York" in replies[0].text
+    schedule = await schedule_of(ctx)
+    assert schedule.timezone == "America/New_York"
+    assert schedule.next_due_at == datetime(2026, 11, 26, 13, 0, tzinfo=UTC)  # 08:00 EST
+    assert (await patient_of(ctx)).timezone == "America/New_York"
+
+
+async def test_wording_toggle(ctx: AppContext) -> None:
+    await make_patient(ctx, PLAN, chat_id=PAT.chat_id)
+    inbox = Inbox(ctx)
+    result = await inbox.tap(PAT, data_of(await inbox.command(PAT, "schedule", []),
+                                          "Use plain wording"))
+    assert result.chosen == "Reminder wording: plain"
+    assert (await patient_of(ctx)).plain_wording is True
+
+
+async def test_pause_until_a_date_then_resume_without_a_backlog(ctx: AppContext) -> None:
+    await make_patient(ctx, PLAN, chat_id=PAT.chat_id)
+    inbox = Inbox(ctx)
+    prompt = await inbox.command(PAT, "pause", [])
+    assert "until when" in prompt[0].text
+    assert "pick a day after today" in (await inbox.text(PAT, "today"))[0].text
+    assert "3 Dec" in (await inbox.text(PAT, "whenever"))[0].text
+    paused = await inbox.text(PAT, "Dec 10")
+    assert "paused until Thu 10 Dec" in paused[0].text
+    patient = await patient_of(ctx)
+    assert patient.status == "paused"
+    assert patient.paused_until == datetime(2026, 12, 10, 6, 0, tzinfo=UTC)
+    fake(ctx).set(datetime(2026, 11, 30, 14, 0, tzinfo=UTC))
+    assert (await tick(ctx)).reminders == 0
+    resumed = await inbox.command(PAT, "resume", [])
+    assert "back on" in resumed[0].text.lower() or "on again" in resumed[0].text
+    assert (await patient_of(ctx)).status == "active"
+    fake(ctx).advance(timedelta(days=1))
+    assert (await tick(ctx)).reminders == 1
+    async with ctx.sessions() as session:
+        assert len(list(await session.scalars(select(DoseEvent)))) == 1  # nothing from the pause
+
+
+async def test_pause_button_and_settings_need_enrolment(ctx: AppContext) -> None:
+    await make_patient(ctx, PLAN, chat_id=PAT.chat_id)
+    inbox = Inbox(ctx)
+    prompt = await inbox.command(PAT, "pause", [])
+    result = await inbox.tap(PAT, data_of(prompt, "Until I resume"))
+    assert result.chosen == "Until I resume"
+    assert (await patient_of(ctx)).paused_until is None
+    # A second tap on the same old button is stale.
+    assert (await inbox.tap(PAT, data_of(prompt, "1 week"))).chosen is None
+    stranger = Sender(77)
+    assert "not set up" in (await inbox.command(stranger, "schedule", []))[0].text
+    assert "not set up" in (await inbox.command(stranger, "pause", []))[0].text
