@@ -20,6 +20,7 @@ from bot.domain.timezones import warm_up
 from bot.logs import configure_logging
 from bot.runtime import app_context, safe_url
 from bot.services.clinics import OperatorError, add_clinic, add_staff, list_clinics
+from jobs.sender import OutboxSender, sender_bot
 
 log = logging.getLogger("bot")
 
@@ -176,11 +177,16 @@ async def _run(settings: Settings) -> int:
     # Place names and zone polygons take a second or two to load; do it off the event loop
     # before the first patient needs them.
     warming = asyncio.create_task(asyncio.to_thread(warm_up))
-    async with app_context(settings) as ctx:
+    async with app_context(settings) as ctx, sender_bot(settings) as bot:
         application = build_application(ctx)
         stop = _stop_on_signals()
         log.info("starting the Telegram bot (long polling)")
-        await serve(application, stop)
+        sending = asyncio.create_task(OutboxSender(ctx, bot).run(stop))
+        try:
+            await serve(application, stop)
+        finally:
+            stop.set()
+            await sending
     await warming
     log.info("stopped")
     return 0
@@ -195,27 +201,35 @@ def _stop_on_signals() -> asyncio.Event:
 
 
 async def _jobs(settings: Settings) -> int:
+    """The tick, follow-ups and sender without polling for updates: add as many as needed
+    beside one `run` (on Postgres; SQLite has a single writer)."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from jobs.conversations import expire_abandoned
+    from jobs.periodic import periodic_jobs
 
-    await migrate.upgrade(settings.database_url)
-    async with app_context(settings) as ctx:
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(
-            expire_abandoned,
-            "interval",
-            minutes=30,
-            args=[ctx],
-            id="expire-conversations",
-            max_instances=1,
-            coalesce=True,
+    if settings.offline:
+        print(
+            "recovery-bot: `jobs` sends messages, so it needs TELEGRAM_BOT_TOKEN.", file=sys.stderr
         )
+        return 2
+    await migrate.upgrade(settings.database_url)
+    async with app_context(settings) as ctx, sender_bot(settings) as bot:
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        for job in periodic_jobs(ctx):
+            scheduler.add_job(
+                job.run,
+                "interval",
+                seconds=job.seconds,
+                id=job.name,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=ctx.clock.now(),
+            )
         stop = _stop_on_signals()
         scheduler.start()
         log.info("jobs worker started")
         try:
-            await stop.wait()
+            await OutboxSender(ctx, bot).run(stop)
         finally:
             scheduler.shutdown(wait=False)
     return 0

@@ -20,7 +20,8 @@ _THIRD_PARTY_FLOORS = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
     "telegram": logging.INFO,
-    "apscheduler": logging.INFO,
+    # Logs every job run at INFO (every few seconds for the tick).
+    "apscheduler": logging.WARNING,
     "aiosqlite": logging.INFO,
     "asyncio": logging.INFO,
     "sqlalchemy": logging.WARNING,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import (
@@ -11,6 +12,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -18,7 +20,7 @@ from telegram.ext import (
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox
 from bot.telegram.handlers import TelegramHandlers
-from jobs import conversations as conversation_jobs
+from jobs.periodic import PeriodicJob, periodic_jobs
 
 PATIENT_COMMANDS = [
     BotCommand("start", "Join with your clinic's invite code"),
@@ -74,20 +76,24 @@ def build_application(ctx: AppContext) -> Application:  # type: ignore[type-arg]
     )
     add_handlers(application, TelegramHandlers(Inbox(ctx)))
     assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
-    application.job_queue.run_repeating(
-        _expire_job(ctx),
-        interval=timedelta(minutes=30),
-        first=timedelta(seconds=5),
-        name="expire-conversations",
-    )
+    for job in periodic_jobs(ctx):
+        application.job_queue.run_repeating(
+            _job_callback(job),
+            interval=job.seconds,
+            first=1.0,
+            name=job.name,
+            job_kwargs={"max_instances": 1, "coalesce": True},
+        )
     return application
 
 
-def _expire_job(ctx: AppContext):  # type: ignore[no-untyped-def]
-    async def run(_context: object) -> None:
-        await conversation_jobs.expire_abandoned(ctx)
+def _job_callback(
+    job: PeriodicJob,
+) -> Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    async def callback(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        await job.run()
 
-    return run
+    return callback
 
 
 def add_handlers(application: Application, handlers: TelegramHandlers) -> None:  # type: ignore[type-arg]

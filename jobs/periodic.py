@@ -1,0 +1,51 @@
+"""The periodic work and how often it runs, shared by both ways of running it.
+
+``recovery-bot run`` schedules these on python-telegram-bot's JobQueue; ``recovery-bot jobs``
+on a bare APScheduler. Both are APScheduler underneath, with one instance of a job at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.services.context import AppContext
+from jobs.conversations import expire_abandoned
+from jobs.followups import follow_up
+from jobs.tick import tick
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    seconds: float
+    run: Callable[[], Awaitable[None]]
+
+
+def _guarded(
+    name: str, work: Callable[[AppContext], Awaitable[Any]], ctx: AppContext
+) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        try:
+            await work(ctx)
+        except Exception as exc:
+            # Database errors carry statements and bound values (possibly patient text): log
+            # the kind of failure, never its message.
+            log.error("job %s failed (%s); it will run again", name, type(exc).__name__)
+
+    return run
+
+
+def periodic_jobs(ctx: AppContext) -> list[PeriodicJob]:
+    every = ctx.settings.tick_seconds
+    return [
+        PeriodicJob("tick", every, _guarded("tick", tick, ctx)),
+        PeriodicJob("follow-up", every, _guarded("follow-up", follow_up, ctx)),
+        PeriodicJob(
+            "expire-conversations", 1800, _guarded("expire-conversations", expire_abandoned, ctx)
+        ),
+    ]
