@@ -11,6 +11,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,6 +68,19 @@ async def db_url(
         await upgrade(url)
         yield url
         return
+    async with _fresh_postgres(pg_template) as url:
+        yield url
+
+
+@pytest.fixture
+async def pg_url(pg_template: str | None) -> AsyncIterator[str]:
+    """Postgres only, for what SQLite cannot do (several writers). Mark such tests `postgres`."""
+    async with _fresh_postgres(pg_template) as url:
+        yield url
+
+
+@asynccontextmanager
+async def _fresh_postgres(pg_template: str | None) -> AsyncIterator[str]:
     if pg_template is None:
         pytest.skip(f"PostgreSQL is not reachable at {PG_ADMIN_DSN}")
     name = f"rb_test_{uuid.uuid4().hex[:10]}"

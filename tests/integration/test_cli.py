@@ -157,28 +157,3 @@ async def test_database_down_is_a_clear_error(tmp_path: Path) -> None:
     env = clean_env(DATABASE_URL="postgresql://postgres@127.0.0.1:1/nothing")
     code, _, err = await cli("db", "upgrade", env=env, cwd=tmp_path)
     assert code == 1 and "cannot use the database" in err and "Traceback" not in err
-
-
-async def test_jobs_worker_runs_until_told_to_stop(tmp_path: Path) -> None:
-    import signal
-
-    env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'jobs.db'}")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "jobs",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    seen = b""
-    while b"jobs worker started" not in seen:
-        line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
-        assert line, seen
-        seen += line
-    process.send_signal(signal.SIGTERM)
-    await asyncio.wait_for(process.wait(), timeout=15)
-    assert process.returncode == 0
