@@ -35,7 +35,14 @@ def _parser() -> argparse.ArgumentParser:
         "naltrexone and their care team.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the Telegram bot and its jobs (offline chat without a token)")
+    run = sub.add_parser(
+        "run", help="run the Telegram bot and its jobs (offline chat without a token)"
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on WEBHOOK_URL instead of long polling",
+    )
     sub.add_parser("jobs", help="run only the periodic jobs (for extra workers)")
     sub.add_parser("demo", help="try the bot offline in this terminal, no token needed")
     chat = sub.add_parser("chat", help="talk to the bot as a patient in this terminal")
@@ -162,14 +169,22 @@ What to try:
 """
 
 
-async def _run(settings: Settings) -> int:
+async def _run(settings: Settings, use_webhook: bool = False) -> int:
     await migrate.upgrade(settings.database_url)
     if settings.offline:
         print(OFFLINE_NOTE.format(db=safe_url(settings.database_url)))
         if sys.stdin.isatty():
             return await _chat(settings, DEMO_CHAT_ID, None)
         return 0
-    from bot.telegram.app import build_application, serve
+    from bot.telegram.app import build_application, serve, webhook_from
+
+    if use_webhook and settings.webhook_url is None:
+        print(
+            "recovery-bot: --webhook needs WEBHOOK_URL (the public https address Telegram "
+            "should post to)",
+            file=sys.stderr,
+        )
+        return 2
 
     if settings.uses_dev_secret:
         log.warning("SECRET_KEY is the development default; set a long random value in production")
@@ -180,10 +195,11 @@ async def _run(settings: Settings) -> int:
     async with app_context(settings) as ctx, sender_bot(settings) as bot:
         application = build_application(ctx)
         stop = _stop_on_signals()
-        log.info("starting the Telegram bot (long polling)")
+        webhook = webhook_from(settings) if use_webhook else None
+        log.info("starting the Telegram bot (%s)", "webhook" if webhook else "long polling")
         sending = asyncio.create_task(OutboxSender(ctx, bot).run(stop))
         try:
-            await serve(application, stop)
+            await serve(application, stop, webhook)
         finally:
             stop.set()
             await sending
@@ -254,7 +270,7 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return await _chat(settings, DEMO_CHAT_ID, None)
     if args.command == "jobs":
         return await _jobs(settings)
-    return await _run(settings)
+    return await _run(settings, use_webhook=args.webhook)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

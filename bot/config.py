@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     secret_key: str = Field(default=DEV_SECRET_KEY, repr=False)
     log_level: str = "INFO"
 
+    # Webhook mode (`run --webhook`): Telegram posts updates to WEBHOOK_URL, which a reverse
+    # proxy forwards to WEBHOOK_LISTEN:WEBHOOK_PORT.
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - behind the operator's proxy, in a container
+    webhook_port: int = Field(default=8443, gt=0, lt=65536)
+
     # Scheduling and delivery; the defaults follow the design notes.
     tick_seconds: float = Field(default=5.0, gt=0, le=300)
     dose_window_minutes: int = Field(default=240, gt=0, le=24 * 60)
@@ -100,6 +106,16 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("expected an http(s) URL such as https://bot.example-clinic.org")
         return value.strip().rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("expected a URL such as https://bot.example-clinic.org/telegram")
+        return value.strip()
 
     @field_validator("log_level")
     @classmethod

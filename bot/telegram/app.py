@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import (
@@ -17,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.config import Settings
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox
 from bot.telegram.handlers import TelegramHandlers
@@ -40,8 +45,34 @@ def file_base_url(api_base_url: str) -> str:
     return api_base_url.replace("/bot{token}", "/file/bot{token}")
 
 
-async def serve(application: Application, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
-    """Poll for updates until ``stop`` is set, inside the caller's event loop.
+@dataclass(frozen=True)
+class Webhook:
+    url: str
+    listen: str
+    port: int
+    secret_token: str
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path.lstrip("/")
+
+
+def webhook_from(settings: Settings) -> Webhook:
+    if settings.webhook_url is None:
+        raise ValueError("WEBHOOK_URL is not set")
+    # Telegram echoes this header on every post, so only Telegram can feed us updates.
+    digest = hmac.new(settings.secret_key.encode(), b"telegram-webhook", hashlib.sha256)
+    return Webhook(
+        settings.webhook_url, settings.webhook_listen, settings.webhook_port, digest.hexdigest()
+    )
+
+
+async def serve(
+    application: Application,  # type: ignore[type-arg]
+    stop: asyncio.Event,
+    webhook: Webhook | None = None,
+) -> None:
+    """Receive updates (long polling, or a webhook) until ``stop`` is set, in the caller's loop.
 
     Not ``run_polling``: that owns the loop, and the database engine must live in the same loop
     as the handlers that use it.
@@ -52,9 +83,20 @@ async def serve(application: Application, stop: asyncio.Event) -> None:  # type:
         )
         await application.start()
         assert application.updater is not None
-        await application.updater.start_polling(
-            allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
-        )
+        if webhook is None:
+            await application.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+            )
+        else:
+            await application.updater.start_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.path,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret_token,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
         try:
             await stop.wait()
         finally:
