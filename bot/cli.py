@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Bot
@@ -197,7 +198,7 @@ async def _run(settings: Settings, use_webhook: bool = False) -> int:
         stop = _stop_on_signals()
         webhook = webhook_from(settings) if use_webhook else None
         log.info("starting the Telegram bot (%s)", "webhook" if webhook else "long polling")
-        sending = asyncio.create_task(OutboxSender(ctx, bot).run(stop))
+        sending = asyncio.create_task(OutboxSender(ctx, bot, lease=_lease(settings)).run(stop))
         try:
             await serve(application, stop, webhook)
         finally:
@@ -206,6 +207,10 @@ async def _run(settings: Settings, use_webhook: bool = False) -> int:
     await warming
     log.info("stopped")
     return 0
+
+
+def _lease(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.send_lease_seconds)
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -245,7 +250,7 @@ async def _jobs(settings: Settings) -> int:
         scheduler.start()
         log.info("jobs worker started")
         try:
-            await OutboxSender(ctx, bot).run(stop)
+            await OutboxSender(ctx, bot, lease=_lease(settings)).run(stop)
         finally:
             scheduler.shutdown(wait=False)
     return 0

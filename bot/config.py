@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     injection_overdue_days: int = Field(default=3, ge=1, le=60)
     send_rate_per_second: float = Field(default=30.0, gt=0)
     send_rate_per_chat_per_second: float = Field(default=1.0, gt=0)
+    # How long a worker holds claimed outbox rows; after a crash they are sent again after this.
+    send_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
 
     @field_validator("telegram_bot_token")
     @classmethod

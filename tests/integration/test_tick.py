@@ -112,3 +112,50 @@ async def test_injection_eve_and_day_reminders(ctx: AppContext) -> None:
     day = (await outbox(ctx))[-1]
     assert "appointment" in day.payload["text"]
     assert [b["label"] for b in day.payload["buttons"][0]] == ["✅ Yes, done", "Not yet"]
+
+
+async def _daily_reminders_between(
+    ctx: AppContext, plan: Plan, start: datetime, end: datetime, step: timedelta
+) -> list[datetime]:
+    """Run the tick every ``step`` from ``start`` to ``end``; the due times it reminded."""
+    from tests.support import make_patient
+
+    fake(ctx).set(start)
+    await make_patient(ctx, plan, chat_id=77)
+    now = start
+    while now <= end:
+        fake(ctx).set(now)
+        await tick(ctx)
+        now += step
+    return [d.due_at for d in await doses(ctx) if d.status == "pending"]
+
+
+async def test_spring_forward_0230_fires_once_at_0300(ctx: AppContext) -> None:
+    plan = Plan(PlanKind.DAILY, "America/New_York", (time(2, 30),))
+    due = await _daily_reminders_between(
+        ctx, plan, datetime(2026, 3, 7, 12, 0, tzinfo=UTC), datetime(2026, 3, 9, 12, 0, tzinfo=UTC),
+        timedelta(minutes=10),
+    )
+    # Sun 8 Mar 2026: 02:30 does not exist in New York; it fires once at 03:00 EDT (07:00 UTC).
+    assert due == [datetime(2026, 3, 8, 7, 0, tzinfo=UTC), datetime(2026, 3, 9, 6, 30, tzinfo=UTC)]
+
+
+async def test_fall_back_0130_fires_once(ctx: AppContext) -> None:
+    plan = Plan(PlanKind.DAILY, "America/New_York", (time(1, 30),))
+    due = await _daily_reminders_between(
+        ctx, plan, datetime(2026, 10, 31, 12, 0, tzinfo=UTC),
+        datetime(2026, 11, 2, 12, 0, tzinfo=UTC), timedelta(minutes=10),
+    )
+    # Sun 1 Nov 2026: 01:30 happens twice; the reminder fires at the first (EDT, 05:30 UTC).
+    assert due == [datetime(2026, 11, 1, 5, 30, tzinfo=UTC), datetime(2026, 11, 2, 6, 30, tzinfo=UTC)]
+
+
+async def test_lord_howe_half_hour_shift(ctx: AppContext) -> None:
+    plan = Plan(PlanKind.DAILY, "Australia/Lord_Howe", (time(2, 15),))
+    due = await _daily_reminders_between(
+        ctx, plan, datetime(2026, 10, 2, 12, 0, tzinfo=UTC),
+        datetime(2026, 10, 5, 12, 0, tzinfo=UTC), timedelta(minutes=15),
+    )
+    local = [d.astimezone(plan.tz).strftime("%d %H:%M") for d in due]
+    # 4 Oct 2026: clocks jump 02:00 -> 02:30, so 02:15 fires once at 02:30.
+    assert local == ["03 02:15", "04 02:30", "05 02:15"]
