@@ -1136,6 +1136,7 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"\b(?:thinking|think|thought|thoughts) (?:about|of) (?:dying|death|being dead|"
         r"not being here|not waking up|not existing|ending it|ending things)\b",
         r"\bready to leave this (?:world|earth)\b",
+        r"\bfeel(?:s|ing)? like (?:im )?(?:dying|i want to die|i should die)\b" + _DIE_IDIOM_TAIL,
     ),
     _rule(
         "ssh.end_it",
@@ -1172,6 +1173,8 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"waking up|keep living|continue|continuing|exist|existing|carry on|carrying on|"
         r"anything|trying|it all)\b",
         r"\bno point (?:anymore|in anything)\b",
+        r"\bno (?:reason|point|purpose) (?:living|being alive|going on|existing|"
+        r"carrying on)\b",
         r"\bwant (?:it|it all|everything|this|the pain|all of this|all this|life) (?:all )?"
         r"to (?:stop|end|be over)\b",
         r"\bgoodbye (?:everyone|everybody|all|world|forever|cruel world)\b",
@@ -1428,6 +1431,10 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"not taking|dont take|come off|coming off|get off|pull out|remove|removed|dig out|"
         r"dug out|cut out|take out|took out|taking out|pulled out) "
         r"(?:taking )?<NALT>(?: \w+){0,3}? (?:so (?:that )?i can|to|and|then|in order to) "
+        r"(?:use|get high|feel (?:it|the high|high)|shoot up|do dope|party)\b",
+        # The verb split around its object: "dug the implant out so I can use".
+        r"\b(?:dig|dug|digging|cut|cutting|pull|pulled|pulling|take|took|taking|get|got|"
+        r"rip|ripped) <NALT> out(?: \w+){0,3}? (?:so (?:that )?i can|to|and|then|in order to) "
         r"(?:use|get high|feel (?:it|the high|high)|shoot up|do dope|party)\b",
     ),
 )

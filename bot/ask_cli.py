@@ -1,0 +1,97 @@
+"""`recovery-bot ask`: put questions to the bot's answering logic from the command line.
+
+Each message goes through exactly what the bot does with free text: crisis triage first, then the
+curated answers. The command line can alert nobody, so a crisis reply never says the care team was
+told (``care_team_told=False``).
+
+    recovery-bot ask "can I drink on naltrexone?"          -> the reply as the patient sees it
+    recovery-bot ask "can I drink on naltrexone?" --json   -> one JSON object
+    recovery-bot ask --json - < questions.txt              -> one JSON object per non-blank line
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Literal, TextIO, TypedDict
+
+from bot.domain.triage import crisis_reply, triage
+from bot.qa import ContentError, answer, warm_up
+
+__all__ = ["AskResult", "ask", "run_ask"]
+
+STDIN = "-"
+
+
+class SnippetJson(TypedDict):
+    id: str
+    title: str
+    source: str
+    score: float
+
+
+class AskResult(TypedDict):
+    kind: Literal["answer", "unknown", "crisis"]
+    text: str
+    snippets: list[SnippetJson]
+
+
+def ask(message: str) -> AskResult:
+    """The reply to one message, as the bot would give it (triage first)."""
+    verdict = triage(message)
+    if verdict.kind is not None:
+        return {
+            "kind": "crisis",
+            "text": crisis_reply(verdict.kind, care_team_told=False),
+            "snippets": [],
+        }
+    result = answer(message)
+    return {
+        "kind": result.kind,
+        "text": result.text,
+        "snippets": [
+            {"id": h.id, "title": h.title, "source": h.source, "score": h.score}
+            for h in result.snippets
+        ],
+    }
+
+
+def _stdin_lines(stdin: TextIO) -> Iterator[str]:
+    for line in stdin:
+        question = line.strip()
+        if question:  # blank lines are skipped, not answered
+            yield question
+
+
+def _messages(questions: Iterable[str] | None, stdin: TextIO) -> Iterator[str]:
+    """The questions in order; "-" (or no question at all) reads one per line from stdin."""
+    if not questions:
+        yield from _stdin_lines(stdin)
+        return
+    for question in questions:
+        if question == STDIN:
+            yield from _stdin_lines(stdin)
+        else:
+            yield question
+
+
+async def run_ask(
+    questions: list[str] | None, json_output: bool, stdin: TextIO, stdout: TextIO
+) -> int:
+    """Answer ``questions`` (see the module docstring); the exit status to return."""
+    try:
+        warm_up()
+    except ContentError as exc:
+        print(f"recovery-bot: cannot load the answer content: {exc}", file=sys.stderr)
+        return 1
+    first = True
+    for message in _messages(questions, stdin):
+        result = ask(message)
+        if json_output:
+            stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        else:
+            stdout.write(("" if first else "\n") + result["text"] + "\n")
+        stdout.flush()  # one reply per line as it comes, for pipes
+        first = False
+    return 0

@@ -1,0 +1,173 @@
+"""Scoring an answerer against the evaluation set (tests/data/qa_eval.toml).
+
+Shared by the test that enforces the floors (tests/unit/test_qa_eval.py) and the benchmark that
+compares with plain BM25 (bench/bench_answers.py), so both count exactly the same way.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "EvalSet",
+    "QaScore",
+    "Question",
+    "TriageScore",
+    "Unanswerable",
+    "load_eval_set",
+    "score_qa",
+    "score_triage",
+]
+
+# What an answerer under evaluation returns for a question: the snippet ids its top answer
+# counts as (usually one; a baseline paragraph may stand for several), or None for "unknown".
+Answerer = Callable[[str], frozenset[str] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    text: str
+    expect: frozenset[str]
+    split: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unanswerable:
+    text: str
+    category: str
+    split: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvalSet:
+    answerable: tuple[Question, ...]
+    unknown: tuple[Unanswerable, ...]
+    crisis: tuple[tuple[str, str], ...]  # (message, expected kind)
+    not_crisis: tuple[str, ...]
+
+    def split(self, name: str | None) -> EvalSet:
+        """Only the questions of one split ("tune" or "holdout"); None keeps all."""
+        if name is None:
+            return self
+        return EvalSet(
+            tuple(q for q in self.answerable if q.split == name),
+            tuple(q for q in self.unknown if q.split == name),
+            self.crisis,
+            self.not_crisis,
+        )
+
+
+def load_eval_set(path: Path) -> EvalSet:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    answerable = []
+    for item in data.get("answerable", []):
+        expect = item["expect"]
+        ids = frozenset([expect] if isinstance(expect, str) else expect)
+        answerable.append(Question(item["q"], ids, item["split"]))
+    unknown = [Unanswerable(i["q"], i["category"], i["split"]) for i in data.get("unknown", [])]
+    crisis = [(i["q"], i["kind"]) for i in data.get("crisis", [])]
+    not_crisis = [i["q"] for i in data.get("not_crisis", [])]
+    return EvalSet(tuple(answerable), tuple(unknown), tuple(crisis), tuple(not_crisis))
+
+
+@dataclass(frozen=True, slots=True)
+class QaScore:
+    answerable: int
+    correct: int  # answered, and the top snippet is an expected one
+    wrong: int  # answered with a snippet that is not expected
+    unknown: int
+    abstained: int  # "unknown" questions that got "unknown"
+    failures: tuple[str, ...] = field(default=())
+
+    @property
+    def accuracy(self) -> float:
+        """Top-1 accuracy on answerable questions (abstaining counts as a miss)."""
+        return self.correct / self.answerable if self.answerable else 0.0
+
+    @property
+    def wrong_rate(self) -> float:
+        return self.wrong / self.answerable if self.answerable else 0.0
+
+    @property
+    def abstention(self) -> float:
+        """Share of must-be-unknown questions that got "unknown"."""
+        return self.abstained / self.unknown if self.unknown else 0.0
+
+    @property
+    def false_answer_rate(self) -> float:
+        return 1.0 - self.abstention if self.unknown else 0.0
+
+
+def score_qa(answerer: Answerer, eval_set: EvalSet) -> QaScore:
+    correct = wrong = abstained = 0
+    failures: list[str] = []
+    for question in eval_set.answerable:
+        got = answerer(question.text)
+        if got is None:
+            failures.append(f"unknown, expected {sorted(question.expect)}: {question.text!r}")
+        elif got & question.expect:
+            correct += 1
+        else:
+            wrong += 1
+            failures.append(
+                f"got {sorted(got)}, expected {sorted(question.expect)}: {question.text!r}"
+            )
+    for item in eval_set.unknown:
+        got = answerer(item.text)
+        if got is None:
+            abstained += 1
+        else:
+            failures.append(
+                f"answered {sorted(got)}, expected unknown ({item.category}): {item.text!r}"
+            )
+    return QaScore(
+        len(eval_set.answerable), correct, wrong, len(eval_set.unknown), abstained,
+        tuple(failures),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class TriageScore:
+    crisis: int
+    caught: int
+    right_kind: int
+    not_crisis: int
+    false_alarms: int
+    missed: tuple[str, ...]
+    alarmed: tuple[str, ...]
+
+    @property
+    def recall(self) -> float:
+        return self.caught / self.crisis if self.crisis else 0.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        return self.false_alarms / self.not_crisis if self.not_crisis else 0.0
+
+
+def score_triage(classify: Callable[[str], str | None], eval_set: EvalSet) -> TriageScore:
+    """``classify`` returns the crisis kind of a message, or None when it is not a crisis."""
+    missed: list[str] = []
+    right_kind = 0
+    for message, kind in eval_set.crisis:
+        got = classify(message)
+        if got is None:
+            missed.append(message)
+        elif got == kind:
+            right_kind += 1
+    alarmed = [m for m in eval_set.not_crisis if classify(m) is not None]
+    caught = len(eval_set.crisis) - len(missed)
+    return TriageScore(
+        len(eval_set.crisis), caught, right_kind, len(eval_set.not_crisis), len(alarmed),
+        tuple(missed), tuple(alarmed),
+    )  # fmt: skip
+
+
+def top_ids(ids: Iterable[str]) -> frozenset[str] | None:
+    """Helper for answerers: the first id as a set, or None when there is none."""
+    for first in ids:
+        return frozenset([first])
+    return None
