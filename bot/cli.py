@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--code", help="the clinic invite code to join with")
 
+    ask = sub.add_parser("ask", help="ask the bot a question, as a patient would")
+    ask.add_argument("questions", nargs="*", help="the question; `-` or none reads stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations (safe to repeat)")
@@ -192,7 +196,7 @@ async def _run(settings: Settings, use_webhook: bool = False) -> int:
 
     # Place names and zone polygons take a second or two to load; do it off the event loop
     # before the first patient needs them.
-    warming = asyncio.create_task(asyncio.to_thread(warm_up))
+    warming = asyncio.create_task(asyncio.to_thread(_warm_up))
     async with app_context(settings) as ctx, sender_bot(settings) as bot:
         application = build_application(ctx)
         stop = _stop_on_signals()
@@ -207,6 +211,13 @@ async def _run(settings: Settings, use_webhook: bool = False) -> int:
     await warming
     log.info("stopped")
     return 0
+
+
+def _warm_up() -> None:
+    from bot.qa import warm_up as load_answers
+
+    warm_up()
+    load_answers()
 
 
 def _lease(settings: Settings) -> timedelta:
@@ -257,6 +268,11 @@ async def _jobs(settings: Settings) -> int:
 
 
 async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "ask":
+        from bot.ask_cli import run_ask
+
+        questions = [q for q in args.questions if q != "-"] or None
+        return await run_ask(questions, args.json, sys.stdin, sys.stdout)
     if args.command == "db":
         await migrate.upgrade(settings.database_url)
         print(f"Database is up to date ({safe_url(settings.database_url)}).")

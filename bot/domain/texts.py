@@ -153,14 +153,9 @@ def help_text(enrolled: bool) -> str:
         "/resume: turn reminders back on\n"
         "/help: this message\n"
         "/cancel: stop what we're doing\n\n"
-        "For questions about your medication, please ask your care team. " + EMERGENCY_LINE
+        "You can also type a question about naltrexone; I answer from checked information and "
+        "say so when I don't know. Your care team knows you best. " + EMERGENCY_LINE
     )
-
-
-ENROLLED_FREE_TEXT = (
-    "Thanks for your message. I can't answer questions here yet, so please ask your care team. "
-    + EMERGENCY_LINE
-)
 
 
 NOT_ENROLLED = (

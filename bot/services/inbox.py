@@ -18,6 +18,7 @@ from bot.domain.onboarding import Draft, Outcome
 from bot.domain.reminders import parse_tap as parse_dose_tap
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.triage import CrisisKind, crisis_reply, triage
+from bot.qa import answer as answer_question
 from bot.services import audit, conversations
 from bot.services import patient_settings as settings
 from bot.services.alerts import raise_crisis_alert
@@ -206,7 +207,9 @@ class Inbox:
             if current is not None and current.flow in SETTINGS_FLOWS:
                 return await self._settings_answer(session, current, patient, text=text)
         if patient is not None:
-            return [Reply(texts.ENROLLED_FREE_TEXT)]
+            # Answered from curated snippets only; below the confidence threshold the reply
+            # says plainly that it does not know. The question itself is never stored.
+            return [Reply(answer_question(text).text)]
         return [Reply(texts.NO_INVITE)]
 
     async def edited_text(self, sender: Sender, text: str) -> list[Reply]:
