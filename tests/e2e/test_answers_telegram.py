@@ -1,0 +1,44 @@
+"""Free text from an enrolled patient through real PTB: triage first, then curated answers."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from bot.domain.schedules import Plan, PlanKind
+from bot.services.clinics import add_staff
+from tests.e2e.conftest import LiveBot
+from tests.support import make_patient, new_clinic
+
+CHAT, NURSE = 6060, 9090
+PLAN = Plan(PlanKind.DAILY, "America/Chicago", (time(8, 0),))
+
+
+async def ask(bot: LiveBot, text: str) -> str:
+    mark = bot.api.mark(CHAT)
+    await bot.api.send_text(CHAT, text)
+    [reply] = await bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    return reply.plain_text
+
+
+async def test_questions_are_answered_with_a_source_or_an_honest_unknown(
+    live_bot: LiveBot,
+) -> None:
+    await make_patient(live_bot.ctx, PLAN, chat_id=CHAT)
+    answer = await ask(live_bot, "can i drink booze on vivitrol??")
+    assert "Source:" in answer and "not medical advice" in answer
+    assert "agonist" not in answer.replace("antagonist", "")
+    unknown = await ask(live_bot, "whats a good recipe for lasagna")
+    assert "don't have information" in unknown and "care team" in unknown
+    assert "Source:" not in unknown
+
+
+async def test_a_crisis_gets_help_at_once_and_reaches_the_care_team(live_bot: LiveBot) -> None:
+    clinic = await new_clinic(live_bot.ctx)
+    await add_staff(live_bot.ctx.sessions, live_bot.ctx.clock, telegram_user_id=NURSE,
+                    name="Nurse Joy", clinic_code=clinic.invite_code)
+    await make_patient(live_bot.ctx, PLAN, chat_id=CHAT, clinic_id=clinic.id, name="Pat Doe")
+    reply = await ask(live_bot, "i took way too many pills and cant breathe right")
+    assert "911" in reply and "naloxone" in reply.lower() and "has been told" in reply
+    [alert] = await live_bot.api.wait_for_messages(NURSE, count=1, timeout=10)
+    assert "URGENT" in alert.plain_text and "Pat Doe" in alert.plain_text
+    assert "pills" not in alert.plain_text  # staff are told who and what kind, not the words
