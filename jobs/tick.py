@@ -27,7 +27,7 @@ from bot.domain import reminders
 from bot.domain.schedules import Plan, PlanKind, next_due
 from bot.services.context import AppContext
 from bot.services.outbox import outbox_row, payload_for
-from bot.services.plans import plan_of
+from bot.services.plans import plan_for
 
 log = logging.getLogger(__name__)
 
@@ -119,15 +119,7 @@ async def _tick_batch(
     resumed: set[int] = set()
 
     for row in rows:
-        plan = plan_of(
-            kind=row.kind,
-            timezone=row.timezone,
-            dose_times=row.dose_times,
-            weekly_doses=row.weekly_doses,
-            dose_mg=row.dose_mg,
-            injection_date=row.injection_date,
-            injection_interval_days=row.injection_interval_days,
-        )
+        plan = plan_for(row)
         window = injection_window if plan.kind is PlanKind.MONTHLY_INJECTION else dose_window
         due: datetime | None = row.next_due_at
         if due is not None and due < now - CATCH_UP_LIMIT:

@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import AuditEntry
+from bot.db.models import AuditEntry, Patient
+from bot.services.context import AppContext
 
 
 def record(
@@ -32,4 +33,24 @@ def record(
             subject=subject,
             detail=detail,
         )
+    )
+
+
+def by_patient(
+    session: AsyncSession,
+    ctx: AppContext,
+    patient: Patient,
+    action: str,
+    at: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Something a patient did, recorded under their pseudonym."""
+    record(
+        session,
+        at=at,
+        actor_kind="patient",
+        action=action,
+        clinic_id=patient.clinic_id,
+        subject=ctx.patient_ref(patient.id),
+        detail=detail,
     )

@@ -15,7 +15,7 @@ from bot.domain.replies import TapResult
 from bot.domain.schedules import next_due
 from bot.services import audit
 from bot.services.context import AppContext
-from bot.services.plans import plan_of
+from bot.services.plans import plan_for
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +62,7 @@ async def answer_dose(ctx: AppContext, chat_id: int, tap: DoseTap) -> TapResult:
             dose.status, dose.answered_at, dose.snoozed_until = DoseStatus.TAKEN, now, None
             if schedule.kind == ScheduleKind.MONTHLY_INJECTION:
                 _next_injection_cycle(schedule, now)
-            audit.record(
-                session,
-                at=now,
-                actor_kind="patient",
-                action="dose.taken",
-                clinic_id=patient.clinic_id,
-                subject=ctx.patient_ref(patient.id),
-                detail={"late": late},
-            )
+            audit.by_patient(session, ctx, patient, "dose.taken", now, {"late": late})
             label = "Done" if action == Action.INJECTION_DONE else "Taken"
             return TapResult(
                 notice="Recorded. Well done!", chosen=reminders.answered(label, at, late)
@@ -101,14 +93,6 @@ def _next_injection_cycle(schedule: Schedule, now: datetime) -> None:
     interval = schedule.injection_interval_days or 28
     given = now.astimezone(ZoneInfo(schedule.timezone)).date()
     schedule.injection_date = given + timedelta(days=interval)
-    plan = plan_of(
-        kind=schedule.kind,
-        timezone=schedule.timezone,
-        dose_times=schedule.dose_times,
-        weekly_doses=schedule.weekly_doses,
-        dose_mg=schedule.dose_mg,
-        injection_date=schedule.injection_date,
-        injection_interval_days=interval,
-    )
+    plan = plan_for(schedule)
     schedule.next_due_at = next_due(plan, now)
     schedule.updated_at = now

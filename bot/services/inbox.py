@@ -352,14 +352,13 @@ class Inbox:
                 plan=outcome.completed,
                 now=now,
             )
-            audit.record(
+            audit.by_patient(
                 session,
-                at=now,
-                actor_kind="patient",
-                action="patient.enrolled",
-                clinic_id=patient.clinic_id,
-                subject=self.ctx.patient_ref(patient.id),
-                detail={"consent_version": patient.consent_version},
+                self.ctx,
+                patient,
+                "patient.enrolled",
+                now,
+                {"consent_version": patient.consent_version},
             )
             log.info("patient %s enrolled", self.ctx.patient_ref(patient.id))
         return outcome.replies

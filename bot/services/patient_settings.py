@@ -21,24 +21,10 @@ from bot.domain.schedules import Plan, describe_plan, next_due
 from bot.domain.timezones import COMMON_ZONES, ZoneMatch, resolve_zone, zone_from_location
 from bot.services import audit
 from bot.services.context import AppContext
-from bot.services.plans import plan_of
+from bot.services.plans import plan_for
 
 FLOW_TIME, FLOW_ZONE, FLOW_PAUSE = "set_time", "set_zone", "pause"
 INDEFINITELY = {"indefinitely", "until i resume", "until i say", "forever", "no end", "open"}
-
-
-def plan_for(schedule: Schedule, **changes: object) -> Plan:
-    values: dict[str, object] = {
-        "kind": schedule.kind,
-        "timezone": schedule.timezone,
-        "dose_times": schedule.dose_times,
-        "weekly_doses": schedule.weekly_doses,
-        "dose_mg": schedule.dose_mg,
-        "injection_date": schedule.injection_date,
-        "injection_interval_days": schedule.injection_interval_days,
-    }
-    values.update(changes)
-    return plan_of(**values)  # type: ignore[arg-type]
 
 
 async def reschedule(session: AsyncSession, schedule: Schedule, plan: Plan, now: datetime) -> None:
@@ -128,14 +114,7 @@ async def change_times(
         if schedule.kind == ScheduleKind.MONTHLY_INJECTION and len(times) > 1:
             raise ParseError(texts.ONE_TIME_ONLY)
         await reschedule(session, schedule, plan_for(schedule, dose_times=times), now)
-    audit.record(
-        session,
-        at=now,
-        actor_kind="patient",
-        action="schedule.time_changed",
-        clinic_id=patient.clinic_id,
-        subject=ctx.patient_ref(patient.id),
-    )
+    audit.by_patient(session, ctx, patient, "schedule.time_changed", now)
     return [Reply("Done. " + "\n".join(describe_plan(plan_for(s)) for s in schedules))]
 
 
@@ -147,14 +126,7 @@ async def change_zone(
     schedules = await active_schedules(session, patient)
     for schedule in schedules:
         await reschedule(session, schedule, plan_for(schedule, timezone=match.zone), now)
-    audit.record(
-        session,
-        at=now,
-        actor_kind="patient",
-        action="schedule.zone_changed",
-        clinic_id=patient.clinic_id,
-        subject=ctx.patient_ref(patient.id),
-    )
+    audit.by_patient(session, ctx, patient, "schedule.zone_changed", now)
     plans = "\n".join(describe_plan(plan_for(s)) for s in schedules)
     return [Reply(f"{texts.zone_found(match.label, match.zone)} {plans}", clear_keyboard=True)]
 
@@ -185,14 +157,13 @@ async def pause(ctx: AppContext, session: AsyncSession, patient: Patient, text: 
             raise ParseError("Please pick a day after today, for example 10 Dec.")
         until = datetime.combine(day, time(0), zone)
     patient.status, patient.paused_until, patient.updated_at = PatientStatus.PAUSED, until, now
-    audit.record(
+    audit.by_patient(
         session,
-        at=now,
-        actor_kind="patient",
-        action="patient.paused",
-        clinic_id=patient.clinic_id,
-        subject=ctx.patient_ref(patient.id),
-        detail={"until": until.isoformat() if until else None},
+        ctx,
+        patient,
+        "patient.paused",
+        now,
+        {"until": until.isoformat() if until else None},
     )
     when = f"until {until:%a %d %b}" if until else "until you send /resume"
     return [
@@ -212,12 +183,5 @@ async def resume(ctx: AppContext, session: AsyncSession, patient: Patient) -> li
     for schedule in schedules:
         # From now on, not from where the pause began: no backlog of "missed" doses.
         await reschedule(session, schedule, plan_for(schedule), now)
-    audit.record(
-        session,
-        at=now,
-        actor_kind="patient",
-        action="patient.resumed",
-        clinic_id=patient.clinic_id,
-        subject=ctx.patient_ref(patient.id),
-    )
+    audit.by_patient(session, ctx, patient, "patient.resumed", now)
     return [Reply("Welcome back! Reminders are on again. Send /schedule to see them.")]

@@ -31,3 +31,22 @@ def plan_of(
         injection_date=injection_date,
         injection_interval_days=injection_interval_days or DEFAULT_INJECTION_INTERVAL_DAYS,
     )
+
+
+_FIELDS = (
+    "kind",
+    "timezone",
+    "dose_times",
+    "weekly_doses",
+    "dose_mg",
+    "injection_date",
+    "injection_interval_days",
+)
+
+
+def plan_for(schedule: Any, **changes: Any) -> Plan:
+    """The Plan of a stored schedule (a model or a result row with the same column names),
+    with ``changes`` applied, e.g. ``plan_for(schedule, timezone="Europe/Berlin")``."""
+    values = {name: getattr(schedule, name) for name in _FIELDS}
+    values.update(changes)
+    return plan_of(**values)
