@@ -20,6 +20,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+# Refills are floating point: 0.05 s at 20/s comes to 0.9999999999999998 tokens. A shortfall this
+# small counts as a whole token; otherwise the caller would be told to wait ~1e-17 s, forever.
+_EPSILON = 1e-9
+
 
 @dataclass
 class TokenBucket:
@@ -50,16 +54,16 @@ class TokenBucket:
     def delay(self, now: float) -> float:
         """Seconds until one token is available (0.0 if one is available now)."""
         self._refill(now)
-        if self.tokens >= 1.0:
+        if self.tokens >= 1.0 - _EPSILON:
             return 0.0
         return (1.0 - self.tokens) / self.rate
 
     def take(self, now: float) -> None:
         """Spend one token; call only after ``delay(now) == 0``."""
         self._refill(now)
-        if self.tokens < 1.0:
+        if self.tokens < 1.0 - _EPSILON:
             raise RuntimeError("no token available; check delay() first")
-        self.tokens -= 1.0
+        self.tokens = max(0.0, self.tokens - 1.0)
 
     def full_at(self) -> float:
         """The instant the bucket is full again (it stays full after that)."""
@@ -101,7 +105,7 @@ class SendRateLimiter:
     # -------------------------------------------------------------- flood control
 
     def pause_until(self, until: float) -> None:
-        """Hold every send until ``until`` (a later pause extends, an earlier one never shortens)."""
+        """Hold every send until ``until``; a later pause extends, an earlier one never shortens."""
         self._paused_until = max(self._paused_until, until)
 
     def paused_for(self, now: float) -> float:
@@ -129,9 +133,7 @@ class SendRateLimiter:
             return wait
         bucket = self._chats.get(chat_id)
         if bucket is None:
-            bucket = self._chats[chat_id] = TokenBucket(
-                self.per_chat_per_second, self._chat_burst
-            )
+            bucket = self._chats[chat_id] = TokenBucket(self.per_chat_per_second, self._chat_burst)
         self._global.take(now)
         bucket.take(now)
         return 0.0

@@ -1,0 +1,615 @@
+"""The outbox sender: every pushed message (reminders, nudges, check-ins, staff alerts) leaves here.
+
+Delivery guarantees
+-------------------
+At least once, with duplicates bounded by one batch in flight.
+
+* **Claiming.** One short transaction selects due rows (``status='pending' AND next_attempt_at <=
+  now``, earliest first), with ``FOR UPDATE SKIP LOCKED`` on Postgres so several worker processes
+  never claim the same row, pushes their ``next_attempt_at`` to ``now + lease``, counts the
+  attempt and commits. Only then is anything sent. SQLite has a single writer and runs one
+  worker, so it needs no row locks.
+* **Recording.** Each message's outcome is committed on its own right after Telegram answers, so
+  a crash loses at most the outcomes of the sends in flight at that moment.
+* **Crashes.** A row claimed by a process that died becomes due again when its lease runs out and
+  is sent again: a message whose send had already reached Telegram is then delivered twice. That
+  is the price of never losing one, and it is bounded by what was claimed and unrecorded. The
+  same holds for a send that timed out after Telegram had received it (Telegram offers no
+  idempotency key). A row that keeps coming back without an outcome is given up after
+  ``max_attempts`` claims.
+* **Leases.** A batch never holds rows longer than it can send them: the claim takes at most a few
+  seconds' worth of messages per chat and half a lease's worth overall, and rows still unsent
+  when three quarters of the lease have passed (a long flood-control pause) are handed back
+  untouched, as are unsent rows when the sender is asked to stop.
+
+Limits and retries
+------------------
+* Rate: about ``send_rate_per_second`` overall and ``send_rate_per_chat_per_second`` per chat
+  (token buckets in :mod:`bot.domain.rate_limit`). Sends run concurrently up to
+  ``max_in_flight``, since one Bot API call takes ~100 ms; a chat has at most one send in flight,
+  its messages go in due order, and a chat waiting for its own bucket never holds up the others.
+  The limits and the per-chat ordering hold within one process. Several sender processes each
+  apply the full rates and may each claim some of one chat's messages, so for strict limits
+  divide the configured rates between them (or run one sender and let extra workers tick).
+* 429 ``retry_after``: the message is due again after ``retry_after`` and the whole sender pauses
+  new sends for that long (Telegram's flood control is per bot). Not counted as an attempt.
+* 5xx, timeouts, network errors: exponential backoff with full jitter (2 s doubling, capped at
+  5 min), then ``failed`` after ``max_attempts``.
+* 400: ``failed`` at once with Telegram's reason (never the message text).
+* 403 (blocked): ``failed``; if the chat is a patient's, :func:`mark_unreachable` stops their
+  reminders and tells their clinic's staff.
+* When a message must wait a short while (flood control, an early retry), the chat's later
+  messages in the same batch are put back behind it, so the chat still reads them in order. A
+  message in a long backoff does not hold its chat's later messages back.
+
+Logs carry counts, outbox ids and error classes only: never message text, chat ids or names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import random
+import re
+import time
+import warnings
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+import telegram
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.config import Settings
+from bot.db.models import DoseEvent, OutboxMessage, OutboxStatus, Patient
+from bot.domain.rate_limit import SendRateLimiter
+from bot.services.context import AppContext
+from bot.services.reachability import UNREACHABLE_ERROR, mark_unreachable
+
+log = logging.getLogger(__name__)
+
+IDLE_SECONDS = 0.5
+ERROR_SECONDS = 5.0
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 300.0
+# A retry due within this many seconds keeps the chat's later messages behind it.
+ORDER_HOLD_SECONDS = 30.0
+# A misconfigured or revoked token: hold everything this long, then try again.
+INVALID_TOKEN_PAUSE_SECONDS = 60.0
+# Per chat, a claim takes at most this many seconds' worth of messages at the per-chat rate.
+CHAT_SECONDS_PER_BATCH = 3.0
+# Unsent rows are handed back once this fraction of the lease has passed.
+LEASE_GUARD = 0.75
+MAX_ERROR_LENGTH = 300
+
+
+def sender_bot(settings: Settings) -> telegram.Bot:
+    """A plain Bot for the sender: no AIORateLimiter, the sender limits and retries itself."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    return telegram.Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url)
+
+
+class _Outcome(Enum):
+    SENT = "sent"
+    RETRY = "retry"  # transient: backoff, counted as an attempt
+    FLOOD = "flood"  # 429 or a bad token: wait, not counted as an attempt
+    FAILED = "failed"  # permanent (400, unusable payload)
+    BLOCKED = "blocked"  # 403
+
+
+@dataclass(frozen=True)
+class _Result:
+    outcome: _Outcome
+    error: str | None = None
+    delay: float = 0.0
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A claimed outbox row; ``leased_until`` doubles as the claim's token in later updates."""
+
+    id: int
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int  # including this claim
+    due_at: datetime  # next_attempt_at before the claim: the row's place in line
+    leased_until: datetime
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        return (self.due_at, self.id)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        ctx: AppContext,
+        bot: telegram.Bot,
+        *,
+        batch_size: int = 200,
+        lease: timedelta = timedelta(seconds=60),
+        max_in_flight: int = 16,
+        max_attempts: int = 12,
+        rng: random.Random | None = None,
+    ) -> None:
+        if batch_size < 1 or max_in_flight < 1 or max_attempts < 1:
+            raise ValueError("batch_size, max_in_flight and max_attempts must be positive")
+        if lease <= timedelta(0):
+            raise ValueError("lease must be positive")
+        self.ctx = ctx
+        self.bot = bot
+        self.batch_size = batch_size
+        self.lease = lease
+        self.max_in_flight = max_in_flight
+        self.max_attempts = max_attempts
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        settings = ctx.settings
+        self.limiter = SendRateLimiter(
+            settings.send_rate_per_second, settings.send_rate_per_chat_per_second
+        )
+        lease_seconds = lease.total_seconds()
+        self._per_chat_claim = max(
+            1, math.floor(settings.send_rate_per_chat_per_second * CHAT_SECONDS_PER_BATCH)
+        )
+        self._batch_claim = max(
+            1, min(batch_size, math.floor(settings.send_rate_per_second * lease_seconds / 2))
+        )
+        self._stop: asyncio.Event | None = None
+
+    # ------------------------------------------------------------------ public
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Drain until ``stop`` is set; unsent claimed rows are handed back on the way out."""
+        self._stop = stop
+        log.info("outbox sender started")
+        try:
+            while not stop.is_set():
+                try:
+                    handled = await self.drain_once()
+                    idle = IDLE_SECONDS if handled == 0 else 0.0
+                except Exception as exc:  # the database may be restarting; keep going
+                    log.error("outbox drain failed (%s); retrying", type(exc).__name__)
+                    idle = ERROR_SECONDS
+                if idle and not stop.is_set():
+                    await self._sleep(idle)
+        finally:
+            self._stop = None
+            log.info("outbox sender stopped")
+
+    async def drain_once(self) -> int:
+        """Claim one batch of due rows, send them within the limits, record every outcome.
+
+        Returns how many rows got an outcome (sent, failed, or rescheduled).
+        """
+        pause = self.limiter.paused_for(time.monotonic())
+        if pause > 0:  # claim after a flood-control pause, not before: the lease starts now
+            await self._sleep(pause)
+        if self._stopping():
+            return 0
+        rows, claimed_at = await self._claim()
+        if not rows:
+            return 0
+        handled = await self._dispatch(rows, claimed_at)
+        log.debug("outbox batch: %d claimed, %d handled", len(rows), handled)
+        return handled
+
+    # ------------------------------------------------------------------ claiming
+
+    async def _claim(self) -> tuple[list[_Row], float]:
+        claimed_at = time.monotonic()  # before the claim: the lease guard errs early
+        now = self.ctx.clock.now()
+        leased_until = now + self.lease
+        due = and_(
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+        )
+        in_line = (
+            func.row_number()
+            .over(
+                partition_by=OutboxMessage.chat_id,
+                order_by=(OutboxMessage.next_attempt_at, OutboxMessage.id),
+            )
+            .label("in_line")
+        )
+        ranked = select(OutboxMessage.id, in_line).where(due).subquery()
+        stmt = (
+            select(
+                OutboxMessage.id,
+                OutboxMessage.chat_id,
+                OutboxMessage.payload,
+                OutboxMessage.attempts,
+                OutboxMessage.next_attempt_at,
+            )
+            .where(
+                due,
+                OutboxMessage.id.in_(
+                    select(ranked.c.id).where(ranked.c.in_line <= self._per_chat_claim)
+                ),
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(self._batch_claim)
+        )
+        async with self.ctx.sessions.begin() as session:
+            if session.get_bind().dialect.name != "sqlite":
+                stmt = stmt.with_for_update(skip_locked=True)
+            found = (await session.execute(stmt)).all()
+            if not found:
+                return [], claimed_at
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([r.id for r in found]))
+                .values(next_attempt_at=leased_until, attempts=OutboxMessage.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+        rows = [
+            _Row(
+                id=r.id,
+                chat_id=r.chat_id,
+                payload=r.payload if isinstance(r.payload, dict) else {},
+                attempts=r.attempts + 1,
+                due_at=r.next_attempt_at,
+                leased_until=leased_until,
+            )
+            for r in found
+        ]
+        return rows, claimed_at
+
+    # ------------------------------------------------------------------ dispatching
+
+    async def _dispatch(self, rows: list[_Row], claimed_at: float) -> int:
+        queues: dict[int, deque[_Row]] = {}
+        for row in rows:
+            queues.setdefault(row.chat_id, deque()).append(row)
+        running: dict[asyncio.Task[int], int] = {}  # task -> chat
+        deadline = claimed_at + self.lease.total_seconds() * LEASE_GUARD
+        handled = 0
+        try:
+            while queues or running:
+                now = time.monotonic()
+                if queues and (now >= deadline or self._stopping()):
+                    if now >= deadline:
+                        log.warning("outbox lease nearly over; handing unsent rows back")
+                    unsent = [row for queue in queues.values() for row in queue]
+                    queues.clear()
+                    await self._hand_back(unsent)
+                    continue
+                wait: float | None = None
+                if queues and len(running) < self.max_in_flight:
+                    launched, wait = self._launch_next(queues, running, now)
+                    if launched:
+                        continue
+                if wait is not None:
+                    wait = max(0.0, min(wait, deadline - now))
+                elif not running:  # every queued chat is busy, yet nothing runs: cannot be
+                    raise RuntimeError("outbox dispatcher stalled")
+                for task in await self._wait(running, wait):
+                    running.pop(task)
+                    handled += task.result()
+        finally:
+            for task in running:
+                task.cancel()
+        return handled
+
+    def _launch_next(
+        self,
+        queues: dict[int, deque[_Row]],
+        running: dict[asyncio.Task[int], int],
+        now: float,
+    ) -> tuple[bool, float | None]:
+        """Start the earliest-due message whose chat is free and within its limits.
+
+        Returns (launched, seconds until something may be launchable, or None when only a
+        finishing send can change anything).
+        """
+        global_wait = self.limiter.global_delay(now)
+        if global_wait > 0:
+            return False, global_wait
+        busy = set(running.values())
+        heads = sorted((q[0].order, chat) for chat, q in queues.items() if chat not in busy)
+        wait: float | None = None
+        for _, chat in heads:
+            chat_wait = self.limiter.try_acquire(chat, now)
+            if chat_wait > 0:
+                wait = chat_wait if wait is None else min(wait, chat_wait)
+                continue
+            queue = queues[chat]
+            row = queue.popleft()
+            if not queue:
+                del queues[chat]
+            task = asyncio.create_task(self._deliver(row, queues))
+            running[task] = chat
+            return True, None
+        return False, wait
+
+    async def _wait(
+        self, running: dict[asyncio.Task[int], int], seconds: float | None
+    ) -> set[asyncio.Task[int]]:
+        """Until a send finishes, ``seconds`` pass (None: no limit) or a stop is asked for."""
+        waiters: set[asyncio.Future[Any]] = set(running)
+        stop_waiter: asyncio.Task[bool] | None = None
+        if self._stop is not None and not self._stop.is_set():
+            stop_waiter = asyncio.create_task(self._stop.wait())
+            waiters.add(stop_waiter)
+        if not waiters:
+            await asyncio.sleep(seconds or 0.0)
+            return set()
+        try:
+            done, _ = await asyncio.wait(
+                waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            if stop_waiter is not None:
+                stop_waiter.cancel()
+        return {task for task in running if task in done}
+
+    async def _sleep(self, seconds: float) -> None:
+        if self._stop is None:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+
+    def _stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    # ------------------------------------------------------------------ one message
+
+    async def _deliver(self, row: _Row, queues: dict[int, deque[_Row]]) -> int:
+        """Send one row and record its outcome; never raises (returns 0 if nothing recorded)."""
+        try:
+            if row.attempts > self.max_attempts:
+                # Claimed this often without an outcome: something kills the worker mid-send.
+                result = _Result(_Outcome.FAILED, error="gave up: no outcome after repeated claims")
+            else:
+                result = await self._send(row)
+            await self._record(row, result)
+            await self._after(row, result, queues)
+        except Exception as exc:
+            # Not logged with the traceback: database errors quote the statement's parameters,
+            # which include the message text. The lease brings the row back.
+            log.error("outbox %d: outcome not recorded (%s)", row.id, type(exc).__name__)
+            return 0
+        return 1
+
+    async def _send(self, row: _Row) -> _Result:
+        try:
+            text, markup = _render(row.payload)
+        except (KeyError, TypeError, ValueError) as exc:
+            return _Result(_Outcome.FAILED, error=f"unusable payload ({type(exc).__name__})")
+        try:
+            message = await self.bot.send_message(
+                chat_id=row.chat_id, text=text, reply_markup=markup
+            )
+        except RetryAfter as exc:
+            seconds = _retry_after_seconds(exc)
+            self.limiter.pause_until(time.monotonic() + seconds)
+            return _Result(_Outcome.FLOOD, error=_reason(exc, text), delay=seconds)
+        except Forbidden as exc:
+            return _Result(_Outcome.BLOCKED, error=_reason(exc, text))
+        except BadRequest as exc:  # before NetworkError: PTB derives it from NetworkError
+            return _Result(_Outcome.FAILED, error=_reason(exc, text))
+        except ChatMigrated as exc:
+            return _Result(_Outcome.FAILED, error=_reason(exc, text))
+        except InvalidToken as exc:
+            log.error("Telegram rejected the bot token; holding all sends")
+            self.limiter.pause_until(time.monotonic() + INVALID_TOKEN_PAUSE_SECONDS)
+            return _Result(
+                _Outcome.FLOOD, error=_reason(exc, text), delay=INVALID_TOKEN_PAUSE_SECONDS
+            )
+        except (TimedOut, NetworkError, TelegramError) as exc:
+            return _Result(_Outcome.RETRY, error=_reason(exc, text), delay=self._backoff(row))
+        except Exception as exc:  # an HTTP-layer surprise: treat like a network error
+            return _Result(
+                _Outcome.RETRY,
+                error=type(exc).__name__[:MAX_ERROR_LENGTH],
+                delay=self._backoff(row),
+            )
+        return _Result(_Outcome.SENT, message_id=message.message_id)
+
+    def _backoff(self, row: _Row) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""
+        ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** min(row.attempts - 1, 30))
+        return self._rng.uniform(0.0, ceiling)
+
+    async def _record(self, row: _Row, result: _Result) -> None:
+        now = self.ctx.clock.now()
+        mine = and_(OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.PENDING)
+        claimed = and_(mine, OutboxMessage.next_attempt_at == row.leased_until)
+        async with self.ctx.sessions.begin() as session:
+            outcome = result.outcome
+            if outcome is _Outcome.SENT:
+                # No claim check: the message did go out, whoever holds the row now.
+                done = await session.execute(
+                    update(OutboxMessage)
+                    .where(mine)
+                    .values(
+                        status=OutboxStatus.SENT,
+                        sent_at=now,
+                        telegram_message_id=result.message_id,
+                        last_error=None,
+                    )
+                )
+                if _rowcount(done) == 0:
+                    log.warning("outbox %d: sent, but the row was no longer pending", row.id)
+                assert result.message_id is not None
+                await _note_reminder(session, row, result.message_id, now)
+                log.debug("outbox %d sent", row.id)
+            elif outcome is _Outcome.RETRY and row.attempts >= self.max_attempts:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(claimed)
+                    .values(status=OutboxStatus.FAILED, last_error=result.error)
+                )
+                log.warning(
+                    "outbox %d failed after %d attempts (%s)",
+                    row.id,
+                    row.attempts,
+                    _error_class(result),
+                )
+            elif outcome in (_Outcome.RETRY, _Outcome.FLOOD):
+                attempts = row.attempts if outcome is _Outcome.RETRY else row.attempts - 1
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(claimed)
+                    .values(
+                        next_attempt_at=now + timedelta(seconds=result.delay),
+                        attempts=attempts,
+                        last_error=result.error,
+                    )
+                )
+                log.info(
+                    "outbox %d: retry in %.1fs (%s)", row.id, result.delay, _error_class(result)
+                )
+            else:  # FAILED or BLOCKED
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(mine)
+                    .values(status=OutboxStatus.FAILED, last_error=result.error)
+                )
+                log.warning("outbox %d failed (%s)", row.id, _error_class(result))
+                if outcome is _Outcome.BLOCKED:
+                    await self._blocked(session, row, now)
+
+    async def _blocked(self, session: AsyncSession, row: _Row, now: datetime) -> None:
+        # By chat, not by the row's patient_id: a staff alert *about* a patient carries their
+        # patient_id, and a staff member blocking the bot must not mark the patient unreachable.
+        patient_id = await session.scalar(select(Patient.id).where(Patient.chat_id == row.chat_id))
+        if patient_id is None:
+            log.warning("outbox %d: a non-patient chat has blocked the bot", row.id)
+            return
+        if await mark_unreachable(session, patient_id, now):
+            log.info("patient %s marked unreachable", self.ctx.patient_ref(patient_id))
+
+    async def _after(self, row: _Row, result: _Result, queues: dict[int, deque[_Row]]) -> None:
+        """What one outcome means for the chat's later messages in this batch."""
+        queue = queues.get(row.chat_id)
+        if not queue:
+            return
+        outcome = result.outcome
+        if outcome is _Outcome.BLOCKED:
+            rest = list(queue)
+            del queues[row.chat_id]
+            await self._give_up(rest, UNREACHABLE_ERROR)
+        elif outcome in (_Outcome.RETRY, _Outcome.FLOOD) and result.delay <= ORDER_HOLD_SECONDS:
+            if outcome is _Outcome.RETRY and row.attempts >= self.max_attempts:
+                return  # it failed for good; the rest go on
+            rest = list(queue)
+            del queues[row.chat_id]
+            behind = self.ctx.clock.now() + timedelta(seconds=result.delay)
+            await self._hand_back(rest, after=behind)
+
+    async def _hand_back(self, rows: Iterable[_Row], *, after: datetime | None = None) -> None:
+        """Return claimed, unsent rows: due again (at their old place, or in order just after
+        ``after``), and the claim not counted as an attempt."""
+        rows = list(rows)
+        if not rows:
+            return
+        async with self.ctx.sessions.begin() as session:
+            for position, row in enumerate(rows, start=1):
+                when = row.due_at if after is None else after + timedelta(microseconds=position)
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == row.id,
+                        OutboxMessage.status == OutboxStatus.PENDING,
+                        OutboxMessage.next_attempt_at == row.leased_until,
+                    )
+                    .values(next_attempt_at=when, attempts=row.attempts - 1)
+                )
+        log.info("outbox: %d unsent row(s) handed back", len(rows))
+
+    async def _give_up(self, rows: list[_Row], error: str) -> None:
+        async with self.ctx.sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_([r.id for r in rows]),
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                )
+                .values(status=OutboxStatus.FAILED, last_error=error)
+            )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _render(payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup | None]:
+    text = payload["text"]
+    if not isinstance(text, str):
+        raise TypeError("text must be a string")
+    rows = payload.get("buttons") or []
+    if not rows:
+        return text, None
+    keyboard = [
+        [InlineKeyboardButton(str(b["label"]), callback_data=str(b["data"])) for b in row]
+        for row in rows
+    ]
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+async def _note_reminder(session: AsyncSession, row: _Row, message_id: int, now: datetime) -> None:
+    """A dose reminder went out: remember when, and which message carries its buttons."""
+    dose = row.payload.get("dose")
+    if not isinstance(dose, dict):
+        return
+    try:
+        schedule_id = int(dose["schedule_id"])
+        due_at = datetime.fromisoformat(str(dose["due_at"]))
+    except (KeyError, TypeError, ValueError):
+        log.warning("outbox %d: dose reference unreadable; reminder not noted", row.id)
+        return
+    if due_at.tzinfo is None:
+        due_at = due_at.replace(tzinfo=UTC)
+    this_dose = and_(DoseEvent.schedule_id == schedule_id, DoseEvent.due_at == due_at)
+    await session.execute(update(DoseEvent).where(this_dose).values(reminder_message_id=message_id))
+    await session.execute(
+        update(DoseEvent).where(this_dose, DoseEvent.reminded_at.is_(None)).values(reminded_at=now)
+    )
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that the attribute will become a timedelta; accept either.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return max(0.0, seconds)
+
+
+def _reason(exc: TelegramError, text: str) -> str:
+    """Telegram's reason, for last_error: never the message text, at most 300 characters."""
+    reason = f"{type(exc).__name__}: {exc.message}"
+    quotes = {text.strip(), *(line.strip() for line in text.splitlines())}
+    for quoted in sorted(quotes, key=len, reverse=True):
+        if len(quoted) >= 8:
+            # Case-blind: PTB lower-cases Telegram's description after its first letter.
+            reason = re.sub(re.escape(quoted), "[text]", reason, flags=re.IGNORECASE)
+    return reason[:MAX_ERROR_LENGTH]
+
+
+def _error_class(result: _Result) -> str:
+    return (result.error or "").split(":", 1)[0] or "error"
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return result.rowcount if isinstance(result, CursorResult) else 0
