@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Clinic, Conversation, Patient
+from bot.db.models import Clinic, Conversation, Patient, PatientStatus
 from bot.domain import onboarding, texts
 from bot.domain.clock_times import ParseError
 from bot.domain.onboarding import Draft, Outcome
@@ -156,6 +156,8 @@ class Inbox:
             patient = await patient_by_chat(session, sender.chat_id)
             if patient is not None:
                 await conversations.end(session, sender.chat_id)
+                if patient.status == PatientStatus.UNREACHABLE:
+                    return await settings.reconnect(self.ctx, session, patient)
                 clinic_row = await session.get(Clinic, patient.clinic_id)
                 name = clinic_row.name if clinic_row else "your clinic"
                 return [Reply(texts.already_enrolled(name))]

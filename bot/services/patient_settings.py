@@ -185,3 +185,17 @@ async def resume(ctx: AppContext, session: AsyncSession, patient: Patient) -> li
         await reschedule(session, schedule, plan_for(schedule), now)
     audit.by_patient(session, ctx, patient, "patient.resumed", now)
     return [Reply("Welcome back! Reminders are on again. Send /schedule to see them.")]
+
+
+async def reconnect(ctx: AppContext, session: AsyncSession, patient: Patient) -> list[Reply]:
+    """A patient who had blocked the bot is back (Telegram's "Restart" sends /start)."""
+    now = ctx.clock.now()
+    patient.status, patient.updated_at = PatientStatus.ACTIVE, now
+    schedules = list(
+        await session.scalars(select(Schedule).where(Schedule.patient_id == patient.id))
+    )
+    for schedule in schedules:
+        schedule.active = True
+        await reschedule(session, schedule, plan_for(schedule), now)
+    audit.by_patient(session, ctx, patient, "patient.reconnected", now)
+    return [Reply("Welcome back! Your reminders are on again. Send /schedule to see them.")]

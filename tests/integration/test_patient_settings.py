@@ -119,3 +119,18 @@ async def test_pause_button_and_settings_need_enrolment(ctx: AppContext) -> None
     stranger = Sender(77)
     assert "not set up" in (await inbox.command(stranger, "schedule", []))[0].text
     assert "not set up" in (await inbox.command(stranger, "pause", []))[0].text
+
+
+async def test_a_patient_who_unblocks_the_bot_gets_reminders_again(ctx: AppContext) -> None:
+    from bot.services.reachability import mark_unreachable
+
+    patient_id, _ = await make_patient(ctx, PLAN, chat_id=PAT.chat_id)
+    async with ctx.sessions.begin() as session:
+        assert await mark_unreachable(session, patient_id, ctx.clock.now())
+    fake(ctx).set(datetime(2026, 11, 30, 20, 0, tzinfo=UTC))
+    assert (await tick(ctx)).reminders == 0
+    replies = await Inbox(ctx).command(PAT, "start", [])
+    assert "Welcome back" in replies[0].text
+    assert (await patient_of(ctx)).status == "active"
+    schedule = await schedule_of(ctx)
+    assert schedule.active and schedule.next_due_at == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
