@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select, update
@@ -24,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.bulk import insert_ignoring_conflicts, is_postgres
 from bot.db.models import DoseEvent, DoseStatus, OutboxMessage, Patient, PatientStatus, Schedule
 from bot.domain import reminders
-from bot.domain.schedules import Plan, PlanKind, next_due
+from bot.domain.schedules import Plan, PlanKind
+from bot.domain.schedules import next_due as _next_due
 from bot.services.context import AppContext
 from bot.services.outbox import outbox_row, payload_for
 from bot.services.plans import plan_for
@@ -46,6 +48,11 @@ class TickResult:
         self.schedules += other.schedules
         self.reminders += other.reminders
         self.missed_not_reminded += other.missed_not_reminded
+
+
+# Patients share plans and due instants (everyone at 08:00 in Chicago): computing each once per
+# process keeps a burst of reminders from being dominated by time-zone arithmetic.
+next_due = lru_cache(maxsize=65536)(_next_due)
 
 
 def is_injection_eve(plan: Plan, instant: datetime) -> bool:
@@ -105,7 +112,8 @@ async def _tick_batch(
             Patient.plain_wording,
         )
         .join(Patient, Patient.id == Schedule.patient_id)
-        .where(Schedule.active.is_(True), Schedule.next_due_at <= now)
+        # Bare `active` (not `IS true`) so Postgres can use the partial index ix_schedules_due.
+        .where(Schedule.active, Schedule.next_due_at <= now)
         .order_by(Schedule.next_due_at)
         .limit(batch_size)
     )

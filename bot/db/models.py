@@ -257,7 +257,14 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         _check_in("status", OutboxStatus),
-        Index("ix_outbox_ready", "status", "next_attempt_at"),
+        # The sender's claim reads the head of the line: pending rows, earliest first.
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
