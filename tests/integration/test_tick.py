@@ -56,8 +56,12 @@ async def test_a_due_dose_gets_one_reminder_and_the_schedule_moves_on(ctx: AppCo
 
 
 async def test_plain_wording_names_the_medicine_and_weekly_doses_carry_mg(ctx: AppContext) -> None:
-    plan = Plan(PlanKind.WEEKLY, "Europe/Berlin", (time(9, 0),),
-                regimen=WeeklyRegimen(((1, 100), (3, 100), (5, 150))))
+    plan = Plan(
+        PlanKind.WEEKLY,
+        "Europe/Berlin",
+        (time(9, 0),),
+        regimen=WeeklyRegimen(((1, 100), (3, 100), (5, 150))),
+    )
     await make_patient(ctx, plan, chat_id=12, plain=True)
     fake(ctx).set(datetime(2026, 11, 27, 8, 0, tzinfo=UTC))  # Fri 09:00 Berlin
     await tick(ctx)
@@ -97,8 +101,12 @@ async def test_paused_patients_get_nothing_until_their_pause_ends(ctx: AppContex
 
 
 async def test_injection_eve_and_day_reminders(ctx: AppContext) -> None:
-    plan = Plan(PlanKind.MONTHLY_INJECTION, "America/New_York", (time(10, 0),),
-                injection_date=date(2026, 12, 3))
+    plan = Plan(
+        PlanKind.MONTHLY_INJECTION,
+        "America/New_York",
+        (time(10, 0),),
+        injection_date=date(2026, 12, 3),
+    )
     await make_patient(ctx, plan, chat_id=15)
     fake(ctx).set(datetime(2026, 12, 2, 15, 0, tzinfo=UTC))  # Wed 2 Dec 10:00 New York
     await tick(ctx)
@@ -133,7 +141,10 @@ async def _daily_reminders_between(
 async def test_spring_forward_0230_fires_once_at_0300(ctx: AppContext) -> None:
     plan = Plan(PlanKind.DAILY, "America/New_York", (time(2, 30),))
     due = await _daily_reminders_between(
-        ctx, plan, datetime(2026, 3, 7, 12, 0, tzinfo=UTC), datetime(2026, 3, 9, 12, 0, tzinfo=UTC),
+        ctx,
+        plan,
+        datetime(2026, 3, 7, 12, 0, tzinfo=UTC),
+        datetime(2026, 3, 9, 12, 0, tzinfo=UTC),
         timedelta(minutes=10),
     )
     # Sun 8 Mar 2026: 02:30 does not exist in New York; it fires once at 03:00 EDT (07:00 UTC).
@@ -143,18 +154,27 @@ async def test_spring_forward_0230_fires_once_at_0300(ctx: AppContext) -> None:
 async def test_fall_back_0130_fires_once(ctx: AppContext) -> None:
     plan = Plan(PlanKind.DAILY, "America/New_York", (time(1, 30),))
     due = await _daily_reminders_between(
-        ctx, plan, datetime(2026, 10, 31, 12, 0, tzinfo=UTC),
-        datetime(2026, 11, 2, 12, 0, tzinfo=UTC), timedelta(minutes=10),
+        ctx,
+        plan,
+        datetime(2026, 10, 31, 12, 0, tzinfo=UTC),
+        datetime(2026, 11, 2, 12, 0, tzinfo=UTC),
+        timedelta(minutes=10),
     )
     # Sun 1 Nov 2026: 01:30 happens twice; the reminder fires at the first (EDT, 05:30 UTC).
-    assert due == [datetime(2026, 11, 1, 5, 30, tzinfo=UTC), datetime(2026, 11, 2, 6, 30, tzinfo=UTC)]
+    assert due == [
+        datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+        datetime(2026, 11, 2, 6, 30, tzinfo=UTC),
+    ]
 
 
 async def test_lord_howe_half_hour_shift(ctx: AppContext) -> None:
     plan = Plan(PlanKind.DAILY, "Australia/Lord_Howe", (time(2, 15),))
     due = await _daily_reminders_between(
-        ctx, plan, datetime(2026, 10, 2, 12, 0, tzinfo=UTC),
-        datetime(2026, 10, 5, 12, 0, tzinfo=UTC), timedelta(minutes=15),
+        ctx,
+        plan,
+        datetime(2026, 10, 2, 12, 0, tzinfo=UTC),
+        datetime(2026, 10, 5, 12, 0, tzinfo=UTC),
+        timedelta(minutes=15),
     )
     local = [d.astimezone(plan.tz).strftime("%d %H:%M") for d in due]
     # 4 Oct 2026: clocks jump 02:00 -> 02:30, so 02:15 fires once at 02:30.
