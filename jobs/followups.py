@@ -179,15 +179,15 @@ async def _close_windows(session: AsyncSession, now: datetime, result: FollowUpR
                 "injection; it is now overdue. Please check in with them.",
             )
             result.alerts += alert is not None
-        before = list(
-            await session.scalars(
-                select(DoseEvent.status)
-                .where(DoseEvent.patient_id == patient.id, DoseEvent.due_at < dose.due_at)
-                .order_by(DoseEvent.due_at.desc())
-                .limit(2)
-            )
+        previous = await session.scalar(
+            select(DoseEvent.status)
+            .where(DoseEvent.patient_id == patient.id, DoseEvent.due_at < dose.due_at)
+            .order_by(DoseEvent.due_at.desc())
+            .limit(1)
         )
-        if not before or before[0] not in _MISSED:
+        # The first miss of an episode warns the patient; the second in a row alerts staff
+        # (raise_alert keeps it to one alert while the episode's alert is unresolved).
+        if previous not in _MISSED:
             enqueue(
                 session,
                 chat_id=patient.chat_id,
