@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,8 +57,6 @@ def _base() -> Any:
 
 
 def _local(dose: DoseEvent, schedule: Schedule) -> str:
-    from zoneinfo import ZoneInfo
-
     return dose.due_at.astimezone(ZoneInfo(schedule.timezone)).strftime("%H:%M")
 
 

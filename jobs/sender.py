@@ -63,10 +63,10 @@ from enum import Enum
 from typing import Any
 
 import telegram
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -82,8 +82,10 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.config import Settings
 from bot.db.models import DoseEvent, OutboxMessage, OutboxStatus, Patient
 from bot.domain.rate_limit import SendRateLimiter
+from bot.domain.replies import Button
 from bot.services.context import AppContext
 from bot.services.reachability import UNREACHABLE_ERROR, mark_unreachable
+from bot.telegram.render import render_buttons
 
 log = logging.getLogger(__name__)
 
@@ -570,11 +572,8 @@ def _render(payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup | None]:
     rows = payload.get("buttons") or []
     if not rows:
         return text, None
-    keyboard = [
-        [InlineKeyboardButton(str(b["label"]), callback_data=str(b["data"])) for b in row]
-        for row in rows
-    ]
-    return text, InlineKeyboardMarkup(keyboard)
+    buttons = tuple(tuple(Button(str(b["label"]), str(b["data"])) for b in row) for row in rows)
+    return text, render_buttons(buttons)
 
 
 async def _note_reminder(session: AsyncSession, row: _Row, message_id: int, now: datetime) -> None:
@@ -590,10 +589,14 @@ async def _note_reminder(session: AsyncSession, row: _Row, message_id: int, now:
         return
     if due_at.tzinfo is None:
         due_at = due_at.replace(tzinfo=UTC)
-    this_dose = and_(DoseEvent.schedule_id == schedule_id, DoseEvent.due_at == due_at)
-    await session.execute(update(DoseEvent).where(this_dose).values(reminder_message_id=message_id))
+    # One statement: the first delivery's time is kept; a re-send (snooze) moves the buttons.
     await session.execute(
-        update(DoseEvent).where(this_dose, DoseEvent.reminded_at.is_(None)).values(reminded_at=now)
+        update(DoseEvent)
+        .where(DoseEvent.schedule_id == schedule_id, DoseEvent.due_at == due_at)
+        .values(
+            reminder_message_id=message_id,
+            reminded_at=func.coalesce(DoseEvent.reminded_at, now),
+        )
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 EMERGENCY_LINE = "If you are in danger or thinking about suicide, call or text 988, or call 911."
-CARE_TEAM = "your care team"
 
 
 def welcome(clinic_name: str) -> str:

@@ -37,6 +37,12 @@ async def raise_alert(
     )
     if already is not None:
         return None
+    return await _open(session, patient, kind, severity, staff_text, now)
+
+
+async def _open(
+    session: AsyncSession, patient: Patient, kind: str, severity: str, text: str, now: datetime
+) -> Alert:
     alert = Alert(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
@@ -47,7 +53,7 @@ async def raise_alert(
     )
     session.add(alert)
     await session.flush()
-    await _notify_staff(session, patient, alert, staff_text, now)
+    await _notify_staff(session, patient, alert, text, now)
     return alert
 
 
@@ -81,19 +87,8 @@ async def raise_crisis_alert(
     The staff message names the patient but never quotes what they wrote: outbox rows outlive
     the moment, and the care team reads the conversation with the patient, not in our database.
     """
-    alert = Alert(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        kind=f"crisis:{kind.value}",
-        severity="urgent",
-        status=AlertStatus.OPEN,
-        created_at=now,
-    )
-    session.add(alert)
-    await session.flush()
     text = (
         f"URGENT: {patient.display_name or 'A patient'} {_CRISIS_LABEL[kind]}. "
         "They have been given crisis numbers (988, 911, SAMHSA). Please reach out now."
     )
-    await _notify_staff(session, patient, alert, text, now)
-    return alert
+    return await _open(session, patient, f"crisis:{kind.value}", "urgent", text, now)

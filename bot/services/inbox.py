@@ -17,6 +17,7 @@ from bot.domain.clock_times import ParseError
 from bot.domain.onboarding import Draft, Outcome
 from bot.domain.reminders import parse_tap as parse_dose_tap
 from bot.domain.replies import Button, Reply, TapResult
+from bot.domain.timezones import resolve_zone, zone_from_location
 from bot.domain.triage import CrisisKind, crisis_reply, triage
 from bot.qa import answer as answer_question
 from bot.services import audit, conversations
@@ -131,9 +132,7 @@ class Inbox:
         try:
             if current.flow == settings.FLOW_ZONE:
                 match = (
-                    settings.zone_from_point(*point)
-                    if point is not None
-                    else settings.zone_from_text(text or "")
+                    zone_from_location(*point) if point is not None else resolve_zone(text or "")
                 )
                 replies = await settings.change_zone(self.ctx, session, patient, match)
             elif point is not None:

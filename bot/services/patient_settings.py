@@ -18,7 +18,7 @@ from bot.domain.clock_times import ParseError, parse_date, parse_times_of_day
 from bot.domain.onboarding import TIME_CHOICES
 from bot.domain.replies import Reply, rows
 from bot.domain.schedules import Plan, describe_plan, next_due
-from bot.domain.timezones import COMMON_ZONES, ZoneMatch, resolve_zone, zone_from_location
+from bot.domain.timezones import COMMON_ZONES, ZoneMatch
 from bot.services import audit
 from bot.services.context import AppContext
 from bot.services.plans import plan_for
@@ -129,14 +129,6 @@ async def change_zone(
     audit.by_patient(session, ctx, patient, "schedule.zone_changed", now)
     plans = "\n".join(describe_plan(plan_for(s)) for s in schedules)
     return [Reply(f"{texts.zone_found(match.label, match.zone)} {plans}", clear_keyboard=True)]
-
-
-def zone_from_text(text: str) -> ZoneMatch:
-    return resolve_zone(text)
-
-
-def zone_from_point(latitude: float, longitude: float) -> ZoneMatch:
-    return zone_from_location(latitude, longitude)
 
 
 async def pause(ctx: AppContext, session: AsyncSession, patient: Patient, text: str) -> list[Reply]:

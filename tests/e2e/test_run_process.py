@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
@@ -66,4 +65,3 @@ async def test_run_enrols_a_patient_and_logs_no_secrets(
         [schedule] = list(await s.scalars(select(Schedule)))
     assert patient.chat_id == CHAT and patient.timezone == "America/Phoenix"
     assert schedule.dose_times == ["06:45"]
-    assert os.environ.get("TELEGRAM_BOT_TOKEN") != TEST_TOKEN  # the test did not leak into env
