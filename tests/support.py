@@ -40,9 +40,17 @@ async def make_patient(
         clinic_id = (await new_clinic(ctx, f"Clinic for {chat_id}")).id
     async with ctx.sessions.begin() as session:
         patient = Patient(
-            chat_id=chat_id, clinic_id=clinic_id, display_name=name, timezone=plan.zone,
-            language="en", consent_version=ctx.consent.version, consented_at=now,
-            status=status, plain_wording=plain, created_at=now, updated_at=now,
+            chat_id=chat_id,
+            clinic_id=clinic_id,
+            display_name=name,
+            timezone=plan.zone,
+            language="en",
+            consent_version=ctx.consent.version,
+            consented_at=now,
+            status=status,
+            plain_wording=plain,
+            created_at=now,
+            updated_at=now,
         )
         patient.schedules.append(schedule_for(plan, now))
         session.add(patient)

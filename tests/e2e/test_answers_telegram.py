@@ -34,8 +34,13 @@ async def test_questions_are_answered_with_a_source_or_an_honest_unknown(
 
 async def test_a_crisis_gets_help_at_once_and_reaches_the_care_team(live_bot: LiveBot) -> None:
     clinic = await new_clinic(live_bot.ctx)
-    await add_staff(live_bot.ctx.sessions, live_bot.ctx.clock, telegram_user_id=NURSE,
-                    name="Nurse Joy", clinic_code=clinic.invite_code)
+    await add_staff(
+        live_bot.ctx.sessions,
+        live_bot.ctx.clock,
+        telegram_user_id=NURSE,
+        name="Nurse Joy",
+        clinic_code=clinic.invite_code,
+    )
     await make_patient(live_bot.ctx, PLAN, chat_id=CHAT, clinic_id=clinic.id, name="Pat Doe")
     reply = await ask(live_bot, "i took way too many pills and cant breathe right")
     assert "911" in reply and "naloxone" in reply.lower() and "has been told" in reply

@@ -23,9 +23,12 @@ async def test_kill_mid_burst_then_restart_loses_nothing(
     await upgrade(db_url)
     await seed_due(db_url, PATIENTS)
     env = clean_env(
-        DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=TEST_TOKEN,
-        TELEGRAM_API_BASE_URL=fake_api.base_url, TICK_SECONDS="0.2",
-        SEND_RATE_PER_SECOND="150", SEND_LEASE_SECONDS="2",
+        DATABASE_URL=db_url,
+        TELEGRAM_BOT_TOKEN=TEST_TOKEN,
+        TELEGRAM_API_BASE_URL=fake_api.base_url,
+        TICK_SECONDS="0.2",
+        SEND_RATE_PER_SECOND="150",
+        SEND_LEASE_SECONDS="2",
     )
     worker = await start("jobs", env, tmp_path)
     await wait_for_sends(fake_api, PATIENTS // 3)
@@ -43,8 +46,10 @@ async def test_kill_mid_burst_then_restart_loses_nothing(
     per_chat = Counter(int(c.params["chat_id"]) for c in fake_api.calls_to("sendMessage"))
     lost = PATIENTS - len(per_chat)
     doubled = sum(count - 1 for count in per_chat.values())
-    print(f"\ncrash mid-burst: {sent_before_crash} sent before SIGKILL, lost {lost}, "
-          f"sent twice {doubled}")
+    print(
+        f"\ncrash mid-burst: {sent_before_crash} sent before SIGKILL, lost {lost}, "
+        f"sent twice {doubled}"
+    )
     assert lost == 0
     # Only messages in flight at the kill (claimed and sent, outcome not yet recorded) can repeat.
     assert doubled <= 32

@@ -29,9 +29,9 @@ async def settled(bot: LiveBot) -> None:
     for _ in range(200):
         async with bot.ctx.sessions() as session:
             pending = await session.scalar(
-                select(func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.status == "pending"
-                )
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status == "pending")
             )
         if not pending:
             return

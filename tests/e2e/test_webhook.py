@@ -24,7 +24,9 @@ def start_update(chat_id: int, update_id: int) -> dict[str, object]:
     return {
         "update_id": update_id,
         "message": {
-            "message_id": 1, "date": 1_800_000_000, "text": "/help",
+            "message_id": 1,
+            "date": 1_800_000_000,
+            "text": "/help",
             "chat": {"id": chat_id, "type": "private", "first_name": "Pat"},
             "from": {"id": chat_id, "is_bot": False, "first_name": "Pat"},
             "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
@@ -37,8 +39,11 @@ async def test_webhook_registers_and_accepts_only_signed_posts(
 ) -> None:
     port = free_port()
     settings = make_settings(
-        db_url, telegram_bot_token=TEST_TOKEN, telegram_api_base_url=fake_api.base_url,
-        webhook_url=f"http://127.0.0.1:{port}/telegram", webhook_listen="127.0.0.1",
+        db_url,
+        telegram_bot_token=TEST_TOKEN,
+        telegram_api_base_url=fake_api.base_url,
+        webhook_url=f"http://127.0.0.1:{port}/telegram",
+        webhook_listen="127.0.0.1",
         webhook_port=port,
     )
     webhook = webhook_from(settings)
@@ -54,7 +59,8 @@ async def test_webhook_registers_and_accepts_only_signed_posts(
                 forged = await client.post(settings.webhook_url or "", json=start_update(7, 1))
                 assert forged.status_code == 403
                 signed = await client.post(
-                    settings.webhook_url or "", json=start_update(7, 2),
+                    settings.webhook_url or "",
+                    json=start_update(7, 2),
                     headers={"X-Telegram-Bot-Api-Secret-Token": webhook.secret_token},
                 )
                 assert signed.status_code == 200

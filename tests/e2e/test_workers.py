@@ -39,8 +39,14 @@ async def seed_due(db_url: str, patients: int) -> None:
 
 async def start(command: str, env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", command, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        command,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -65,8 +71,12 @@ async def test_jobs_worker_sends_due_reminders_without_polling(
     db_url = f"sqlite:///{tmp_path / 'jobs.db'}"
     await upgrade(db_url)
     await seed_due(db_url, 3)
-    env = clean_env(DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=TEST_TOKEN,
-                    TELEGRAM_API_BASE_URL=fake_api.base_url, TICK_SECONDS="0.5")
+    env = clean_env(
+        DATABASE_URL=db_url,
+        TELEGRAM_BOT_TOKEN=TEST_TOKEN,
+        TELEGRAM_API_BASE_URL=fake_api.base_url,
+        TICK_SECONDS="0.5",
+    )
     worker = await start("jobs", env, tmp_path)
     try:
         await wait_for_sends(fake_api, 3)
@@ -86,8 +96,12 @@ async def test_two_jobs_workers_beside_run_send_each_reminder_once(
     db_url = pg_url
     patients = 150
     await seed_due(db_url, patients)
-    env = clean_env(DATABASE_URL=db_url, TELEGRAM_BOT_TOKEN=TEST_TOKEN,
-                    TELEGRAM_API_BASE_URL=fake_api.base_url, TICK_SECONDS="0.3")
+    env = clean_env(
+        DATABASE_URL=db_url,
+        TELEGRAM_BOT_TOKEN=TEST_TOKEN,
+        TELEGRAM_API_BASE_URL=fake_api.base_url,
+        TICK_SECONDS="0.3",
+    )
     processes = [await start(cmd, env, tmp_path) for cmd in ("run", "jobs", "jobs")]
     try:
         await wait_for_sends(fake_api, patients)

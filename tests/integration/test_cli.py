@@ -163,13 +163,13 @@ async def test_ask_answers_one_json_object_per_stdin_line(tmp_path: Path) -> Non
     import json
 
     questions = "can i drink on naltrexone\n\nwhats the capital of peru\ni want to kill myself\n"
-    code, out, err = await cli("ask", "--json", "-", env=clean_env(), cwd=tmp_path,
-                               stdin=questions)
+    code, out, err = await cli("ask", "--json", "-", env=clean_env(), cwd=tmp_path, stdin=questions)
     assert code == 0, err
     replies = [json.loads(line) for line in out.splitlines()]
     assert [r["kind"] for r in replies] == ["answer", "unknown", "crisis"]
     assert replies[0]["snippets"] and {"id", "title", "source", "score"} <= set(
-        replies[0]["snippets"][0])
+        replies[0]["snippets"][0]
+    )
     assert "988" in replies[2]["text"] and replies[2]["snippets"] == []
     code, out, _ = await cli("ask", "what is vivitrol", env=clean_env(), cwd=tmp_path)
     assert code == 0 and "Source:" in out

@@ -114,8 +114,9 @@ async def test_other_patients_stale_and_forged_taps_change_nothing(ctx: AppConte
 
 async def test_nudge_once_then_missed_with_one_safety_message_per_episode(ctx: AppContext) -> None:
     clinic = await new_clinic(ctx, "Care")
-    await add_staff(ctx.sessions, ctx.clock, telegram_user_id=500, name="Nurse",
-                    clinic_code=clinic.invite_code)
+    await add_staff(
+        ctx.sessions, ctx.clock, telegram_user_id=500, name="Nurse", clinic_code=clinic.invite_code
+    )
     patient_id, _ = await make_patient(ctx, PLAN, chat_id=PAT.chat_id, clinic_id=clinic.id)
     for day in range(3):
         fake(ctx).set(DUE + timedelta(days=day))
@@ -134,16 +135,21 @@ async def test_nudge_once_then_missed_with_one_safety_message_per_episode(ctx: A
     assert sent.count("safety") == 1  # once per episode, not once per missed dose
     async with ctx.sessions() as session:
         alerts = list(await session.scalars(select(Alert)))
-        staff_messages = list(await session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "staff_alert")))
+        staff_messages = list(
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff_alert"))
+        )
     assert [a.kind for a in alerts] == ["missed_doses"]  # two in a row, then not again
     assert [m.chat_id for m in staff_messages] == [500]
     assert alerts[0].patient_id == patient_id
 
 
 async def test_injection_confirmed_moves_the_next_cycle(ctx: AppContext) -> None:
-    plan = Plan(PlanKind.MONTHLY_INJECTION, "America/New_York", (time(10, 0),),
-                injection_date=date(2026, 12, 3))
+    plan = Plan(
+        PlanKind.MONTHLY_INJECTION,
+        "America/New_York",
+        (time(10, 0),),
+        injection_date=date(2026, 12, 3),
+    )
     _, schedule_id = await make_patient(ctx, plan, chat_id=PAT.chat_id)
     due = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
     fake(ctx).set(due)
@@ -158,8 +164,12 @@ async def test_injection_confirmed_moves_the_next_cycle(ctx: AppContext) -> None
 
 
 async def test_an_unconfirmed_injection_alerts_staff_when_overdue(ctx: AppContext) -> None:
-    plan = Plan(PlanKind.MONTHLY_INJECTION, "America/New_York", (time(10, 0),),
-                injection_date=date(2026, 12, 3))
+    plan = Plan(
+        PlanKind.MONTHLY_INJECTION,
+        "America/New_York",
+        (time(10, 0),),
+        injection_date=date(2026, 12, 3),
+    )
     await make_patient(ctx, plan, chat_id=PAT.chat_id)
     fake(ctx).set(datetime(2026, 12, 3, 15, 0, tzinfo=UTC))
     await tick(ctx)

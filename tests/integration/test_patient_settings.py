@@ -78,8 +78,9 @@ async def test_changing_zone_moves_the_next_reminder_to_the_new_local_time(
 async def test_wording_toggle(ctx: AppContext) -> None:
     await make_patient(ctx, PLAN, chat_id=PAT.chat_id)
     inbox = Inbox(ctx)
-    result = await inbox.tap(PAT, data_of(await inbox.command(PAT, "schedule", []),
-                                          "Use plain wording"))
+    result = await inbox.tap(
+        PAT, data_of(await inbox.command(PAT, "schedule", []), "Use plain wording")
+    )
     assert result.chosen == "Reminder wording: plain"
     assert (await patient_of(ctx)).plain_wording is True
 
