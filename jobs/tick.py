@@ -13,6 +13,7 @@ ones are recorded as missed-not-reminded, so a patient is never flooded with a b
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.bulk import insert_ignoring_conflicts, is_postgres
+from bot.db.bulk import insert_ignoring_conflicts, is_postgres, update_by_id
 from bot.db.models import DoseEvent, DoseStatus, OutboxMessage, Patient, PatientStatus, Schedule
 from bot.domain import reminders
 from bot.domain.schedules import Plan, PlanKind
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 # Occurrences older than this are not even recorded after a long outage; the schedule jumps.
 CATCH_UP_LIMIT = timedelta(days=7)
 _ONE_SECOND = timedelta(seconds=1)
+DEFAULT_LANES = 2
 
 
 @dataclass
@@ -68,16 +70,22 @@ def _dose_mg(plan: Plan, instant: datetime) -> int | None:
     return plan.dose_mg
 
 
-async def tick(ctx: AppContext, *, batch_size: int = 1000) -> TickResult:
-    """Process everything due now, one committed batch at a time."""
+async def tick(ctx: AppContext, *, batch_size: int = 1000, lanes: int | None = None) -> TickResult:
+    """Process everything due now, one committed batch at a time.
+
+    On Postgres a backlog is drained by ``lanes`` batch loops at once (two by default): while
+    one lane builds its rows in Python, the server writes another's, and ``SKIP LOCKED`` keeps
+    them on different schedules. The extra lanes start only after a full first batch, so an
+    idle or ordinary tick costs one query. SQLite has a single writer and always uses one lane.
+    """
     now = ctx.clock.now()
     total = TickResult()
-    while True:
-        async with ctx.sessions.begin() as session:
-            batch = await _tick_batch(ctx, session, now, batch_size)
-        total.add(batch)
-        if batch.schedules < batch_size:
-            break
+    first = await _one_batch(ctx, now, batch_size)
+    total.add(first)
+    if first.schedules >= batch_size:
+        lanes = 1 if ctx.settings.is_sqlite else (lanes or DEFAULT_LANES)
+        for lane in await asyncio.gather(*(_drain(ctx, now, batch_size) for _ in range(lanes))):
+            total.add(lane)
     if total.schedules:
         log.info(
             "tick: %d schedule(s) due, %d reminder(s) queued, %d missed-not-reminded",
@@ -86,6 +94,20 @@ async def tick(ctx: AppContext, *, batch_size: int = 1000) -> TickResult:
             total.missed_not_reminded,
         )
     return total
+
+
+async def _one_batch(ctx: AppContext, now: datetime, batch_size: int) -> TickResult:
+    async with ctx.sessions.begin() as session:
+        return await _tick_batch(ctx, session, now, batch_size)
+
+
+async def _drain(ctx: AppContext, now: datetime, batch_size: int) -> TickResult:
+    total = TickResult()
+    while True:
+        batch = await _one_batch(ctx, now, batch_size)
+        total.add(batch)
+        if batch.schedules < batch_size:
+            return total
 
 
 async def _tick_batch(
@@ -136,7 +158,7 @@ async def _tick_batch(
         while due is not None and due <= now:
             occurrences.append(due)
             due = next_due(plan, due)
-        moves.append({"id": row.id, "next_due_at": due, "updated_at": now})
+        moves.append({"id": row.id, "next_due_at": due})
 
         if row.status == PatientStatus.PAUSED:
             # Occurrences inside the pause are skipped outright: no reminder, and no miss
@@ -208,8 +230,7 @@ async def _tick_batch(
 
     await insert_ignoring_conflicts(session, DoseEvent, doses, ("schedule_id", "due_at"))
     await insert_ignoring_conflicts(session, OutboxMessage, outbox, ("dedupe_key",))
-    if moves:
-        await session.execute(update(Schedule), moves)
+    await update_by_id(session, Schedule, moves, constant={"updated_at": now})
     if resumed:
         await session.execute(
             update(Patient)

@@ -11,7 +11,7 @@ from bot.db.models import DoseEvent, OutboxMessage, Schedule
 from bot.domain.schedules import Plan, PlanKind, WeeklyRegimen
 from bot.services.context import AppContext
 from jobs.tick import tick
-from tests.support import make_patient
+from tests.support import make_patient, new_clinic
 
 CHICAGO_8AM = Plan(PlanKind.DAILY, "America/Chicago", (time(8, 0),))
 
@@ -179,3 +179,22 @@ async def test_lord_howe_half_hour_shift(ctx: AppContext) -> None:
     local = [d.astimezone(plan.tz).strftime("%d %H:%M") for d in due]
     # 4 Oct 2026: clocks jump 02:00 -> 02:30, so 02:15 fires once at 02:30.
     assert local == ["03 02:15", "04 02:30", "05 02:15"]
+
+
+async def test_a_backlog_of_many_batches_is_written_exactly_once(ctx: AppContext) -> None:
+    """Several batches, drained by parallel lanes on Postgres: every due schedule gets one dose
+    row and one reminder, every schedule moves on, and nothing is left due."""
+    clinic = await new_clinic(ctx)
+    for chat in range(1, 58):
+        await make_patient(ctx, CHICAGO_8AM, chat_id=chat, clinic_id=clinic.id)
+    fake(ctx).set(datetime(2026, 11, 26, 14, 0, 5, tzinfo=UTC))
+    result = await tick(ctx, batch_size=5, lanes=3)
+    assert (result.schedules, result.reminders) == (57, 57)
+    written = await doses(ctx)
+    assert len(written) == 57 and len({d.schedule_id for d in written}) == 57
+    messages = await outbox(ctx)
+    assert sorted(m.chat_id for m in messages) == list(range(1, 58))
+    async with ctx.sessions() as session:
+        moved = set(await session.scalars(select(Schedule.next_due_at)))
+    assert moved == {datetime(2026, 11, 27, 14, 0, tzinfo=UTC)}
+    assert (await tick(ctx, batch_size=5, lanes=3)).schedules == 0
