@@ -36,6 +36,8 @@ class TerminalChat:
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
             self.write(f"\nbot> {reply.text}")
+            if reply.image is not None:
+                self.write("     [a chart image: open the bot in Telegram to see it]")
             if reply.buttons:
                 self.buttons = [button for row in reply.buttons for button in row]
                 for number, button in enumerate(self.buttons, start=1):
@@ -48,6 +50,10 @@ class TerminalChat:
             self.write(f"\n     ({result.notice})")
         if result.chosen:
             self.write(f"     ✓ {result.chosen}")
+        if result.edit is not None:
+            self.show([result.edit])
+        elif result.buttons:
+            self.show([Reply("", result.buttons)])
         self.show(result.replies)
 
     async def handle(self, line: str) -> bool:

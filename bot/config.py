@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.risk import Thresholds
+
 DEFAULT_DATA_DIR = Path("data")
 # Public on purpose: it only serves development; `run` warns when a deployment still uses it.
 DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # noqa: S105
@@ -78,6 +80,13 @@ class Settings(BaseSettings):
     # How long a worker holds claimed outbox rows; after a crash they are sent again after this.
     send_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
 
+    # Check-ins and the rules that turn answers into alerts for the care team.
+    checkin_expiry_hours: float = Field(default=24.0, gt=0, le=24 * 7)
+    craving_alert_threshold: int = Field(default=8, ge=0, le=10)
+    missed_doses_alert_count: int = Field(default=2, ge=1, le=30)
+    unanswered_alert_count: int = Field(default=3, ge=1, le=30)
+    support_invite_days: int = Field(default=7, ge=1, le=60)
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token(cls, value: str | None) -> str | None:
@@ -126,6 +135,14 @@ class Settings(BaseSettings):
         if level not in _LOG_LEVELS:
             raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}")
         return level
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(
+            craving=self.craving_alert_threshold,
+            missed_in_a_row=self.missed_doses_alert_count,
+            unanswered_in_a_row=self.unanswered_alert_count,
+        )
 
     @property
     def offline(self) -> bool:

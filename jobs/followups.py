@@ -18,16 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import is_postgres
 from bot.db.models import DoseEvent, DoseStatus, Patient, PatientStatus, Schedule, ScheduleKind
-from bot.domain import reminders
+from bot.domain import reminders, risk
 from bot.domain.replies import Reply
 from bot.services.alerts import raise_alert
 from bot.services.context import AppContext
 from bot.services.outbox import enqueue, payload_for
+from bot.services.risk_rules import check_unanswered, missed_in_a_row
+from bot.services.support import notify_missed
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
-_MISSED = (DoseStatus.MISSED.value,)
 
 
 @dataclass
@@ -37,6 +38,7 @@ class FollowUpResult:
     missed: int = 0
     safety_messages: int = 0
     alerts: int = 0
+    supporters_told: int = 0
 
 
 # Typed loosely: Select's generic parameters differ between SQLAlchemy 2.0 and 2.1.
@@ -76,7 +78,7 @@ async def follow_up(ctx: AppContext) -> FollowUpResult:
     async with ctx.sessions.begin() as session:
         await _nudge(ctx, session, now, result)
     async with ctx.sessions.begin() as session:
-        await _close_windows(session, now, result)
+        await _close_windows(ctx, session, now, result)
     if result.nudged or result.resent or result.missed:
         log.info(
             "follow-up: %d re-sent after snooze, %d nudged, %d missed, %d safety, %d alert(s)",
@@ -152,13 +154,16 @@ async def _nudge(ctx: AppContext, session: AsyncSession, now: datetime, r: Follo
         r.nudged += 1
 
 
-async def _close_windows(session: AsyncSession, now: datetime, result: FollowUpResult) -> None:
+async def _close_windows(
+    ctx: AppContext, session: AsyncSession, now: datetime, result: FollowUpResult
+) -> None:
     statement = _claim(
         _base().where(DoseEvent.window_ends_at <= now).order_by(DoseEvent.due_at), session
     )
     found: list[tuple[DoseEvent, Schedule, Patient]] = list(
         (await session.execute(statement)).all()
     )
+    needed = ctx.settings.missed_doses_alert_count
     for dose, schedule, patient in found:
         # A reminder that never reached the patient (delivery failed or we were down) is not
         # their miss: it is recorded, but it neither warns them nor alerts anyone.
@@ -168,25 +173,14 @@ async def _close_windows(session: AsyncSession, now: datetime, result: FollowUpR
         dose.status = DoseStatus.MISSED
         result.missed += 1
         await session.flush()
+        name = patient.display_name
         if schedule.kind == ScheduleKind.MONTHLY_INJECTION:
-            alert = await raise_alert(
-                session,
-                patient,
-                kind="injection_overdue",
-                now=now,
-                staff_text=f"{patient.display_name or 'A patient'} has not confirmed their "
-                "injection; it is now overdue. Please check in with them.",
-            )
+            alert = await raise_alert(session, patient, risk.injection_overdue(name), now)
             result.alerts += alert is not None
-        previous = await session.scalar(
-            select(DoseEvent.status)
-            .where(DoseEvent.patient_id == patient.id, DoseEvent.due_at < dose.due_at)
-            .order_by(DoseEvent.due_at.desc())
-            .limit(1)
-        )
-        # The first miss of an episode warns the patient; the second in a row alerts staff
-        # (raise_alert keeps it to one alert while the episode's alert is unresolved).
-        if previous not in _MISSED:
+        run = await missed_in_a_row(session, patient.id, dose.due_at, max(needed, 2))
+        # The first miss of an episode warns the patient (tolerance falls when doses stop);
+        # a run of misses alerts staff, once while the episode's alert is unresolved.
+        if run == 1:
             enqueue(
                 session,
                 chat_id=patient.chat_id,
@@ -197,13 +191,8 @@ async def _close_windows(session: AsyncSession, now: datetime, result: FollowUpR
                 dedupe_key=f"safety:{dose.id}",
             )
             result.safety_messages += 1
-        elif schedule.kind != ScheduleKind.MONTHLY_INJECTION:
-            alert = await raise_alert(
-                session,
-                patient,
-                kind="missed_doses",
-                now=now,
-                staff_text=f"{patient.display_name or 'A patient'} has missed two doses in a "
-                "row. A call today could help.",
-            )
+        if run >= needed and schedule.kind != ScheduleKind.MONTHLY_INJECTION:
+            alert = await raise_alert(session, patient, risk.missed_doses(name, run), now)
             result.alerts += alert is not None
+        result.supporters_told += await notify_missed(session, patient, dose.due_at, now)
+        result.alerts += await check_unanswered(ctx, session, patient, now)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.services.context import AppContext
+from jobs.checkins import check_in_tick
 from jobs.conversations import expire_abandoned
 from jobs.followups import follow_up
 from jobs.tick import tick
@@ -45,6 +46,7 @@ def periodic_jobs(ctx: AppContext) -> list[PeriodicJob]:
     return [
         PeriodicJob("tick", every, _guarded("tick", tick, ctx)),
         PeriodicJob("follow-up", every, _guarded("follow-up", follow_up, ctx)),
+        PeriodicJob("check-ins", every, _guarded("check-ins", check_in_tick, ctx)),
         PeriodicJob(
             "expire-conversations", 1800, _guarded("expire-conversations", expire_abandoned, ctx)
         ),

@@ -102,6 +102,8 @@ CHAT_SECONDS_PER_BATCH = 3.0
 # Unsent rows are handed back once this fraction of the lease has passed.
 LEASE_GUARD = 0.75
 MAX_ERROR_LENGTH = 300
+# An edit whose original message is still queued tries again after this long.
+EDIT_WAIT_SECONDS = 2.0
 # The claim looks at this many times a batch from the head of the line to fill one batch.
 HEAD_FACTOR = 4
 
@@ -408,7 +410,20 @@ class OutboxSender:
             text, markup = _render(row.payload)
         except (KeyError, TypeError, ValueError) as exc:
             return _Result(_Outcome.FAILED, error=f"unusable payload ({type(exc).__name__})")
+        edit_of = row.payload.get("edit_of")
+        target: int | None = None
+        if edit_of is not None:
+            found = await self._edit_target(row, edit_of)
+            if isinstance(found, _Result):
+                return found
+            target = found
         try:
+            if target is not None:
+                edited = await self.bot.edit_message_text(
+                    text, chat_id=row.chat_id, message_id=target, reply_markup=markup
+                )
+                message_id = edited.message_id if isinstance(edited, telegram.Message) else target
+                return _Result(_Outcome.SENT, message_id=message_id)
             message = await self.bot.send_message(
                 chat_id=row.chat_id, text=text, reply_markup=markup
             )
@@ -419,6 +434,8 @@ class OutboxSender:
         except Forbidden as exc:
             return _Result(_Outcome.BLOCKED, error=_reason(exc, text))
         except BadRequest as exc:  # before NetworkError: PTB derives it from NetworkError
+            if target is not None and "not modified" in exc.message.lower():
+                return _Result(_Outcome.SENT, message_id=target)  # already shows this text
             return _Result(_Outcome.FAILED, error=_reason(exc, text))
         except ChatMigrated as exc:
             return _Result(_Outcome.FAILED, error=_reason(exc, text))
@@ -437,6 +454,29 @@ class OutboxSender:
                 delay=self._backoff(row),
             )
         return _Result(_Outcome.SENT, message_id=message.message_id)
+
+    async def _edit_target(self, row: _Row, edit_of: Any) -> int | _Result:
+        """The Telegram message an edit row changes: the one an earlier outbox row delivered to
+        the same chat. Not delivered yet: try again shortly; never delivered: nothing to edit."""
+        try:
+            original_id = int(edit_of)
+        except (TypeError, ValueError):
+            return _Result(_Outcome.FAILED, error="unusable payload (edit_of)")
+        async with self.ctx.sessions() as session:
+            found = (
+                await session.execute(
+                    select(OutboxMessage.status, OutboxMessage.telegram_message_id).where(
+                        OutboxMessage.id == original_id, OutboxMessage.chat_id == row.chat_id
+                    )
+                )
+            ).first()
+        if found is None or found.status == OutboxStatus.FAILED:
+            return _Result(_Outcome.FAILED, error="edit of a message that was never delivered")
+        if found.status != OutboxStatus.SENT or found.telegram_message_id is None:
+            return _Result(
+                _Outcome.RETRY, error="edit waits for its message", delay=EDIT_WAIT_SECONDS
+            )
+        return int(found.telegram_message_id)
 
     def _backoff(self, row: _Row) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]."""

@@ -84,6 +84,25 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class CheckInFrequency(StrEnum):
+    WEEKLY = "weekly"
+    DAILY = "daily"
+    OFF = "off"
+
+
+class CheckInStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    EXPIRED = "expired"
+
+
+class SupportStatus(StrEnum):
+    INVITED = "invited"  # link made, nobody has used it yet
+    PENDING = "pending"  # someone opened the link; the patient has not confirmed them
+    ACTIVE = "active"
+    ENDED = "ended"  # revoked by the patient, declined, expired, or the supporter left
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -109,6 +128,8 @@ class Staff(Base):
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default=StaffRole.STAFF)
+    # Times in alerts and the Monday digest are shown in the staff member's own zone.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     clinic_id: Mapped[int] = mapped_column(
         ForeignKey("clinics.id", ondelete="RESTRICT"), index=True
     )
@@ -120,7 +141,17 @@ class Staff(Base):
 
 class Patient(Base):
     __tablename__ = "patients"
-    __table_args__ = (_check_in("status", PatientStatus),)
+    __table_args__ = (
+        _check_in("status", PatientStatus),
+        _check_in("checkin_frequency", CheckInFrequency),
+        # The check-in tick's only question, like ix_schedules_due for doses.
+        Index(
+            "ix_patients_checkin_due",
+            "next_checkin_at",
+            postgresql_where=text("next_checkin_at IS NOT NULL"),
+            sqlite_where=text("next_checkin_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # One Telegram private chat is one person; the unique index is what stops a second /start
@@ -138,6 +169,11 @@ class Patient(Base):
     # Lock-screen previews name neither drug nor condition unless the patient asks for plain words.
     plain_wording: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_until: Mapped[datetime | None]
+    # Check-ins: how often, on which ISO weekday (weekly) and at what local "HH:MM".
+    checkin_frequency: Mapped[str] = mapped_column(String(8), default=CheckInFrequency.WEEKLY)
+    checkin_weekday: Mapped[int | None] = mapped_column(Integer)
+    checkin_time: Mapped[str | None] = mapped_column(String(5))
+    next_checkin_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -217,18 +253,32 @@ class CheckIn(Base):
     __table_args__ = (
         CheckConstraint("craving IS NULL OR (craving BETWEEN 0 AND 10)", name="craving_range"),
         CheckConstraint("mood IS NULL OR (mood BETWEEN 1 AND 5)", name="mood_range"),
+        _check_in("status", CheckInStatus),
         Index("ix_check_ins_patient_created", "patient_id", "created_at"),
+        # The expiry sweep's question: which open check-ins have run out of time.
+        Index(
+            "ix_check_ins_open",
+            "expires_at",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        # A retried tick writes a scheduled check-in once.
+        UniqueConstraint("patient_id", "due_at", name="uq_check_ins_patient_due"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
+    # The scheduled instant, or null for one the patient started themselves.
+    due_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default=CheckInStatus.OPEN)
     answered_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     craving: Mapped[int | None] = mapped_column(Integer)
     mood: Mapped[int | None] = mapped_column(Integer)
     substance_use: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    noted_at: Mapped[datetime | None]
 
 
 class Alert(Base):
@@ -246,11 +296,39 @@ class Alert(Base):
     kind: Mapped[str] = mapped_column(String(32))
     severity: Mapped[str] = mapped_column(String(16), default="normal")
     status: Mapped[str] = mapped_column(String(16), default=AlertStatus.OPEN)
+    # What staff read: who and which rule, never what the patient wrote.
+    summary: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime]
+    # One alert per episode: a repeat while it is unresolved counts here instead.
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen_at: Mapped[datetime | None]
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     acknowledged_at: Mapped[datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None]
+
+
+class SupportLink(Base):
+    """A trusted person the patient chose, told only that a dose has not been confirmed."""
+
+    __tablename__ = "support_links"
+    __table_args__ = (
+        _check_in("status", SupportStatus),
+        Index("ix_support_links_patient", "patient_id", "status"),
+        Index("ix_support_links_supporter", "supporter_chat_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    # The secret in the invite link; cleared once used, so a forwarded link is worthless.
+    token: Mapped[str | None] = mapped_column(String(48), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=SupportStatus.INVITED)
+    supporter_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    supporter_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):

@@ -15,6 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain import texts
+from bot.domain.checkins import Frequency
+from bot.domain.checkins import describe as describe_check_ins
 from bot.domain.clock_times import ParseError, parse_date, parse_times_of_day, parse_weekly_regimen
 from bot.domain.replies import Button, Reply, rows
 from bot.domain.schedules import Plan, PlanKind, WeeklyRegimen, describe_plan
@@ -29,6 +31,7 @@ from bot.domain.timezones import (
 MAX_INJECTION_LEAD_DAYS = 62
 STANDARD_REGIMEN = "100/100/150 mg Mon/Wed/Fri"
 TIME_CHOICES = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00", "22:00")
+CHECKIN_TIME_CHOICES = ("09:00", "12:00", "17:00", "18:00", "19:00", "20:00", "21:00")
 
 
 class Step(StrEnum):
@@ -39,6 +42,8 @@ class Step(StrEnum):
     REGIMEN = "regimen"
     INJECTION_DATE = "injection_date"
     TIME = "time"
+    CHECKIN = "checkin"
+    CHECKIN_TIME = "checkin_time"
     CONFIRM = "confirm"
 
 
@@ -57,6 +62,8 @@ class Draft:
     times: tuple[str, ...] = ()
     regimen: tuple[tuple[int, int], ...] = ()
     injection_date: str | None = None
+    checkin: Frequency = Frequency.WEEKLY
+    checkin_time: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +77,8 @@ class Draft:
             "times": list(self.times),
             "regimen": [list(pair) for pair in self.regimen],
             "injection_date": self.injection_date,
+            "checkin": self.checkin.value,
+            "checkin_time": self.checkin_time,
         }
 
     @classmethod
@@ -86,6 +95,8 @@ class Draft:
             times=tuple(data.get("times") or ()),
             regimen=tuple((int(d), int(mg)) for d, mg in data.get("regimen") or ()),
             injection_date=data.get("injection_date"),
+            checkin=Frequency(data.get("checkin") or Frequency.WEEKLY),
+            checkin_time=data.get("checkin_time"),
         )
 
     def plan(self) -> Plan:
@@ -324,8 +335,49 @@ def _time(draft: Draft, text: str, now_utc: datetime) -> Outcome:
     times = parse_times_of_day(text)
     if draft.kind is PlanKind.MONTHLY_INJECTION and len(times) > 1:
         raise ParseError(texts.ONE_TIME_ONLY)
-    nxt = replace(draft, step=Step.CONFIRM, times=tuple(t.strftime("%H:%M") for t in times))
+    nxt = replace(draft, step=Step.CHECKIN, times=tuple(t.strftime("%H:%M") for t in times))
     return Outcome(nxt, [prompt(nxt, now_utc, "")])
+
+
+_CHECKIN_CHOICES: dict[str, Frequency] = {
+    **dict.fromkeys(("weekly", "weekly recommended", "once a week", "week"), Frequency.WEEKLY),
+    **dict.fromkeys(("daily", "every day", "day"), Frequency.DAILY),
+    **dict.fromkeys(
+        ("no", "none", "no check-ins", "no checkins", "off", "not now", "no thanks", "never"),
+        Frequency.OFF,
+    ),
+}
+
+
+def _checkin(draft: Draft, text: str, now_utc: datetime) -> Outcome:
+    frequency = _CHECKIN_CHOICES.get(_words(text).replace("(", "").replace(")", ""))
+    if frequency is None:
+        raise ParseError(texts.CHECKIN_RETRY)
+    if frequency is Frequency.OFF:
+        nxt = replace(draft, step=Step.CONFIRM, checkin=frequency, checkin_time=None)
+    else:
+        nxt = replace(draft, step=Step.CHECKIN_TIME, checkin=frequency)
+    return Outcome(nxt, [prompt(nxt, now_utc, "")])
+
+
+def _checkin_time(draft: Draft, text: str, now_utc: datetime) -> Outcome:
+    times = parse_times_of_day(text)
+    if len(times) > 1:
+        raise ParseError(texts.CHECKIN_ONE_TIME)
+    nxt = replace(draft, step=Step.CONFIRM, checkin_time=times[0].strftime("%H:%M"))
+    return Outcome(nxt, [prompt(nxt, now_utc, "")])
+
+
+def check_in_weekday(draft: Draft, now_utc: datetime) -> int | None:
+    """Weekly check-ins fall on the weekday the patient enrolled (changeable in /checkin)."""
+    if draft.checkin is not Frequency.WEEKLY:
+        return None
+    return _local_today(draft, now_utc).isoweekday()
+
+
+def _summary(draft: Draft, now_utc: datetime) -> str:
+    checks = describe_check_ins(draft.checkin, check_in_weekday(draft, now_utc), draft.checkin_time)
+    return f"{describe_plan(draft.plan())}\n{checks}"
 
 
 def _confirm(draft: Draft, text: str, now_utc: datetime) -> Outcome:
@@ -340,12 +392,14 @@ def _confirm(draft: Draft, text: str, now_utc: datetime) -> Outcome:
             times=(),
             regimen=(),
             injection_date=None,
+            checkin=Frequency.WEEKLY,
+            checkin_time=None,
         )
         return Outcome(nxt, [Reply(texts.STARTING_OVER), prompt(nxt, now_utc, "")])
     if _yes_no(text) is None:
         raise ParseError(texts.CONFIRM_RETRY)
     plan = draft.plan()
-    done = Reply(texts.enrolled(describe_plan(plan)), clear_keyboard=True)
+    done = Reply(texts.enrolled(_summary(draft, now_utc)), clear_keyboard=True)
     return Outcome(None, [done], completed=plan)
 
 
@@ -357,6 +411,8 @@ _STEP_HANDLERS = {
     Step.REGIMEN: _regimen,
     Step.INJECTION_DATE: _injection_date,
     Step.TIME: _time,
+    Step.CHECKIN: _checkin,
+    Step.CHECKIN_TIME: _checkin_time,
     Step.CONFIRM: _confirm,
 }
 
@@ -401,9 +457,22 @@ def prompt(draft: Draft, now_utc: datetime, consent_text: str) -> Reply:
     if step is Step.TIME:
         choices = rows(*((t, t) for t in TIME_CHOICES), per_row=4)
         return Reply(texts.time_prompt(draft.kind is PlanKind.MONTHLY_INJECTION), choices)
+    if step is Step.CHECKIN:
+        return Reply(
+            texts.CHECKIN_PROMPT,
+            rows(
+                ("Weekly (recommended)", "weekly"),
+                ("Daily", "daily"),
+                ("No check-ins", "no check-ins"),
+                per_row=1,
+            ),
+        )
+    if step is Step.CHECKIN_TIME:
+        choices = rows(*((t, t) for t in CHECKIN_TIME_CHOICES), per_row=4)
+        return Reply(texts.CHECKIN_TIME_PROMPT, choices)
     assert step is Step.CONFIRM
     return Reply(
-        texts.confirm_plan(describe_plan(draft.plan())),
+        texts.confirm_plan(_summary(draft, now_utc)),
         rows(("Looks good", "yes"), ("Start over", "start over")),
     )
 

@@ -20,6 +20,8 @@ class Reply:
     ask_location: bool = False
     # Remove a reply keyboard shown by an earlier message.
     clear_keyboard: bool = False
+    # A PNG sent with the text (a chart); the text becomes its caption when short enough.
+    image: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class TapResult:
     chosen: str | None = None
     # New buttons for the tapped message (with or without ``chosen``), e.g. a snooze menu.
     buttons: tuple[tuple[Button, ...], ...] | None = None
+    # Replace the tapped message's text and buttons entirely (the next check-in question).
+    edit: Reply | None = None
 
 
 def rows(*labels_and_data: tuple[str, str], per_row: int = 2) -> tuple[tuple[Button, ...], ...]:

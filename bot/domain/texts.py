@@ -106,6 +106,15 @@ def time_prompt(injection: bool) -> str:
     )
 
 
+CHECKIN_PROMPT = (
+    "Can I check in with you now and then? Three one-tap questions (cravings, mood, any use), "
+    "about 30 seconds. Your care team sees your answers, so they know when to reach out."
+)
+CHECKIN_RETRY = "Please tap one of the choices, or type weekly, daily or no."
+CHECKIN_TIME_PROMPT = (
+    "What time of day suits you for check-ins? Tap a time or type one, for example 7 pm."
+)
+CHECKIN_ONE_TIME = "Just one time for check-ins, please, for example 19:00."
 ONE_TIME_ONLY = "For an injection I need just one time of day, for example 09:00."
 
 
@@ -147,9 +156,13 @@ def help_text(enrolled: bool) -> str:
         )
     return (
         "Here's what I can do:\n\n"
+        "/checkin: a quick check-in now (/checkin settings to change how often)\n"
+        "/progress: your doses, streak and cravings, with a chart\n"
         "/schedule: see or change your reminder times, time zone and wording\n"
         "/pause: pause reminders until a date\n"
         "/resume: turn reminders back on\n"
+        "/support: add someone you trust, told only about unconfirmed doses\n"
+        "/sos: crisis lines now, and a button to ask your care team to call\n"
         "/help: this message\n"
         "/cancel: stop what we're doing\n\n"
         "You can also type a question about naltrexone; I answer from checked information and "
@@ -161,3 +174,60 @@ NOT_ENROLLED = (
     "You're not set up yet. Please use the invite link from your clinic, or send /start "
     "followed by your invite code."
 )
+
+
+# Check-ins, risk replies, /sos -----------------------------------------------------------------
+
+OVERDOSE_RISK = (
+    "If opioids are involved: your tolerance may be lower than it used to be, so an amount you "
+    "once used can now cause an overdose. Never use alone, keep naloxone (Narcan) nearby, and "
+    "never try to push through the naltrexone block with more opioids: that can be fatal. "
+    "Call 911 if someone is very drowsy or breathing slowly."
+)
+
+
+def after_reported_use() -> str:
+    return (
+        "Thank you for telling me. That takes honesty, and a slip doesn't undo the work you've "
+        "done.\n\n" + OVERDOSE_RISK + "\n\nWould you like someone from your care team to reach "
+        "out to you?"
+    )
+
+
+def coping(prompts: list[tuple[str, str]]) -> str:
+    """``prompts`` are (text, source) pairs from content/coping.toml."""
+    lines = "\n".join(f"• {text}" for text, _ in prompts)
+    sources = "; ".join(dict.fromkeys(source for _, source in prompts))
+    return (
+        "That sounds hard. Cravings rise and fall, and even strong ones pass. Two things that "
+        f"can help right now:\n{lines}\n\n(From {sources}.)\n\n"
+        "If you feel you might use, you can send /sos at any time."
+    )
+
+
+CONTACT_YES = "Yes, please reach out"
+CONTACT_NO = "Not now"
+CONTACT_REQUESTED = "I've asked your care team to reach out to you. " + EMERGENCY_LINE
+CONTACT_DECLINED = "Okay. You can send /sos any time if you'd like them to reach out."
+
+SOS = (
+    "You're not alone. If you are in danger or might act on thoughts of suicide, call 911 or "
+    "your local emergency number now.\n\n"
+    "• Call or text 988 (Suicide and Crisis Lifeline), any time.\n"
+    "• SAMHSA National Helpline: 1-800-662-4357, free, confidential, 24/7.\n"
+    "• Overdose: call 911, give naloxone (Narcan) if you have it, and stay with the person.\n\n"
+    "Would you like your care team to reach out to you now?"
+)
+SOS_BUTTON = "Ask my care team to call me"
+SOS_SENT = (
+    "I've told your care team that you asked for help; they'll reach out as soon as they can. "
+    "If you are in danger, call 911 now."
+)
+
+
+def staff_welcome(name: str) -> str:
+    return (
+        f"Hi {name.split()[0] if name.strip() else 'there'}, you're set up as care-team staff. "
+        "Alerts about your clinic's patients will arrive here, with buttons to take or resolve "
+        "them."
+    )

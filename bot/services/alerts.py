@@ -1,94 +1,232 @@
-"""Alerts to a clinic's staff, delivered through the outbox."""
+"""Alerts to a clinic's staff: opened once per episode, delivered and kept current through the
+outbox, acknowledged and resolved by any staff member of that clinic.
+
+Every active staff member of the patient's clinic gets a card (the alert's summary, its state and
+two buttons). When someone acknowledges or resolves it, or the rule fires again while it is open,
+each card is edited through the outbox, so everyone sees who took it and nobody gets a new push.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.bulk import is_postgres
 from bot.db.models import Alert, AlertStatus, OutboxMessage, OutboxStatus, Patient, Staff
-from bot.domain.triage import CrisisKind
+from bot.domain.replies import Button, Reply, TapResult
+from bot.domain.risk import Finding
+from bot.services import audit
+from bot.services.context import AppContext
+from bot.services.outbox import enqueue, payload_for
 
-_CRISIS_LABEL = {
-    CrisisKind.SUICIDE_SELF_HARM: "may be thinking about suicide or self-harm",
-    CrisisKind.OVERDOSE_EMERGENCY: "may be having an overdose or medical emergency",
-    CrisisKind.USE_IN_PROGRESS: "may be using right now",
-}
+log = logging.getLogger(__name__)
+
+CARD_KIND = "staff_alert"
+CARD_UPDATE_KIND = "staff_alert_update"
+NOT_VALID = "That alert isn't available to you, so nothing changed."
+ACK, RESOLVE = "ack", "res"
+
+
+def _card_key(alert_id: int, staff_id: int) -> str:
+    return f"alert:{alert_id}:staff:{staff_id}"
+
+
+def tap_data(alert_id: int, action: str) -> str:
+    return f"a:{alert_id}:{action}"
+
+
+@dataclass(frozen=True)
+class AlertTap:
+    alert_id: int
+    action: str
+
+
+def parse_tap(data: str) -> AlertTap | None:
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != "a" or not parts[1].isdigit():
+        return None
+    if parts[2] not in (ACK, RESOLVE):
+        return None
+    return AlertTap(int(parts[1]), parts[2])
+
+
+def _local(at: datetime, zone: str) -> str:
+    try:
+        tz = ZoneInfo(zone)
+    except (KeyError, ValueError):
+        tz = ZoneInfo("UTC")
+    return at.astimezone(tz).strftime("%a %d %b %H:%M")
+
+
+def card(alert: Alert, names: dict[int, str], zone: str) -> Reply:
+    """What one staff member's card says now: the summary, the state, and the buttons left."""
+    lines = [alert.summary]
+    if alert.occurrences > 1 and alert.last_seen_at is not None:
+        lines.append(
+            f"Happened {alert.occurrences} times, last {_local(alert.last_seen_at, zone)}."
+        )
+    if alert.status == AlertStatus.RESOLVED and alert.resolved_at is not None:
+        who = names.get(alert.resolved_by or 0, "a colleague")
+        lines.append(f"✓ Resolved by {who}, {_local(alert.resolved_at, zone)}")
+        return Reply("\n\n".join(lines))
+    if alert.status == AlertStatus.ACKNOWLEDGED and alert.acknowledged_at is not None:
+        who = names.get(alert.acknowledged_by or 0, "a colleague")
+        lines.append(f"✓ Taken by {who}, {_local(alert.acknowledged_at, zone)}")
+        return Reply("\n\n".join(lines), ((Button("Resolve", tap_data(alert.id, RESOLVE)),),))
+    lines.append(f"Open since {_local(alert.created_at, zone)}")
+    return Reply(
+        "\n\n".join(lines),
+        (
+            (
+                Button("I'll take it", tap_data(alert.id, ACK)),
+                Button("Resolve", tap_data(alert.id, RESOLVE)),
+            ),
+        ),
+    )
+
+
+async def _lock_patient(session: AsyncSession, patient_id: int) -> None:
+    # Two workers raising the same rule at once must not open two alerts: they queue on the
+    # patient's row. SQLite has a single writer, so it needs no lock.
+    if is_postgres(session):
+        await session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())
 
 
 async def raise_alert(
-    session: AsyncSession,
-    patient: Patient,
-    *,
-    kind: str,
-    staff_text: str,
-    now: datetime,
-    severity: str = "normal",
+    session: AsyncSession, patient: Patient, finding: Finding, now: datetime
 ) -> Alert | None:
-    """Open an alert unless one of this kind is already open for the patient (one per episode),
-    and queue ``staff_text`` to each active staff member of their clinic."""
-    already = await session.scalar(
-        select(Alert.id).where(
+    """Open an alert for ``finding`` and queue a card to every active staff member of the
+    patient's clinic, unless one of its kind is still unresolved: then that one counts another
+    occurrence and the cards are updated quietly. Returns the new alert, or None."""
+    await _lock_patient(session, patient.id)
+    existing = await session.scalar(
+        select(Alert)
+        .where(
             Alert.patient_id == patient.id,
-            Alert.kind == kind,
+            Alert.kind == finding.kind.value,
             Alert.status != AlertStatus.RESOLVED,
         )
+        .order_by(Alert.id.desc())
+        .limit(1)
     )
-    if already is not None:
+    if existing is not None:
+        existing.occurrences += 1
+        existing.last_seen_at = now
+        await refresh_cards(session, existing, now)
         return None
-    return await _open(session, patient, kind, severity, staff_text, now)
-
-
-async def _open(
-    session: AsyncSession, patient: Patient, kind: str, severity: str, text: str, now: datetime
-) -> Alert:
     alert = Alert(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
-        kind=kind,
-        severity=severity,
+        kind=finding.kind.value,
+        severity=finding.severity,
         status=AlertStatus.OPEN,
+        summary=finding.summary[:300],
         created_at=now,
+        occurrences=1,
+        last_seen_at=now,
     )
     session.add(alert)
     await session.flush()
-    await _notify_staff(session, patient, alert, text, now)
-    return alert
-
-
-async def _notify_staff(
-    session: AsyncSession, patient: Patient, alert: Alert, text: str, now: datetime
-) -> None:
     staff = await session.scalars(
         select(Staff).where(Staff.clinic_id == patient.clinic_id, Staff.active.is_(True))
     )
     for member in staff:
-        session.add(
-            OutboxMessage(
-                chat_id=member.telegram_user_id,
-                patient_id=patient.id,
-                kind="staff_alert",
-                payload={"text": text, "alert_id": alert.id},
-                dedupe_key=f"alert:{alert.id}:staff:{member.id}",
-                status=OutboxStatus.PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
+        enqueue(
+            session,
+            chat_id=member.telegram_user_id,
+            patient_id=patient.id,
+            kind=CARD_KIND,
+            payload=payload_for(card(alert, {}, member.timezone), alert_id=alert.id),
+            dedupe_key=_card_key(alert.id, member.id),
+            now=now,
+        )
+    return alert
+
+
+async def refresh_cards(session: AsyncSession, alert: Alert, now: datetime) -> None:
+    """Queue an edit of every staff card of ``alert`` to show its current state."""
+    await session.flush()
+    ids = {i for i in (alert.acknowledged_by, alert.resolved_by) if i is not None}
+    names: dict[int, str] = {}
+    if ids:
+        names = dict(
+            (await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))).all()
+        )
+    cards = (
+        await session.execute(
+            select(OutboxMessage.id, OutboxMessage.chat_id, Staff.timezone)
+            .join(Staff, Staff.telegram_user_id == OutboxMessage.chat_id)
+            .where(
+                OutboxMessage.kind == CARD_KIND,
+                OutboxMessage.dedupe_key.like(f"alert:{alert.id}:staff:%"),
+                OutboxMessage.status != OutboxStatus.FAILED,
             )
+        )
+    ).all()
+    for outbox_id, chat_id, zone in cards:
+        enqueue(
+            session,
+            chat_id=chat_id,
+            patient_id=alert.patient_id,
+            kind=CARD_UPDATE_KIND,
+            payload=payload_for(card(alert, names, zone), edit_of=outbox_id, alert_id=alert.id),
+            now=now,
         )
 
 
-async def raise_crisis_alert(
-    session: AsyncSession, patient: Patient, kind: CrisisKind, now: datetime
-) -> Alert:
-    """Open an urgent alert and queue a message to every active staff member of the clinic.
-
-    The staff message names the patient but never quotes what they wrote: outbox rows outlive
-    the moment, and the care team reads the conversation with the patient, not in our database.
-    """
-    text = (
-        f"URGENT: {patient.display_name or 'A patient'} {_CRISIS_LABEL[kind]}. "
-        "They have been given crisis numbers (988, 911, SAMHSA). Please reach out now."
+async def staff_by_chat(session: AsyncSession, chat_id: int) -> Staff | None:
+    """The active staff member whose private chat this is (chat id = user id in private chats)."""
+    return await session.scalar(
+        select(Staff).where(Staff.telegram_user_id == chat_id, Staff.active.is_(True))
     )
-    return await _open(session, patient, f"crisis:{kind.value}", "urgent", text, now)
+
+
+async def act(ctx: AppContext, chat_id: int, tap: AlertTap) -> TapResult:
+    """A staff member took (acknowledged) or resolved an alert from its card."""
+    now = ctx.clock.now()
+    async with ctx.sessions.begin() as session:
+        staff = await staff_by_chat(session, chat_id)
+        if staff is None:
+            return TapResult(notice=NOT_VALID)
+        statement = select(Alert).where(Alert.id == tap.alert_id)
+        if is_postgres(session):
+            statement = statement.with_for_update()
+        alert = await session.scalar(statement)
+        # Another clinic's alert and one that does not exist look the same.
+        if alert is None or alert.clinic_id != staff.clinic_id:
+            return TapResult(notice=NOT_VALID)
+        if alert.status == AlertStatus.RESOLVED:
+            return TapResult(notice="Already resolved.")
+        if tap.action == ACK:
+            if alert.status == AlertStatus.ACKNOWLEDGED:
+                taker = await session.get(Staff, alert.acknowledged_by or 0)
+                return TapResult(
+                    notice=f"Already taken by {taker.name if taker else 'a colleague'}."
+                )
+            alert.status = AlertStatus.ACKNOWLEDGED
+            alert.acknowledged_by, alert.acknowledged_at = staff.id, now
+            notice = "Thanks, it's yours. Your colleagues can see that."
+        else:
+            if alert.acknowledged_by is None:
+                alert.acknowledged_by, alert.acknowledged_at = staff.id, now
+            alert.status = AlertStatus.RESOLVED
+            alert.resolved_by, alert.resolved_at = staff.id, now
+            notice = "Resolved."
+        audit.record(
+            session,
+            at=now,
+            actor_kind="staff",
+            actor_id=staff.id,
+            clinic_id=staff.clinic_id,
+            action=f"alert.{'acknowledge' if tap.action == ACK else 'resolve'}",
+            subject=ctx.patient_ref(alert.patient_id) if alert.patient_id else None,
+            detail={"alert_id": alert.id, "kind": alert.kind},
+        )
+        await refresh_cards(session, alert, now)
+        log.info("alert %d %s by staff %d", alert.id, alert.status, staff.id)
+    return TapResult(notice=notice)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -27,12 +27,23 @@ def load_consent() -> Consent:
         raise RuntimeError(f"{path}: consent text is missing or malformed ({exc})") from exc
 
 
+@dataclass
+class BotIdentity:
+    """Who the bot is on Telegram, learnt at start-up (getMe); deep links need the username."""
+
+    username: str | None = None
+
+    def deep_link(self, payload: str) -> str:
+        return f"https://t.me/{self.username or '<your_bot_username>'}?start={payload}"
+
+
 @dataclass(frozen=True)
 class AppContext:
     settings: Settings
     sessions: SessionFactory
     clock: Clock
     consent: Consent
+    identity: BotIdentity = field(default_factory=BotIdentity)
 
     def patient_ref(self, patient_id: int) -> str:
         """The pseudonym that stands for a patient in logs and audit rows."""

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Patient, PatientStatus, Schedule, ScheduleKind
-from bot.domain.onboarding import Draft
+from bot.domain.checkins import next_check_in_after_setup
+from bot.domain.onboarding import Draft, check_in_weekday
 from bot.domain.schedules import Plan, PlanKind, next_due
 
 _KIND = {
@@ -52,6 +53,7 @@ async def enrol(
     """Create the patient with their consent and schedule, in the caller's transaction."""
     if draft.consented_at is None:
         raise ValueError("enrolment without recorded consent")
+    weekday = check_in_weekday(draft, now)
     patient = Patient(
         chat_id=chat_id,
         clinic_id=draft.clinic_id,
@@ -62,6 +64,12 @@ async def enrol(
         consented_at=datetime.fromisoformat(draft.consented_at),
         status=PatientStatus.ACTIVE,
         plain_wording=False,
+        checkin_frequency=draft.checkin.value,
+        checkin_weekday=weekday,
+        checkin_time=draft.checkin_time,
+        next_checkin_at=next_check_in_after_setup(
+            draft.checkin, weekday, draft.checkin_time, plan.zone, now
+        ),
         created_at=now,
         updated_at=now,
     )

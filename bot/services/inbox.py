@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Clinic, Conversation, Patient, PatientStatus
-from bot.domain import onboarding, texts
+from bot.domain import checkins as checkin_domain
+from bot.domain import onboarding, risk, texts
 from bot.domain.clock_times import ParseError
 from bot.domain.onboarding import Draft, Outcome
 from bot.domain.reminders import parse_tap as parse_dose_tap
@@ -20,13 +21,14 @@ from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.timezones import resolve_zone, zone_from_location
 from bot.domain.triage import CrisisKind, crisis_reply, triage
 from bot.qa import answer as answer_question
-from bot.services import audit, conversations
+from bot.services import alerts, audit, checkins, conversations, support
 from bot.services import patient_settings as settings
-from bot.services.alerts import raise_crisis_alert
+from bot.services.alerts import raise_alert, staff_by_chat
 from bot.services.clinics import find_clinic_by_code
 from bot.services.context import AppContext
 from bot.services.doses import NOT_YOURS, answer_dose
 from bot.services.enrolment import enrol, patient_by_chat
+from bot.services.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,14 @@ class Sender:
 
 
 _SETTINGS_PREFIX = "sf"
-SETTINGS_FLOWS = (settings.FLOW_TIME, settings.FLOW_ZONE, settings.FLOW_PAUSE)
+SETTINGS_FLOWS = (
+    settings.FLOW_TIME,
+    settings.FLOW_ZONE,
+    settings.FLOW_PAUSE,
+    settings.FLOW_CHECKIN,
+)
+# Commands that need an enrolled patient; each gets the patient inside one transaction.
+PATIENT_COMMANDS = ("schedule", "pause", "resume", "checkin", "progress", "support")
 
 
 def _tap_data(revision: int, value: str, prefix: str = _TAP_PREFIX) -> str:
@@ -70,7 +79,9 @@ def _with_revision(replies: list[Reply], revision: int, prefix: str = _TAP_PREFI
     ]
 
 
-def _settings_prompt(flow: str) -> Reply:
+def _settings_prompt(flow: str, step: str = "") -> Reply:
+    if flow == settings.FLOW_CHECKIN:
+        return settings.checkin_prompt(step)
     if flow == settings.FLOW_TIME:
         return settings.time_prompt()
     if flow == settings.FLOW_ZONE:
@@ -93,12 +104,21 @@ class Inbox:
         if name == "help":
             async with self.ctx.sessions() as session:
                 patient = await patient_by_chat(session, sender.chat_id)
+                if patient is None and await support.supports_someone(session, sender.chat_id):
+                    return [Reply(support.SUPPORTER_HELP)]
             return [Reply(texts.help_text(enrolled=patient is not None))]
-        if name in ("schedule", "pause", "resume"):
-            return await self._settings_command(sender, name)
+        if name == "sos":
+            return await self._sos(sender)
+        if name == "leave":
+            left = await support.leave(self.ctx, sender.chat_id)
+            return left or [
+                Reply("You're not anyone's support person here, so there's nothing to leave.")
+            ]
+        if name in PATIENT_COMMANDS:
+            return await self._patient_command(sender, name, args)
         return [Reply(texts.UNKNOWN_COMMAND)]
 
-    async def _settings_command(self, sender: Sender, name: str) -> list[Reply]:
+    async def _patient_command(self, sender: Sender, name: str, args: list[str]) -> list[Reply]:
         async with self.ctx.sessions.begin() as session:
             patient = await patient_by_chat(session, sender.chat_id)
             if patient is None:
@@ -108,15 +128,44 @@ class Inbox:
                 return [settings.overview(patient, schedules)]
             if name == "resume":
                 return await settings.resume(self.ctx, session, patient)
+            if name == "checkin":
+                if args and args[0].lower() in ("settings", "setting", "schedule", "change"):
+                    return await self._begin_settings(session, sender, settings.FLOW_CHECKIN)
+                return await checkins.start_now(self.ctx, session, patient)
+            if name == "progress":
+                return [await progress(session, patient, self.ctx.clock.now())]
+            if name == "support":
+                return await support.support_command(self.ctx, session, patient)
             return await self._begin_settings(session, sender, settings.FLOW_PAUSE)
 
     async def _begin_settings(
         self, session: AsyncSession, sender: Sender, flow: str
     ) -> list[Reply]:
+        step = settings.CHECKIN_STEP_FREQUENCY if flow == settings.FLOW_CHECKIN else flow
         conversation = await conversations.begin(
-            session, sender.chat_id, flow, flow, {}, self.ctx.clock.now()
+            session, sender.chat_id, flow, step, {}, self.ctx.clock.now()
         )
-        return _with_revision([_settings_prompt(flow)], conversation.revision, _SETTINGS_PREFIX)
+        prompt = _settings_prompt(flow, step)
+        return _with_revision([prompt], conversation.revision, _SETTINGS_PREFIX)
+
+    async def _sos(self, sender: Sender) -> list[Reply]:
+        """Crisis resources at once; a button asks the care team to reach out."""
+        async with self.ctx.sessions() as session:
+            patient = await patient_by_chat(session, sender.chat_id)
+        if patient is None:
+            return [Reply(crisis_reply(CrisisKind.SUICIDE_SELF_HARM, care_team_told=False))]
+        return [Reply(texts.SOS, ((Button(texts.SOS_BUTTON, "sos:call"),),))]
+
+    async def _sos_call(self, sender: Sender) -> TapResult:
+        now = self.ctx.clock.now()
+        async with self.ctx.sessions.begin() as session:
+            patient = await patient_by_chat(session, sender.chat_id)
+            if patient is None:
+                return TapResult(notice=texts.STALE_BUTTON)
+            await raise_alert(session, patient, risk.sos(patient.display_name), now)
+            audit.by_patient(session, self.ctx, patient, "sos.requested", now)
+            log.warning("sos alert raised for %s", self.ctx.patient_ref(patient.id))
+        return TapResult(notice="Your care team has been told.", chosen=texts.SOS_SENT)
 
     async def _settings_answer(
         self,
@@ -130,6 +179,21 @@ class Inbox:
             await conversations.end(session, current.chat_id)
             return [Reply(texts.NOT_ENROLLED)]
         try:
+            if current.flow == settings.FLOW_CHECKIN:
+                if point is not None:
+                    return [Reply(texts.NOT_NOW_LOCATION)]
+                replies, step, data = await settings.checkin_answer(
+                    self.ctx, session, patient, current.step, dict(current.data), text or ""
+                )
+                if step is not None:
+                    revision = await conversations.advance(
+                        session, current.chat_id, current.revision, step, data, self.ctx.clock.now()
+                    )
+                    if revision is None:
+                        return [Reply(texts.STALE_BUTTON)]
+                    return _with_revision(replies, revision, _SETTINGS_PREFIX)
+                await conversations.end(session, current.chat_id)
+                return replies
             if current.flow == settings.FLOW_ZONE:
                 match = (
                     zone_from_location(*point) if point is not None else resolve_zone(text or "")
@@ -143,7 +207,7 @@ class Inbox:
                 replies = await settings.pause(self.ctx, session, patient, text or "")
         except ParseError as problem:
             again = _with_revision(
-                [_settings_prompt(current.flow)], current.revision, _SETTINGS_PREFIX
+                [_settings_prompt(current.flow, current.step)], current.revision, _SETTINGS_PREFIX
             )
             return [Reply(str(problem)), *again]
         await conversations.end(session, current.chat_id)
@@ -151,7 +215,14 @@ class Inbox:
 
     async def _start(self, sender: Sender, code: str | None) -> list[Reply]:
         now = self.ctx.clock.now()
+        if code is not None and code.startswith(support.LINK_PREFIX):
+            return await support.join(
+                self.ctx, sender.chat_id, sender.display_name, code[len(support.LINK_PREFIX) :]
+            )
         async with self.ctx.sessions.begin() as session:
+            staff = await staff_by_chat(session, sender.chat_id)
+            if staff is not None:
+                return [Reply(texts.staff_welcome(staff.name))]
             patient = await patient_by_chat(session, sender.chat_id)
             if patient is not None:
                 await conversations.end(session, sender.chat_id)
@@ -204,9 +275,15 @@ class Inbox:
                     draft, text, self.ctx.clock.now(), self.ctx.consent.text
                 )
                 return await self._apply(session, sender, current, outcome)
+            if current is not None and current.flow == checkins.NOTE_FLOW:
+                return await checkins.add_note(
+                    self.ctx, session, sender.chat_id, int(current.data["id"]), text
+                )
             patient = await patient_by_chat(session, sender.chat_id)
             if current is not None and current.flow in SETTINGS_FLOWS:
                 return await self._settings_answer(session, current, patient, text=text)
+            if patient is None and await support.supports_someone(session, sender.chat_id):
+                return [Reply(support.SUPPORTER_HELP)]
         if patient is not None:
             # Answered from curated snippets only; below the confidence threshold the reply
             # says plainly that it does not know. The question itself is never stored.
@@ -225,7 +302,9 @@ class Inbox:
         async with self.ctx.sessions.begin() as session:
             patient = await patient_by_chat(session, sender.chat_id)
             if patient is not None:
-                alert = await raise_crisis_alert(session, patient, kind, now)
+                alert = await raise_alert(
+                    session, patient, risk.crisis(patient.display_name, kind), now
+                )
                 audit.record(
                     session,
                     at=now,
@@ -233,7 +312,11 @@ class Inbox:
                     action="alert.crisis",
                     clinic_id=patient.clinic_id,
                     subject=self.ctx.patient_ref(patient.id),
-                    detail={"alert_id": alert.id, "kind": kind.value, "rule": rule},
+                    detail={
+                        "alert_id": alert.id if alert else None,
+                        "kind": kind.value,
+                        "rule": rule,
+                    },
                 )
                 log.warning("crisis alert raised for %s", self.ctx.patient_ref(patient.id))
         return Reply(crisis_reply(kind, care_team_told=patient is not None))
@@ -246,6 +329,25 @@ class Inbox:
             if dose_tap is None:
                 return TapResult(notice=NOT_YOURS)
             return await answer_dose(self.ctx, sender.chat_id, dose_tap)
+        if data.startswith("c:"):
+            check_in_tap = checkin_domain.parse_tap(data)
+            if check_in_tap is None:
+                return TapResult(notice=NOT_YOURS)
+            return await checkins.answer(self.ctx, sender.chat_id, check_in_tap)
+        if data in ("cc:yes", "cc:no"):
+            return await checkins.contact_request(self.ctx, sender.chat_id, data == "cc:yes")
+        if data == "sos:call":
+            return await self._sos_call(sender)
+        if data.startswith("a:"):
+            alert_tap = alerts.parse_tap(data)
+            if alert_tap is None:
+                return TapResult(notice=alerts.NOT_VALID)
+            return await alerts.act(self.ctx, sender.chat_id, alert_tap)
+        if data.startswith("sp:"):
+            support_tap = support.parse_tap(data)
+            if support_tap is None:
+                return TapResult(notice=support.NOT_VALID)
+            return await support.tap(self.ctx, sender.chat_id, support_tap)
         if data.startswith("set:") or data.startswith(f"{_SETTINGS_PREFIX}:"):
             return await self._settings_tap(sender, data)
         parsed = _parse_tap(data)
@@ -277,14 +379,18 @@ class Inbox:
                 patient.updated_at = self.ctx.clock.now()
                 wording = "plain" if patient.plain_wording else "discreet"
                 return TapResult(chosen=f"Reminder wording: {wording}")
-            if data in ("set:time", "set:zone"):
-                flow = settings.FLOW_TIME if data == "set:time" else settings.FLOW_ZONE
+            if data in ("set:time", "set:zone", "set:checkin"):
+                flow = {
+                    "set:time": settings.FLOW_TIME,
+                    "set:zone": settings.FLOW_ZONE,
+                    "set:checkin": settings.FLOW_CHECKIN,
+                }[data]
                 return TapResult(await self._begin_settings(session, sender, flow))
             parsed = _parse_tap(data, _SETTINGS_PREFIX)
             current = await conversations.load(session, sender.chat_id)
             if parsed is None or current is None or current.flow not in SETTINGS_FLOWS:
                 return TapResult(notice=texts.STALE_BUTTON)
-            label = onboarding.label_for(_settings_prompt(current.flow), parsed[1])
+            label = onboarding.label_for(_settings_prompt(current.flow, current.step), parsed[1])
             if parsed[0] != current.revision or label is None:
                 return TapResult(notice=texts.STALE_BUTTON)
             replies = await self._settings_answer(session, current, patient, text=parsed[1])

@@ -3,7 +3,10 @@
 Payload contract, read by jobs/sender.py:
     {"text": str,
      "buttons": [[{"label": str, "data": str}, ...], ...],   # inline keyboard, optional
-     "dose": {"schedule_id": int, "due_at": ISO-8601 UTC}}   # optional: reminder of this dose
+     "dose": {"schedule_id": int, "due_at": ISO-8601 UTC},   # optional: reminder of this dose
+     "edit_of": int}                                         # optional: instead of sending,
+                                                             # edit the message that outbox row
+                                                             # delivered to the same chat
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.bulk import insert_ignoring_conflicts
 from bot.db.models import OutboxMessage, OutboxStatus
 from bot.domain.replies import Reply
 
@@ -56,3 +60,10 @@ def enqueue(session: AsyncSession, **values: Any) -> OutboxMessage:
     message = OutboxMessage(**outbox_row(**values))
     session.add(message)
     return message
+
+
+async def enqueue_once(session: AsyncSession, **values: Any) -> None:
+    """Queue a message unless one with the same ``dedupe_key`` was ever queued (a no-op then)."""
+    if values.get("dedupe_key") is None:
+        raise ValueError("enqueue_once needs a dedupe_key")
+    await insert_ignoring_conflicts(session, OutboxMessage, [outbox_row(**values)], ("dedupe_key",))

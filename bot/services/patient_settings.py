@@ -13,17 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DoseEvent, Patient, PatientStatus, Schedule, ScheduleKind
-from bot.domain import texts
+from bot.domain import checkins, texts
+from bot.domain.checkins import Frequency
 from bot.domain.clock_times import ParseError, parse_date, parse_times_of_day
-from bot.domain.onboarding import TIME_CHOICES
+from bot.domain.onboarding import CHECKIN_TIME_CHOICES, TIME_CHOICES
 from bot.domain.replies import Reply, rows
-from bot.domain.schedules import Plan, describe_plan, next_due
+from bot.domain.schedules import WEEKDAY_NAMES, Plan, describe_plan, next_due
 from bot.domain.timezones import COMMON_ZONES, ZoneMatch
 from bot.services import audit
 from bot.services.context import AppContext
 from bot.services.plans import plan_for
 
-FLOW_TIME, FLOW_ZONE, FLOW_PAUSE = "set_time", "set_zone", "pause"
+FLOW_TIME, FLOW_ZONE, FLOW_PAUSE, FLOW_CHECKIN = "set_time", "set_zone", "pause", "set_checkin"
 INDEFINITELY = {"indefinitely", "until i resume", "until i say", "forever", "no end", "open"}
 
 
@@ -60,6 +61,7 @@ async def active_schedules(session: AsyncSession, patient: Patient) -> list[Sche
 
 def overview(patient: Patient, schedules: list[Schedule]) -> Reply:
     plans = "\n".join(describe_plan(plan_for(s)) for s in schedules) or "No reminders set."
+    plans += "\n" + checkins.describe(*check_in_schedule(patient))
     wording = "plain (names your medication)" if patient.plain_wording else "discreet"
     status = ""
     if patient.status == PatientStatus.PAUSED:
@@ -75,6 +77,7 @@ def overview(patient: Patient, schedules: list[Schedule]) -> Reply:
         rows(
             ("Change time", "set:time"),
             ("Change time zone", "set:zone"),
+            ("Change check-ins", "set:checkin"),
             (f"Use {other} wording", "set:wording"),
             per_row=1,
         ),
@@ -191,3 +194,104 @@ async def reconnect(ctx: AppContext, session: AsyncSession, patient: Patient) ->
         await reschedule(session, schedule, plan_for(schedule), now)
     audit.by_patient(session, ctx, patient, "patient.reconnected", now)
     return [Reply("Welcome back! Your reminders are on again. Send /schedule to see them.")]
+
+
+# Check-ins: how often, what time, which day --------------------------------------------------
+
+CHECKIN_STEP_FREQUENCY, CHECKIN_STEP_TIME, CHECKIN_STEP_DAY = "frequency", "time", "day"
+_FREQUENCIES = {
+    "weekly": Frequency.WEEKLY,
+    "daily": Frequency.DAILY,
+    "off": Frequency.OFF,
+    "no": Frequency.OFF,
+    "none": Frequency.OFF,
+    "no check-ins": Frequency.OFF,
+}
+_DAYS = {name.lower(): day for day, name in WEEKDAY_NAMES.items()}
+_DAYS.update(
+    {
+        full: day
+        for day, full in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"), 1
+        )
+    }
+)
+
+
+def check_in_schedule(patient: Patient) -> tuple[Frequency, int | None, str | None]:
+    return Frequency(patient.checkin_frequency), patient.checkin_weekday, patient.checkin_time
+
+
+def checkin_prompt(step: str) -> Reply:
+    if step == CHECKIN_STEP_TIME:
+        return Reply(
+            texts.CHECKIN_TIME_PROMPT,
+            rows(*((t, t) for t in CHECKIN_TIME_CHOICES), per_row=4),
+        )
+    if step == CHECKIN_STEP_DAY:
+        return Reply(
+            "Which day of the week?",
+            rows(*((name, name.lower()) for name in WEEKDAY_NAMES.values()), per_row=4),
+        )
+    return Reply(
+        "How often should I check in?",
+        rows(("Weekly", "weekly"), ("Daily", "daily"), ("No check-ins", "off"), per_row=3),
+    )
+
+
+async def checkin_answer(
+    ctx: AppContext,
+    session: AsyncSession,
+    patient: Patient,
+    step: str,
+    data: dict[str, str],
+    text: str,
+) -> tuple[list[Reply], str | None, dict[str, str]]:
+    """One answer in the check-in settings flow: (replies, the next step or None, data)."""
+    answer = " ".join(text.lower().split())
+    if step == CHECKIN_STEP_FREQUENCY:
+        frequency = _FREQUENCIES.get(answer)
+        if frequency is None:
+            raise ParseError("Please tap Weekly, Daily or No check-ins.")
+        if frequency is Frequency.OFF:
+            return _save_check_ins(ctx, session, patient, frequency, None, None), None, {}
+        data = {"frequency": frequency.value}
+        return [checkin_prompt(CHECKIN_STEP_TIME)], CHECKIN_STEP_TIME, data
+    if step == CHECKIN_STEP_TIME:
+        times = parse_times_of_day(text)
+        if len(times) > 1:
+            raise ParseError(texts.CHECKIN_ONE_TIME)
+        data = {**data, "time": times[0].strftime("%H:%M")}
+        if data.get("frequency") == Frequency.WEEKLY.value:
+            return [checkin_prompt(CHECKIN_STEP_DAY)], CHECKIN_STEP_DAY, data
+        return _save_check_ins(ctx, session, patient, Frequency.DAILY, None, data["time"]), None, {}
+    day = _DAYS.get(answer[:3] if answer[:3] in _DAYS else answer)
+    if day is None:
+        raise ParseError("Please tap a day, or type one, for example Sunday.")
+    replies = _save_check_ins(ctx, session, patient, Frequency.WEEKLY, day, data.get("time"))
+    return replies, None, {}
+
+
+def _save_check_ins(
+    ctx: AppContext,
+    session: AsyncSession,
+    patient: Patient,
+    frequency: Frequency,
+    weekday: int | None,
+    at: str | None,
+) -> list[Reply]:
+    now = ctx.clock.now()
+    patient.checkin_frequency, patient.checkin_weekday, patient.checkin_time = (
+        frequency.value,
+        weekday,
+        at,
+    )
+    patient.next_checkin_at = checkins.next_check_in_after_setup(
+        frequency, weekday, at, patient.timezone, now
+    )
+    patient.updated_at = now
+    audit.by_patient(
+        session, ctx, patient, "checkin.schedule_changed", now, {"frequency": frequency.value}
+    )
+    tail = " You can start one any time with /checkin." if frequency is Frequency.OFF else ""
+    return [Reply(f"Done. {checkins.describe(frequency, weekday, at)}.{tail}")]

@@ -17,17 +17,10 @@ from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import OutboxMessage, OutboxStatus, Patient, PatientStatus, Schedule
+from bot.domain import risk
 from bot.services.alerts import raise_alert
 
-ALERT_KIND = "unreachable"
 UNREACHABLE_ERROR = "unreachable"
-
-
-def staff_text(display_name: str) -> str:
-    return (
-        f"{display_name or 'A patient'} has blocked the bot, so reminders have stopped. "
-        "Please reach out another way."
-    )
 
 
 async def mark_unreachable(session: AsyncSession, patient_id: int, now: datetime) -> bool:
@@ -73,10 +66,10 @@ async def mark_unreachable(session: AsyncSession, patient_id: int, now: datetime
     changed |= _rowcount(dropped) > 0
 
     # One alert per episode: none while an earlier one is still open or acknowledged.
-    alert = await raise_alert(
-        session, patient, kind=ALERT_KIND, staff_text=staff_text(patient.display_name), now=now
-    )
-    return changed or alert is not None
+    if not changed:
+        return False  # a late bounce of the same episode: nothing new to tell staff
+    await raise_alert(session, patient, risk.unreachable(patient.display_name), now)
+    return True
 
 
 def _rowcount(result: Result[Any]) -> int:

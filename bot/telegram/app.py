@@ -29,9 +29,13 @@ from jobs.periodic import PeriodicJob, periodic_jobs
 
 PATIENT_COMMANDS = [
     BotCommand("start", "Join with your clinic's invite code"),
+    BotCommand("checkin", "A quick check-in (settings: /checkin settings)"),
+    BotCommand("progress", "How you're doing"),
     BotCommand("schedule", "See or change your reminders"),
     BotCommand("pause", "Pause reminders"),
     BotCommand("resume", "Turn reminders back on"),
+    BotCommand("support", "Add a support person"),
+    BotCommand("sos", "Help now: crisis lines and your care team"),
     BotCommand("help", "What I can do"),
     BotCommand("cancel", "Stop what we're doing"),
 ]
@@ -78,6 +82,9 @@ async def serve(
     as the handlers that use it.
     """
     async with application:
+        ctx: AppContext | None = application.bot_data.get("ctx")
+        if ctx is not None:  # deep links (support invites) need the username from getMe
+            ctx.identity.username = application.bot.username
         await application.bot.set_my_commands(
             PATIENT_COMMANDS, scope=BotCommandScopeAllPrivateChats()
         )
@@ -116,6 +123,7 @@ def build_application(ctx: AppContext) -> Application:  # type: ignore[type-arg]
         .rate_limiter(AIORateLimiter(max_retries=3))
         .build()
     )
+    application.bot_data["ctx"] = ctx
     add_handlers(application, TelegramHandlers(Inbox(ctx)))
     assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
     for job in periodic_jobs(ctx):

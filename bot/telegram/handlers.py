@@ -29,8 +29,21 @@ def _sender(update: Update) -> Sender | None:
     return Sender(chat_id=chat.id, display_name=user.full_name if user else "")
 
 
+# Telegram's limit for a photo caption; longer text goes in its own message before the photo.
+CAPTION_LIMIT = 1024
+
+
 async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> None:
     for reply in replies:
+        if reply.image is not None:
+            caption = reply.text if len(reply.text) <= CAPTION_LIMIT else None
+            if caption is None:
+                await context.bot.send_message(chat_id, reply.text)
+            markup = render_buttons(reply.buttons) if reply.buttons else None
+            await context.bot.send_photo(
+                chat_id, photo=reply.image, caption=caption, reply_markup=markup
+            )
+            continue
         for out in render(reply):
             await context.bot.send_message(chat_id, out.text, reply_markup=out.markup)
 
@@ -39,7 +52,10 @@ async def _edit_tapped(query: CallbackQuery, original: str, result: TapResult) -
     """Show the answer on the tapped message itself, so the chat reads as a record."""
     markup = render_buttons(result.buttons) if result.buttons else None
     try:
-        if result.chosen is not None:
+        if result.edit is not None:
+            edit_markup = render_buttons(result.edit.buttons) if result.edit.buttons else None
+            await query.edit_message_text(result.edit.text, reply_markup=edit_markup)
+        elif result.chosen is not None:
             # Replace an earlier answer line rather than stacking them.
             base = original.split(ANSWER_MARK)[0]
             await query.edit_message_text(

@@ -41,16 +41,7 @@ def render_buttons(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMar
 def render(reply: Reply) -> list[Outgoing]:
     """One reply becomes one message, or two when it needs both inline buttons and the location key:
     Telegram gives each message a single keyboard."""
-    inline = (
-        InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-                for row in reply.buttons
-            ]
-        )
-        if reply.buttons
-        else None
-    )
+    inline = render_buttons(reply.buttons) if reply.buttons else None
     if reply.ask_location:
         if inline is None:
             return [Outgoing(reply.text, _location_keyboard())]

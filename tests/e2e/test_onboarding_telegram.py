@@ -49,9 +49,11 @@ async def test_typed_onboarding(live_bot: LiveBot) -> None:
     assert "Chicago" in got_it and "where you are" in question
     assert "How do you take" in (await say(live_bot, "yes"))[0]
     assert "What time" in (await say(live_bot, "daily"))[0]
-    assert "Is that right" in (await say(live_bot, "8:30pm"))[0]
+    assert "check in with you" in (await say(live_bot, "8:30pm"))[0]
+    assert "What time of day suits you" in (await say(live_bot, "weekly"))[0]
+    assert "Is that right" in (await say(live_bot, "7pm"))[0]
     done = (await say(live_bot, "yes"))[0]
-    assert "You're all set" in done and "20:30" in done
+    assert "You're all set" in done and "20:30" in done and "Check-ins: weekly" in done
 
     patient, schedule = await enrolled(live_bot)
     assert patient.chat_id == CHAT and patient.timezone == "America/Chicago"
@@ -59,7 +61,10 @@ async def test_typed_onboarding(live_bot: LiveBot) -> None:
     assert schedule.next_due_at == datetime(2026, 11, 26, 2, 30, tzinfo=UTC)
     # The command menu is set for private chats.
     menus = {key: [c["command"] for c in cmds] for key, cmds in live_bot.api.commands.items()}
-    assert any(cmds[:2] == ["start", "schedule"] and "cancel" in cmds for cmds in menus.values())
+    assert any(
+        cmds[0] == "start" and {"checkin", "progress", "sos", "cancel"} <= set(cmds)
+        for cmds in menus.values()
+    )
 
 
 async def test_tapped_onboarding_with_location_and_edited_buttons(live_bot: LiveBot) -> None:
@@ -78,6 +83,8 @@ async def test_tapped_onboarding_with_location_and_edited_buttons(live_bot: Live
     await tap(live_bot, "Monthly injection")
     assert "What time" in (await say(live_bot, "Dec 10"))[0]
     await tap(live_bot, "09:00")
+    await tap(live_bot, "Daily")
+    await tap(live_bot, "19:00")
     assert "You're all set" in (await tap(live_bot, "Looks good"))[0]
     _patient, schedule = await enrolled(live_bot)
     assert schedule.kind == "monthly_injection" and schedule.timezone == "America/Los_Angeles"
@@ -125,6 +132,8 @@ async def test_no_token_or_typed_text_in_logs_at_debug(live_bot: LiveBot, caplog
         "pills",
         "quarter past seven xylophone",
         "7:15 am",
+        "weekly",
+        "18:45",
         "looks good",
         "i want to die tonight",
     ]
@@ -136,7 +145,9 @@ async def test_no_token_or_typed_text_in_logs_at_debug(live_bot: LiveBot, caplog
     await say(live_bot, typed[4], expect=2)
     await say(live_bot, typed[5])
     await say(live_bot, typed[6])
-    assert "988" in (await say(live_bot, typed[7]))[0]
+    await say(live_bot, typed[7])
+    await say(live_bot, typed[8])
+    assert "988" in (await say(live_bot, typed[9]))[0]
     logged = caplog.text
     assert logged, "expected some log output at DEBUG"
     assert TEST_TOKEN not in logged and "123456" not in logged

@@ -41,7 +41,16 @@ async def test_run_enrols_a_patient_and_logs_no_secrets(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    typed = ["/start " + clinic.invite_code, "yes", "Phoenix", "yes", "daily", "6:45 am", "yes"]
+    typed = [
+        "/start " + clinic.invite_code,
+        "yes",
+        "Phoenix",
+        "yes",
+        "daily",
+        "6:45 am",
+        "no check-ins",
+        "yes",
+    ]
     try:
         await fake_api.wait_for_call("getUpdates", timeout=30)
         for text in typed:

@@ -140,7 +140,8 @@ async def test_clinic_link_names_the_bot_from_get_me(tmp_path: Path) -> None:
 async def test_chat_in_the_terminal_enrols_a_patient(tmp_path: Path) -> None:
     env = clean_env(DATABASE_URL=f"sqlite:///{tmp_path / 'chat.db'}")
     # Numbers tap the numbered buttons; words are typed answers.
-    script = "\n".join(["1", "Denver", "1", "1", "25:99", "7am", "1", "/help", "quit"]) + "\n"
+    script = "\n".join(["1", "Denver", "1", "1", "25:99", "7am", "3", "1", "/help", "quit"])
+    script += "\n"
     code, out, err = await cli("chat", env=env, cwd=tmp_path, stdin=script)
     assert code == 0, err
     assert "[1] I agree" in out

@@ -48,9 +48,10 @@ async def test_typed_daily_onboarding_stores_patient_consent_and_schedule(ctx: A
     assert "988" in joined(replies) and "911" in joined(replies)
     assert "consent" in joined(replies).lower() or "what I keep" in joined(replies)
 
-    for answer in ("yes", "Chicago", "yes", "daily", "8:30 pm"):
+    for answer in ("yes", "Chicago", "yes", "daily", "8:30 pm", "weekly", "7pm"):
         replies = await inbox.text(PAT, answer)
     assert "Daily" in joined(replies) and "20:30" in joined(replies)
+    assert "Check-ins: weekly on Wed at 19:00" in joined(replies)
     replies = await inbox.text(PAT, "looks good")
     assert "You're all set" in joined(replies)
 
@@ -60,6 +61,9 @@ async def test_typed_daily_onboarding_stores_patient_consent_and_schedule(ctx: A
     assert patient.consent_version == ctx.consent.version
     assert patient.consented_at == ctx.clock.now()
     assert patient.status == "active" and patient.plain_wording is False
+    assert (patient.checkin_frequency, patient.checkin_weekday) == ("weekly", 3)
+    # Not the same evening: the first check-in is next Wednesday, 19:00 Chicago (CST).
+    assert patient.next_checkin_at == datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
     [schedule] = await schedules(ctx)
     assert schedule.kind == "daily" and schedule.dose_times == ["20:30"]
     # 20:30 in Chicago on Wed 25 Nov 2026 (CST, UTC-6) is 02:30 UTC on the 26th.
@@ -82,6 +86,8 @@ async def test_tapped_weekly_onboarding(ctx: AppContext) -> None:
         "Some days each week",
         "100/100/150 mg Mon/Wed/Fri",
         "08:00",
+        "Daily",
+        "20:00",
     ):
         result = await inbox.tap(PAT, button_data(replies, label))
         assert result.chosen == label, result
@@ -103,7 +109,7 @@ async def test_monthly_injection_onboarding_with_shared_location(ctx: AppContext
     await inbox.text(PAT, "I agree")
     replies = await inbox.location(PAT, 52.52, 13.40)  # Berlin
     assert "Berlin" in joined(replies) or "Europe/Berlin" in joined(replies)
-    for answer in ("yes", "monthly injection", "3 Dec", "10:00", "yes"):
+    for answer in ("yes", "monthly injection", "3 Dec", "10:00", "no check-ins", "yes"):
         replies = await inbox.text(PAT, answer)
     [schedule] = await schedules(ctx)
     assert schedule.kind == "monthly_injection" and schedule.timezone == "Europe/Berlin"
@@ -215,7 +221,7 @@ async def test_repeated_start_never_creates_a_second_patient(ctx: AppContext) ->
     await inbox.text(PAT, "yes")
     # Starting again mid-way restarts the flow rather than adding anything.
     await inbox.command(PAT, "start", [clinic.invite_code])
-    for answer in ("yes", "Chicago", "yes", "daily", "08:00", "yes"):
+    for answer in ("yes", "Chicago", "yes", "daily", "08:00", "no check-ins", "yes"):
         await inbox.text(PAT, answer)
     for _ in range(2):
         replies = await inbox.command(PAT, "start", [clinic.invite_code])
@@ -266,7 +272,7 @@ async def test_crisis_from_enrolled_patient_alerts_clinic_staff(ctx: AppContext)
     )
     inbox = Inbox(ctx)
     await inbox.command(PAT, "start", [clinic.invite_code])
-    for answer in ("yes", "Chicago", "yes", "daily", "08:00", "yes"):
+    for answer in ("yes", "Chicago", "yes", "daily", "08:00", "no check-ins", "yes"):
         await inbox.text(PAT, answer)
     replies = await inbox.text(PAT, "i took the whole bottle of pills")
     assert "911" in joined(replies)

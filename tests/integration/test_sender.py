@@ -559,7 +559,7 @@ async def test_a_patient_who_blocked_the_bot_is_unreachable_and_staff_are_told(
     for staff_chat in told:
         assert delivered(api, staff_chat) == [
             "Jordan Lee has blocked the bot, so reminders have stopped. "
-            "Please reach out another way."
+            "Please reach out another way.\n\nOpen since Wed 25 Nov 15:00"
         ]
     assert delivered(api, STAFF_CHATS + 2) == delivered(api, STAFF_CHATS + 3) == []
     staff_rows = [m for m in stored.values() if m.chat_id in told]

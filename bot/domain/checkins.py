@@ -1,0 +1,229 @@
+"""Check-ins: three one-tap questions, their buttons and tap protocol, and when the next is due.
+
+A check-in is one message that is edited question by question (craving, then mood, then any use
+since the last one), so the chat does not fill up and the whole thing takes three taps. Buttons
+carry the check-in's id and the question they answer, ``c:<id>:<question>:<value>``; the service
+checks that the check-in belongs to the chat that tapped and is still open.
+
+Pure domain code: no I/O, no clock reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.replies import Button, Reply, rows
+from bot.domain.schedules import WEEKDAY_NAMES, local_instant
+
+CRAVING_MAX = 10
+MOODS: dict[int, str] = {1: "😞 Very low", 2: "🙁 Low", 3: "😐 Okay", 4: "🙂 Good", 5: "😄 Great"}
+
+
+class Use(StrEnum):
+    NO = "no"
+    ALCOHOL = "alcohol"
+    OPIOIDS = "opioids"
+    OTHER = "other"
+
+
+USE_LABELS: dict[Use, str] = {
+    Use.NO: "No",
+    Use.ALCOHOL: "Alcohol",
+    Use.OPIOIDS: "Opioids",
+    Use.OTHER: "Something else",
+}
+
+
+class Question(StrEnum):
+    CRAVING = "k"
+    MOOD = "m"
+    USE = "u"
+    NOTE = "n"  # the optional note: "no thanks" is the only button
+
+
+class Frequency(StrEnum):
+    WEEKLY = "weekly"
+    DAILY = "daily"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class Answers:
+    craving: int | None = None
+    mood: int | None = None
+    use: Use | None = None
+
+    @property
+    def next_question(self) -> Question | None:
+        if self.craving is None:
+            return Question.CRAVING
+        if self.mood is None:
+            return Question.MOOD
+        if self.use is None:
+            return Question.USE
+        return None
+
+
+@dataclass(frozen=True)
+class CheckInTap:
+    check_in_id: int
+    question: Question
+    value: str
+
+    def craving(self) -> int | None:
+        if self.question is Question.CRAVING and self.value.isdigit():
+            level = int(self.value)
+            return level if 0 <= level <= CRAVING_MAX else None
+        return None
+
+    def mood(self) -> int | None:
+        if self.question is Question.MOOD and self.value.isdigit():
+            level = int(self.value)
+            return level if level in MOODS else None
+        return None
+
+    def use(self) -> Use | None:
+        if self.question is Question.USE and self.value in {u.value for u in Use}:
+            return Use(self.value)
+        return None
+
+    @property
+    def valid(self) -> bool:
+        if self.question is Question.NOTE:
+            return self.value == "skip"
+        return any(v is not None for v in (self.craving(), self.mood(), self.use()))
+
+
+def tap_data(check_in_id: int, question: Question, value: str) -> str:
+    return f"c:{check_in_id}:{question.value}:{value}"
+
+
+def parse_tap(data: str) -> CheckInTap | None:
+    """The answer a button carries, or None for anything malformed (forged or truncated)."""
+    parts = data.split(":", 3)
+    if len(parts) != 4 or parts[0] != "c" or not parts[1].isdigit():
+        return None
+    try:
+        question = Question(parts[2])
+    except ValueError:
+        return None
+    tap = CheckInTap(int(parts[1]), question, parts[3])
+    return tap if tap.valid else None
+
+
+INTRO = "Quick check-in: three taps, about 30 seconds."
+STARTED_BY_PATIENT = "Let's check in. Three taps, about 30 seconds."
+
+
+def question_reply(check_in_id: int, answers: Answers, intro: str = INTRO) -> Reply:
+    """The message for the next unanswered question (its text repeats what was answered)."""
+    question = answers.next_question
+    head = f"{intro}\n\n" if intro else ""
+    done = summary(answers)
+    so_far = f"{done}\n\n" if done else ""
+    if question is Question.CRAVING:
+        levels = [(str(n), tap_data(check_in_id, Question.CRAVING, str(n))) for n in range(11)]
+        return Reply(
+            f"{head}{so_far}How strong are your cravings right now?\n"
+            "0 = none at all, 10 = the strongest you've felt.",
+            (*rows(*levels[:6], per_row=6), *rows(*levels[6:], per_row=5)),
+        )
+    if question is Question.MOOD:
+        moods = [
+            (label, tap_data(check_in_id, Question.MOOD, str(n))) for n, label in MOODS.items()
+        ]
+        return Reply(f"{head}{so_far}How is your mood today?", rows(*moods, per_row=1))
+    if question is Question.USE:
+        uses = [(USE_LABELS[u], tap_data(check_in_id, Question.USE, u.value)) for u in Use]
+        return Reply(
+            f"{head}{so_far}Since your last check-in, have you used alcohol or drugs? "
+            "There are no wrong answers here.",
+            rows(*uses, per_row=2),
+        )
+    return Reply(f"{so_far}Thank you for checking in.".strip())
+
+
+def summary(answers: Answers) -> str:
+    parts = []
+    if answers.craving is not None:
+        parts.append(f"Craving {answers.craving}/10")
+    if answers.mood is not None:
+        parts.append(f"Mood: {MOODS[answers.mood].split(' ', 1)[1].lower()}")
+    if answers.use is not None:
+        parts.append(
+            "No use" if answers.use is Use.NO else f"Use: {USE_LABELS[answers.use].lower()}"
+        )
+    return " · ".join(parts)
+
+
+NOTE_PROMPT = (
+    "Thank you for checking in. Anything else you'd like your care team to know? "
+    "Type a short note, or tap No thanks."
+)
+NOTE_THANKS = "Thanks, I've added that to your check-in for your care team."
+NOTE_MAX_LENGTH = 1000
+
+
+def note_buttons(check_in_id: int) -> tuple[tuple[Button, ...], ...]:
+    return ((Button("No thanks", tap_data(check_in_id, Question.NOTE, "skip")),),)
+
+
+def done_text(answers: Answers) -> str:
+    return f"Check-in done ✓\n{summary(answers)}"
+
+
+CLOSED = "This check-in has closed. Send /checkin to start a new one."
+ALREADY_ANSWERED = "Already answered, thank you."
+
+
+# ---------------------------------------------------------------------- when the next one is due
+
+
+def next_check_in(
+    frequency: Frequency, weekday: int | None, at: time, zone: str, after: datetime
+) -> datetime | None:
+    """The first check-in instant strictly after ``after`` (aware), in the patient's zone.
+
+    Daylight saving follows the dose rules (:func:`bot.domain.schedules.local_instant`): a time
+    skipped by spring-forward fires at the first valid instant after it, a repeated one once.
+    """
+    if frequency is Frequency.OFF:
+        return None
+    tz = ZoneInfo(zone)
+    local_day = after.astimezone(tz).date()
+    for offset in range(-1, 9):
+        day = local_day + timedelta(days=offset)
+        if frequency is Frequency.WEEKLY and day.isoweekday() != (weekday or 7):
+            continue
+        instant = local_instant(day, at, tz)
+        if instant > after:
+            return instant
+    return None  # unreachable for a valid weekday; callers treat None as "none scheduled"
+
+
+def next_check_in_after_setup(
+    frequency: Frequency, weekday: int | None, at: str | None, zone: str, now: datetime
+) -> datetime | None:
+    """When the first check-in of a new or changed plan is due: not within the next twelve
+    hours, so someone who has just set it up isn't asked at once."""
+    if frequency is Frequency.OFF or at is None:
+        return None
+    return next_check_in(frequency, weekday, time.fromisoformat(at), zone, now + SETUP_QUIET)
+
+
+SETUP_QUIET = timedelta(hours=12)
+
+
+def describe(frequency: Frequency, weekday: int | None, at: str | None) -> str:
+    if frequency is Frequency.OFF or at is None:
+        return "Check-ins: off"
+    if frequency is Frequency.DAILY:
+        return f"Check-ins: daily at {at}"
+    return f"Check-ins: weekly on {WEEKDAY_NAMES[weekday or 7]} at {at}"
+
+
+def weekday_of(day: date) -> int:
+    return day.isoweekday()

@@ -1,0 +1,73 @@
+"""Coping prompts offered after a high craving, loaded from ``content/coping.toml``.
+
+Like the answer snippets, these are curated text with a named source; a malformed file stops the
+bot at start-up rather than producing an unsourced prompt later.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bot.qa.content import ContentError
+from bot.resources import resource_dir
+
+_ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_MARKUP_RE = re.compile(r"[<>*_`#\[\]]")
+MAX_LENGTH = 240
+
+
+@dataclass(frozen=True, slots=True)
+class CopingPrompt:
+    id: str
+    text: str
+    source: str
+
+
+def default_path() -> Path:
+    return resource_dir("content") / "coping.toml"
+
+
+def load_coping(path: Path | None = None) -> tuple[CopingPrompt, ...]:
+    path = path or default_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ContentError(f"{path}: cannot read coping prompts ({exc})") from exc
+    sources = {key: str(value.get("name", "")) for key, value in data.get("sources", {}).items()}
+    problems: list[str] = []
+    prompts: list[CopingPrompt] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(data.get("prompt", []), start=1):
+        pid = str(entry.get("id", ""))
+        text = " ".join(str(entry.get("text", "")).split())
+        source = sources.get(str(entry.get("source", "")), "")
+        where = f"prompt {index} ({pid or 'no id'})"
+        if not _ID_RE.fullmatch(pid) or pid in seen:
+            problems.append(f"{where}: id must be unique, lower-case words joined by '-'")
+        if not text or len(text) > MAX_LENGTH or _MARKUP_RE.search(text):
+            problems.append(f"{where}: text must be plain, 1..{MAX_LENGTH} characters")
+        if not source:
+            problems.append(f"{where}: source must name an entry under [sources]")
+        seen.add(pid)
+        prompts.append(CopingPrompt(pid, text, source))
+    if len(prompts) < 2:
+        problems.append("at least two prompts are needed")
+    if problems:
+        raise ContentError(f"{path}: " + "; ".join(problems))
+    return tuple(prompts)
+
+
+@lru_cache(maxsize=1)
+def coping_prompts() -> tuple[CopingPrompt, ...]:
+    return load_coping()
+
+
+def pick(seed: int, count: int = 2) -> list[CopingPrompt]:
+    """``count`` different prompts, varying with ``seed`` so the same two don't always come."""
+    prompts = coping_prompts()
+    start = seed % len(prompts)
+    return [prompts[(start + k) % len(prompts)] for k in range(min(count, len(prompts)))]

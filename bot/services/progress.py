@@ -1,0 +1,130 @@
+"""``/progress``: the patient's own adherence, streak and craving trend, with a chart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.charts import CravingPoint, progress_png
+from bot.db.models import CheckIn, DoseEvent, Patient, Schedule, ScheduleKind
+from bot.domain import adherence
+from bot.domain.adherence import Coverage, DoseRecord
+from bot.domain.replies import Reply
+
+WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class PatientHistory:
+    records: list[DoseRecord]
+    cravings: list[CravingPoint]
+    today: date
+    enrolled: date
+
+
+async def history(
+    session: AsyncSession, patient: Patient, now: datetime, days: int
+) -> PatientHistory:
+    """The patient's doses and check-in cravings over the last ``days`` local days (two
+    queries), on the patient's own calendar."""
+    zone = ZoneInfo(patient.timezone)
+    today = now.astimezone(zone).date()
+    since = datetime.combine(today - timedelta(days=days + 31), datetime.min.time(), zone)
+    rows = (
+        await session.execute(
+            select(
+                DoseEvent.due_at,
+                DoseEvent.status,
+                DoseEvent.answered_at,
+                DoseEvent.window_ends_at,
+                Schedule.kind,
+                Schedule.injection_interval_days,
+            )
+            .join(Schedule, Schedule.id == DoseEvent.schedule_id)
+            .where(DoseEvent.patient_id == patient.id, DoseEvent.due_at >= since)
+            .order_by(DoseEvent.due_at)
+        )
+    ).all()
+    records = [
+        DoseRecord(
+            day=due.astimezone(zone).date(),
+            status=status,
+            on_time=answered is not None and answered <= window_end,
+            covers_days=(interval or 28) if kind == ScheduleKind.MONTHLY_INJECTION else 1,
+        )
+        for due, status, answered, window_end, kind, interval in rows
+    ]
+    start = datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), zone)
+    cravings = [
+        CravingPoint(at.astimezone(zone).date(), level or 0)
+        for at, level in (
+            await session.execute(
+                select(CheckIn.created_at, CheckIn.craving)
+                .where(
+                    CheckIn.patient_id == patient.id,
+                    CheckIn.created_at >= start,
+                    CheckIn.craving.is_not(None),
+                )
+                .order_by(CheckIn.created_at)
+            )
+        ).all()
+    ]
+    return PatientHistory(records, cravings, today, patient.created_at.astimezone(zone).date())
+
+
+def _share(label: str, coverage: Coverage) -> str:
+    if coverage.due == 0:
+        return f"{label}: nothing was due yet"
+    return f"{label}: {coverage.covered} of {coverage.due} days ({coverage.percent}%)"
+
+
+def _encouragement(week: Coverage, streak: int) -> str:
+    ratio = week.ratio
+    if ratio is None:
+        return "Your first reminders are on their way. Every dose counts."
+    if ratio >= adherence.ADHERENT:
+        return "That's steady work. Keep it going, one day at a time."
+    if streak > 0:
+        return "You're back on track, and that's what matters most."
+    return (
+        "Some days are harder than others, and that's okay. Your next dose is a fresh start, "
+        "and your care team is there if anything is getting in the way."
+    )
+
+
+def progress_text(
+    week: Coverage,
+    month: Coverage,
+    streak: int,
+    days_in_treatment: int,
+    cravings: Sequence[CravingPoint],
+) -> str:
+    lines = [
+        "Your progress",
+        "",
+        _share("Last 7 days", week),
+        _share("Last 30 days", month),
+        f"Current streak: {streak} day{'s' if streak != 1 else ''}",
+        f"Days in treatment: {days_in_treatment}",
+    ]
+    if cravings:
+        lines.append(f"Latest craving: {cravings[-1].craving}/10")
+    lines += ["", _encouragement(week, streak)]
+    return "\n".join(lines)
+
+
+async def progress(session: AsyncSession, patient: Patient, now: datetime) -> Reply:
+    past = await history(session, patient, now, WINDOW_DAYS)
+    week = adherence.pdc(past.records, past.today, 7)
+    month = adherence.pdc(past.records, past.today, WINDOW_DAYS)
+    streak = adherence.streaks(past.records, past.today).current
+    days_in = (past.today - past.enrolled).days + 1
+    start = past.today - timedelta(days=WINDOW_DAYS - 1)
+    cells = adherence.calendar(past.records, start, past.today)
+    image = progress_png(cells, past.cravings, title="Your last 30 days")
+    return Reply(progress_text(week, month, streak, days_in, past.cravings), image=image)

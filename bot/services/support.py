@@ -1,0 +1,303 @@
+"""A support person: someone the patient trusts, told only that a dose has not been confirmed.
+
+The patient makes an invite link with ``/support``; the person opens it (``/start sp_<token>``)
+and the patient confirms them with a tap. From then on, when a dose's window closes unanswered,
+the support person gets one line: the patient hasn't confirmed today's dose yet. Never check-in
+answers, crisis messages or anything else. The patient can remove them at any time and they can
+leave with ``/leave``; either way the other side is told.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Patient, SupportLink, SupportStatus
+from bot.domain.replies import Button, Reply, TapResult
+from bot.services import audit
+from bot.services.context import AppContext
+from bot.services.enrolment import patient_by_chat
+from bot.services.outbox import enqueue, enqueue_once, payload_for
+
+log = logging.getLogger(__name__)
+
+LINK_PREFIX = "sp_"
+NOT_VALID = "That button isn't valid any more, so nothing changed."
+_LIVE = (SupportStatus.INVITED, SupportStatus.PENDING, SupportStatus.ACTIVE)
+
+
+def first_name(display_name: str) -> str:
+    return display_name.split()[0] if display_name.strip() else "Your friend"
+
+
+@dataclass(frozen=True)
+class SupportTap:
+    action: str  # confirm, decline, revoke, cancel
+    link_id: int
+
+
+def tap_data(action: str, link_id: int) -> str:
+    return f"sp:{action}:{link_id}"
+
+
+def parse_tap(data: str) -> SupportTap | None:
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != "sp" or not parts[2].isdigit():
+        return None
+    if parts[1] not in ("confirm", "decline", "revoke", "cancel"):
+        return None
+    return SupportTap(parts[1], int(parts[2]))
+
+
+async def _live_link(session: AsyncSession, patient_id: int) -> SupportLink | None:
+    return await session.scalar(
+        select(SupportLink)
+        .where(SupportLink.patient_id == patient_id, SupportLink.status.in_(_LIVE))
+        .order_by(SupportLink.id.desc())
+        .limit(1)
+    )
+
+
+def _confirm_question(link: SupportLink) -> Reply:
+    return Reply(
+        f"{link.supporter_name or 'Someone'} opened your support invite. Should I tell them when "
+        "you haven't confirmed a dose? They will never see your check-ins, messages or anything "
+        "else.",
+        (
+            (
+                Button("Yes, confirm", tap_data("confirm", link.id)),
+                Button("No", tap_data("decline", link.id)),
+            ),
+        ),
+    )
+
+
+async def support_command(ctx: AppContext, session: AsyncSession, patient: Patient) -> list[Reply]:
+    """``/support``: show the current support person, or make an invite link."""
+    now = ctx.clock.now()
+    link = await _live_link(session, patient.id)
+    if link is not None and link.status == SupportStatus.ACTIVE:
+        return [
+            Reply(
+                f"Your support person is {link.supporter_name or 'set'}. I only tell them when "
+                "you haven't confirmed a dose, nothing else.",
+                (
+                    (
+                        Button(
+                            f"Remove {link.supporter_name or 'them'}", tap_data("revoke", link.id)
+                        ),
+                    ),
+                ),
+            )
+        ]
+    if link is not None and link.status == SupportStatus.PENDING:
+        return [_confirm_question(link)]
+    if link is not None:  # an unused invite: replace it, so only the newest link works
+        link.status, link.token, link.ended_at = SupportStatus.ENDED, None, now
+    link = SupportLink(
+        patient_id=patient.id,
+        token=secrets.token_urlsafe(18),
+        status=SupportStatus.INVITED,
+        supporter_name="",
+        created_at=now,
+        expires_at=now + timedelta(days=ctx.settings.support_invite_days),
+    )
+    session.add(link)
+    await session.flush()
+    audit.by_patient(session, ctx, patient, "support.invited", now)
+    url = ctx.identity.deep_link(f"{LINK_PREFIX}{link.token}")
+    days = ctx.settings.support_invite_days
+    return [
+        Reply(
+            "A support person is someone you trust, told only when you haven't confirmed a dose, "
+            "never anything about your check-ins or messages.\n\n"
+            f"Send them this link (it works once, for {days} days):\n{url}\n\n"
+            "When they open it, I'll ask you to confirm.",
+            ((Button("Cancel the invite", tap_data("cancel", link.id)),),),
+        )
+    ]
+
+
+async def join(ctx: AppContext, chat_id: int, name: str, token: str) -> list[Reply]:
+    """Someone opened a support invite link."""
+    now = ctx.clock.now()
+    async with ctx.sessions.begin() as session:
+        link = await session.scalar(select(SupportLink).where(SupportLink.token == token))
+        if link is None or link.status != SupportStatus.INVITED or link.expires_at <= now:
+            return [
+                Reply(
+                    "This invite link has expired or was already used. Please ask the person "
+                    "who sent it for a new one."
+                )
+            ]
+        patient = await session.get(Patient, link.patient_id)
+        assert patient is not None
+        if patient.chat_id == chat_id:
+            return [Reply("That's your own invite link. Send it to the person you'd like to add.")]
+        link.status, link.token = SupportStatus.PENDING, None
+        link.supporter_chat_id, link.supporter_name = chat_id, (name.strip() or "Someone")[:200]
+        enqueue(
+            session,
+            chat_id=patient.chat_id,
+            patient_id=patient.id,
+            kind="support",
+            payload=payload_for(_confirm_question(link)),
+            dedupe_key=f"support:{link.id}:confirm",
+            now=now,
+        )
+        audit.by_patient(session, ctx, patient, "support.opened", now)
+        who = first_name(patient.display_name)
+    return [
+        Reply(
+            f"Thank you for offering to support {who}. I've asked them to confirm, and I'll let "
+            "you know here."
+        )
+    ]
+
+
+def _tell_supporter(session: AsyncSession, link: SupportLink, text: str, now: datetime) -> None:
+    if link.supporter_chat_id is None:
+        return
+    enqueue(
+        session,
+        chat_id=link.supporter_chat_id,
+        patient_id=link.patient_id,
+        kind="support",
+        payload={"text": text},
+        now=now,
+    )
+
+
+async def tap(ctx: AppContext, chat_id: int, parsed: SupportTap) -> TapResult:
+    """The patient confirmed, declined, removed or cancelled (only their own links)."""
+    now = ctx.clock.now()
+    async with ctx.sessions.begin() as session:
+        patient = await patient_by_chat(session, chat_id)
+        link = await session.get(SupportLink, parsed.link_id)
+        if patient is None or link is None or link.patient_id != patient.id:
+            return TapResult(notice=NOT_VALID)
+        name = link.supporter_name or "them"
+        who = first_name(patient.display_name)
+        if parsed.action == "confirm" and link.status == SupportStatus.PENDING:
+            link.status, link.confirmed_at = SupportStatus.ACTIVE, now
+            _tell_supporter(
+                session,
+                link,
+                f"You're now {who}'s support person. I'll only tell you when they haven't "
+                "confirmed a dose, nothing about their health or messages. Send /leave any time "
+                "to stop.",
+                now,
+            )
+            audit.by_patient(session, ctx, patient, "support.confirmed", now)
+            return TapResult(
+                notice="Confirmed.", chosen=f"Confirmed: {name} is your support person"
+            )
+        if parsed.action == "decline" and link.status == SupportStatus.PENDING:
+            link.status, link.ended_at = SupportStatus.ENDED, now
+            _tell_supporter(
+                session, link, "The invite wasn't confirmed, so I won't send you anything.", now
+            )
+            audit.by_patient(session, ctx, patient, "support.declined", now)
+            return TapResult(notice="Okay.", chosen="Not confirmed. Nothing will be shared.")
+        if parsed.action == "revoke" and link.status == SupportStatus.ACTIVE:
+            link.status, link.ended_at = SupportStatus.ENDED, now
+            _tell_supporter(
+                session,
+                link,
+                f"{who} has changed their settings, so you won't get updates from me any more. "
+                "Thank you for your support.",
+                now,
+            )
+            audit.by_patient(session, ctx, patient, "support.revoked", now)
+            return TapResult(notice="Removed.", chosen=f"Removed: {name} won't be told anything")
+        if parsed.action == "cancel" and link.status == SupportStatus.INVITED:
+            link.status, link.token, link.ended_at = SupportStatus.ENDED, None, now
+            return TapResult(
+                notice="Cancelled.", chosen="Invite cancelled; the link no longer works"
+            )
+    return TapResult(notice=NOT_VALID)
+
+
+async def leave(ctx: AppContext, chat_id: int) -> list[Reply] | None:
+    """``/leave`` from a support person; None when this chat supports nobody."""
+    now = ctx.clock.now()
+    async with ctx.sessions.begin() as session:
+        links = list(
+            await session.scalars(
+                select(SupportLink).where(
+                    SupportLink.supporter_chat_id == chat_id,
+                    SupportLink.status.in_((SupportStatus.PENDING, SupportStatus.ACTIVE)),
+                )
+            )
+        )
+        if not links:
+            return None
+        for link in links:
+            link.status, link.ended_at = SupportStatus.ENDED, now
+            patient = await session.get(Patient, link.patient_id)
+            if patient is None:
+                continue
+            enqueue(
+                session,
+                chat_id=patient.chat_id,
+                patient_id=patient.id,
+                kind="support",
+                payload={
+                    "text": f"{link.supporter_name or 'Your support person'} has stepped back as "
+                    "your support person. You can invite someone else with /support."
+                },
+                now=now,
+            )
+            audit.by_patient(session, ctx, patient, "support.left", now)
+    return [Reply("Done. You won't get any more updates from me. Thank you for being there.")]
+
+
+async def supports_someone(session: AsyncSession, chat_id: int) -> bool:
+    found = await session.scalar(
+        select(SupportLink.id).where(
+            SupportLink.supporter_chat_id == chat_id,
+            SupportLink.status.in_((SupportStatus.PENDING, SupportStatus.ACTIVE)),
+        )
+    )
+    return found is not None
+
+
+SUPPORTER_HELP = (
+    "I'm a recovery companion. I only send you a short note when the person you support hasn't "
+    "confirmed a dose. Send /leave to stop."
+)
+
+
+async def notify_missed(
+    session: AsyncSession, patient: Patient, due_at: datetime, now: datetime
+) -> int:
+    """Tell an active support person that today's dose isn't confirmed; once per local day."""
+    links = list(
+        await session.scalars(
+            select(SupportLink).where(
+                SupportLink.patient_id == patient.id, SupportLink.status == SupportStatus.ACTIVE
+            )
+        )
+    )
+    day = due_at.astimezone(ZoneInfo(patient.timezone)).date().isoformat()
+    for link in links:
+        assert link.supporter_chat_id is not None
+        await enqueue_once(
+            session,
+            chat_id=link.supporter_chat_id,
+            patient_id=patient.id,
+            kind="support",
+            payload={
+                "text": f"{first_name(patient.display_name)} hasn't confirmed today's dose yet. "
+                "A friendly message from you might help."
+            },
+            dedupe_key=f"support:{link.id}:missed:{day}",
+            now=now,
+        )
+    return len(links)
