@@ -36,6 +36,9 @@ Limits and retries
 * 5xx, timeouts, network errors: exponential backoff with full jitter (2 s doubling, capped at
   5 min), then ``failed`` after ``max_attempts``.
 * 400: ``failed`` at once with Telegram's reason (never the message text).
+* Edits (a payload with ``edit_of``, e.g. an alert card showing who took it) change the message an
+  earlier row delivered to the same chat. One whose message is not out yet waits, without
+  counting an attempt or holding up the chat; one whose message was never delivered fails.
 * 403 (blocked): ``failed``; if the chat is a patient's, :func:`mark_unreachable` stops their
   reminders and tells their clinic's staff.
 * When a message must wait a short while (flood control, an early retry), the chat's later
@@ -129,6 +132,8 @@ class _Result:
     error: str | None = None
     delay: float = 0.0
     message_id: int | None = None
+    # Whether the chat's later messages wait behind this one (keeps a chat's messages in order).
+    hold: bool = True
 
 
 @dataclass(frozen=True)
@@ -473,8 +478,12 @@ class OutboxSender:
         if found is None or found.status == OutboxStatus.FAILED:
             return _Result(_Outcome.FAILED, error="edit of a message that was never delivered")
         if found.status != OutboxStatus.SENT or found.telegram_message_id is None:
+            # Not an attempt, and the chat's other messages (its original among them) go on.
             return _Result(
-                _Outcome.RETRY, error="edit waits for its message", delay=EDIT_WAIT_SECONDS
+                _Outcome.FLOOD,
+                error="edit waits for its message",
+                delay=EDIT_WAIT_SECONDS,
+                hold=False,
             )
         return int(found.telegram_message_id)
 
@@ -562,7 +571,11 @@ class OutboxSender:
             rest = list(queue)
             del queues[row.chat_id]
             await self._give_up(rest, UNREACHABLE_ERROR)
-        elif outcome in (_Outcome.RETRY, _Outcome.FLOOD) and result.delay <= ORDER_HOLD_SECONDS:
+        elif (
+            outcome in (_Outcome.RETRY, _Outcome.FLOOD)
+            and result.hold
+            and result.delay <= ORDER_HOLD_SECONDS
+        ):
             if outcome is _Outcome.RETRY and row.attempts >= self.max_attempts:
                 return  # it failed for good; the rest go on
             rest = list(queue)

@@ -111,7 +111,8 @@ async def answer(ctx: AppContext, chat_id: int, tap: CheckInTap) -> TapResult:
         await check_in_answers(ctx, session, patient, just, now)
         after = answers_of(check_in)
         if after.next_question is not None:
-            return TapResult(edit=checkins.question_reply(check_in.id, after))
+            intro = checkins.INTRO if check_in.due_at else checkins.STARTED_BY_PATIENT
+            return TapResult(edit=checkins.question_reply(check_in.id, after, intro))
         check_in.status = CheckInStatus.ANSWERED
         audit.by_patient(session, ctx, patient, "checkin.answered", now)
         await conversations.begin(session, chat_id, NOTE_FLOW, "note", {"id": check_in.id}, now)

@@ -806,3 +806,44 @@ async def test_claims_take_a_few_seconds_worth_per_chat(
     assert await sender.drain_once() == 2
     assert delivered(api, PATIENT_CHATS + 1) == ["me too"]
     assert delivered(api, PATIENT_CHATS) == ["flood 0"]
+
+
+# ------------------------------------------------------------------------------ edits
+
+
+async def test_an_edit_changes_the_delivered_message_and_waits_for_it(
+    ctx: AppContext, clock: FakeClock, api: FakeBotApi, make_sender: SenderFactory
+) -> None:
+    chat = STAFF_CHATS + 50
+    original = await queue(ctx, chat, "Alert: open", buttons=((Button("Take", "a:1:ack"),),))
+    # The edit is queued first in line but its message is not out yet: it waits, then applies.
+    edit = await queue(ctx, chat, "Alert: taken by Sam", ago=5, edit_of=original)
+    sender = make_sender()
+    await drain_all(sender, clock, step=timedelta(seconds=3))
+    [message] = api.sent(chat)
+    assert message.plain_text == "Alert: taken by Sam" and message.edited
+    assert not message.inline_keyboard
+    stored = await rows(ctx)
+    assert stored[original].status == stored[edit].status == "sent"
+    assert stored[edit].telegram_message_id == message.message_id
+    # Editing to the same text again is not an error: Telegram says "not modified".
+    again = await queue(ctx, chat, "Alert: taken by Sam", edit_of=original)
+    await drain_all(sender, clock)
+    assert (await rows(ctx))[again].status == "sent"
+
+
+async def test_an_edit_of_an_undelivered_message_fails_without_a_call(
+    ctx: AppContext, clock: FakeClock, api: FakeBotApi, make_sender: SenderFactory
+) -> None:
+    chat = STAFF_CHATS + 51
+    await api.block(chat)
+    original = await queue(ctx, chat, "Alert: open")
+    sender = make_sender()
+    await drain_all(sender, clock)
+    edit = await queue(ctx, chat, "Alert: resolved", edit_of=original)
+    other_chat = await queue(ctx, chat + 1, "Alert: resolved", edit_of=original)
+    await drain_all(sender, clock)
+    stored = await rows(ctx)
+    assert stored[edit].status == stored[other_chat].status == "failed"
+    assert "never delivered" in (stored[edit].last_error or "")
+    assert api.calls_to("editMessageText") == []
