@@ -256,10 +256,10 @@ async def populate(dsn: str, lo: int, hi: int, now: datetime) -> float:
                 )
                 await conn.execute("SELECT setval('clinics_id_seq', 50)")
             await conn.execute(
-                """INSERT INTO patients (id, chat_id, clinic_id, display_name, timezone, language,
-                       consent_version, consented_at, status, plain_wording, paused_until,
-                       created_at, updated_at)
-                   SELECT i, $3::bigint + i, 1 + i % 50, 'Patient ' || i,
+                """INSERT INTO patients (id, chat_id, code, clinic_id, display_name, timezone,
+                       language, consent_version, consented_at, status, plain_wording,
+                       paused_until, created_at, updated_at)
+                   SELECT i, $3::bigint + i, 'B' || i, 1 + i % 50, 'Patient ' || i,
                           ($4::text[])[1 + abs(hashint4(i)) % 100], 'en', '1', $5, 'active',
                           i % 10 = 0, NULL, $5, $5
                    FROM generate_series($1::int, $2::int) AS i""",

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.bulk import insert_ignoring_conflicts, is_postgres, update_by_id
 from bot.db.models import DoseEvent, DoseStatus, OutboxMessage, Patient, PatientStatus, Schedule
 from bot.domain import reminders
-from bot.domain.schedules import Plan, PlanKind
+from bot.domain.schedules import Plan, PlanKind, day_number
 from bot.domain.schedules import next_due as _next_due
 from bot.services.context import AppContext
 from bot.services.outbox import outbox_row, payload_for
@@ -196,6 +196,7 @@ async def _tick_batch(
                     "schedule_id": row.id,
                     "patient_id": row.patient_id,
                     "due_at": occurrence,
+                    "local_day": day_number(occurrence, plan.tz),
                     "dose_mg": _dose_mg(plan, occurrence),
                     "status": (
                         DoseStatus.PENDING if send else DoseStatus.MISSED_NOT_REMINDED

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import UTCDateTime
+from bot.domain.codes import new_patient_code
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -157,6 +158,8 @@ class Patient(Base):
     # One Telegram private chat is one person; the unique index is what stops a second /start
     # from creating a second patient, even with two workers racing.
     chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # What staff type to find someone (`/patient K7QM`) without a name in the chat history.
+    code: Mapped[str] = mapped_column(String(12), unique=True, default=new_patient_code)
     clinic_id: Mapped[int] = mapped_column(
         ForeignKey("clinics.id", ondelete="RESTRICT"), index=True
     )
@@ -222,6 +225,7 @@ class DoseEvent(Base):
         UniqueConstraint("schedule_id", "due_at", name="uq_dose_events_schedule_due"),
         _check_in("status", DoseStatus),
         Index("ix_dose_events_patient_due", "patient_id", "due_at"),
+        Index("ix_dose_events_patient_day", "patient_id", "local_day"),
         # The follow-up sweep's question: which pending doses need a nudge or are now missed.
         Index(
             "ix_dose_events_pending",
@@ -235,6 +239,9 @@ class DoseEvent(Base):
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     due_at: Mapped[datetime]
+    # The patient's local calendar day of ``due_at``, as days since 1970-01-01: adherence is
+    # counted per local day, and SQLite cannot convert to a time zone in SQL.
+    local_day: Mapped[int] = mapped_column(Integer)
     dose_mg: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(24), default=DoseStatus.PENDING)
     # After this the dose counts as missed (or missed-not-reminded if no reminder went out).
@@ -362,6 +369,32 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class StaffLoginToken(Base):
+    """A one-time dashboard login link: only its hash is stored, it expires and works once."""
+
+    __tablename__ = "staff_login_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DashboardSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored here."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):

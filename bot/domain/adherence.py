@@ -105,7 +105,9 @@ def calendar(records: Sequence[DoseRecord], start: date, end: date) -> list[DayC
 
 def pdc(records: Sequence[DoseRecord], today: date, days: int) -> Coverage:
     """Proportion of days covered over the ``days`` local days up to ``today``; today counts
-    only once it is settled (no dose still open)."""
+    only once it is settled (no dose still open). Injections: see :func:`injection_coverage`."""
+    if any(r.covers_days > 1 for r in records):
+        return injection_coverage(records, today, days)
     start = today - timedelta(days=days - 1)
     covered = due = 0
     for cell in calendar(records, start, today):
@@ -114,6 +116,24 @@ def pdc(records: Sequence[DoseRecord], today: date, days: int) -> Coverage:
         due += 1
         covered += cell.status is DayStatus.TAKEN
     return Coverage(covered, due)
+
+
+def injection_coverage(records: Sequence[DoseRecord], today: date, days: int) -> Coverage:
+    """For an injection plan every day counts once the first injection was due, and a day is
+    covered when it falls within the interval after an injection that was given (overlapping
+    intervals are not counted twice: covered never exceeds due)."""
+    injections = [r for r in records if r.covers_days > 1]
+    if not injections:
+        return Coverage(0, 0)
+    start = max(today - timedelta(days=days - 1), min(r.day for r in injections))
+    due = max(0, (today - start).days + 1)
+    covered = 0
+    for r in injections:
+        if r.status != TAKEN:
+            continue
+        last = min(today, r.day + timedelta(days=r.covers_days - 1))
+        covered += max(0, (last - max(start, r.day)).days + 1)
+    return Coverage(min(covered, due), due)
 
 
 @dataclass(frozen=True)
@@ -157,3 +177,38 @@ def consecutive_misses(records: Sequence[DoseRecord]) -> int:
 def on_time_rate(records: Sequence[DoseRecord]) -> float | None:
     taken = [r for r in records if r.status == TAKEN]
     return sum(r.on_time for r in taken) / len(taken) if taken else None
+
+
+WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """What staff see for one patient. Streaks count within the last 90 days, and only for
+    tablet plans (an injection's measure is its coverage)."""
+
+    pdc7: Coverage
+    pdc30: Coverage
+    pdc90: Coverage
+    current_streak: int
+    longest_streak: int
+    consecutive_misses: int
+    on_time_rate: float | None
+
+
+def metrics(records: Sequence[DoseRecord], today: date) -> Metrics:
+    """``records`` in due order; the reference the clinic summary's SQL is tested against."""
+    start = today - timedelta(days=WINDOW_DAYS - 1)
+    recent = [r for r in records if start <= r.day <= today]
+    injection = any(r.covers_days > 1 for r in records)
+    streak = Streaks(0, 0) if injection else streaks(recent, today)
+    month = [r for r in recent if r.day > today - timedelta(days=30)]
+    return Metrics(
+        pdc7=pdc(records, today, 7),
+        pdc30=pdc(records, today, 30),
+        pdc90=pdc(records, today, WINDOW_DAYS),
+        current_streak=streak.current,
+        longest_streak=streak.longest,
+        consecutive_misses=consecutive_misses(records),
+        on_time_rate=on_time_rate(month),
+    )

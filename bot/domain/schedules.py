@@ -25,14 +25,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "DEFAULT_INJECTION_INTERVAL_DAYS",
+    "EPOCH_DAY",
     "MAX_DOSE_MG",
     "MAX_TIMES_PER_DAY",
     "WEEKDAY_NAMES",
     "Plan",
     "PlanKind",
     "WeeklyRegimen",
+    "day_number",
     "describe_plan",
     "format_times",
+    "from_day_number",
     "local_instant",
     "next_due",
 ]
@@ -164,6 +167,22 @@ class Plan:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.zone)  # ZoneInfo caches instances per key
+
+
+# --------------------------------------------------------------------------
+# Local days as numbers
+
+EPOCH_DAY = date(1970, 1, 1)
+
+
+def day_number(instant: datetime, tz: ZoneInfo) -> int:
+    """The local calendar day of ``instant`` in ``tz`` as days since 1970-01-01: stored with
+    each dose so that adherence can be counted per local day in plain SQL."""
+    return (instant.astimezone(tz).date() - EPOCH_DAY).days
+
+
+def from_day_number(number: int) -> date:
+    return EPOCH_DAY + timedelta(days=number)
 
 
 # --------------------------------------------------------------------------

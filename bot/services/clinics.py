@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -13,10 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.db.engine import SessionFactory
 from bot.db.models import Clinic, Staff, StaffRole
+from bot.domain.codes import new_code
 from bot.services import audit
 
-# No 0/O or 1/I/L: patients may have to type the code from a printed leaflet.
-_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -26,7 +24,8 @@ class OperatorError(Exception):
 
 
 def new_invite_code() -> str:
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    # Patients may have to type it from a printed leaflet: the alphabet has no look-alikes.
+    return new_code(CODE_LENGTH)
 
 
 def normalise_code(code: str) -> str | None:

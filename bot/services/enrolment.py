@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Patient, PatientStatus, Schedule, ScheduleKind
 from bot.domain.checkins import next_check_in_after_setup
+from bot.domain.codes import new_patient_code
 from bot.domain.onboarding import Draft, check_in_weekday
 from bot.domain.schedules import Plan, PlanKind, next_due
 
@@ -54,7 +55,11 @@ async def enrol(
     if draft.consented_at is None:
         raise ValueError("enrolment without recorded consent")
     weekday = check_in_weekday(draft, now)
+    code = new_patient_code()
+    while await session.scalar(select(Patient.id).where(Patient.code == code)) is not None:
+        code = new_patient_code()
     patient = Patient(
+        code=code,
         chat_id=chat_id,
         clinic_id=draft.clinic_id,
         display_name=display_name[:200],

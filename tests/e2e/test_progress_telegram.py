@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from PIL import Image
 
 from bot.db.models import CheckIn, DoseEvent
+from bot.domain.schedules import day_number
 from tests.conftest import START
 from tests.e2e.care import Clinic, say
 from tests.e2e.conftest import LiveBot
@@ -30,6 +32,7 @@ async def test_progress_shows_adherence_streak_days_and_a_chart(live_bot: LiveBo
                     schedule_id=schedule_id,
                     patient_id=patient_id,
                     due_at=due,
+                    local_day=day_number(due, ZoneInfo("America/Chicago")),
                     status=status,
                     window_ends_at=due + timedelta(hours=4),
                     reminded_at=due,

@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import telegram
@@ -33,6 +34,7 @@ from bot.db.models import (
     Staff,
 )
 from bot.domain.replies import Button, Reply
+from bot.domain.schedules import day_number
 from bot.services import outbox
 from bot.services.context import AppContext
 from bot.services.reachability import mark_unreachable
@@ -140,6 +142,7 @@ async def add_dose(ctx: AppContext, schedule_id: int, patient_id: int, due_at: d
                 schedule_id=schedule_id,
                 patient_id=patient_id,
                 due_at=due_at,
+                local_day=day_number(due_at, ZoneInfo("America/Chicago")),
                 window_ends_at=due_at + timedelta(hours=4),
                 created_at=ctx.clock.now(),
             )
