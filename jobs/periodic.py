@@ -14,10 +14,13 @@ from typing import Any
 from bot.services.context import AppContext
 from jobs.checkins import check_in_tick
 from jobs.conversations import expire_abandoned
+from jobs.digest import send_digests
 from jobs.followups import follow_up
 from jobs.tick import tick
 
 log = logging.getLogger(__name__)
+
+DIGEST_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -50,4 +53,5 @@ def periodic_jobs(ctx: AppContext) -> list[PeriodicJob]:
         PeriodicJob(
             "expire-conversations", 1800, _guarded("expire-conversations", expire_abandoned, ctx)
         ),
+        PeriodicJob("weekly-digest", DIGEST_SECONDS, _guarded("weekly-digest", send_digests, ctx)),
     ]

@@ -231,3 +231,13 @@ def staff_welcome(name: str) -> str:
         "Alerts about your clinic's patients will arrive here, with buttons to take or resolve "
         "them."
     )
+
+
+STAFF_HELP = (
+    "For care-team staff:\n\n"
+    "/summary: your clinic at a glance, and who needs a call today\n"
+    "/patient NAME or CODE: one patient's adherence, check-ins and a chart\n"
+    "/alerts: open alerts, to take or resolve\n"
+    "/dashboard: a one-time link to the web dashboard\n\n"
+    "Alerts arrive here as they happen, and a summary every Monday morning."
+)

@@ -148,15 +148,18 @@ async def raise_alert(
     return alert
 
 
+async def _names(session: AsyncSession, alert: Alert) -> dict[int, str]:
+    ids = {i for i in (alert.acknowledged_by, alert.resolved_by) if i is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
+    return {staff_id: name for staff_id, name in rows.all()}
+
+
 async def refresh_cards(session: AsyncSession, alert: Alert, now: datetime) -> None:
     """Queue an edit of every staff card of ``alert`` to show its current state."""
     await session.flush()
-    ids = {i for i in (alert.acknowledged_by, alert.resolved_by) if i is not None}
-    names: dict[int, str] = {}
-    if ids:
-        names = dict(
-            (await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))).all()
-        )
+    names = await _names(session, alert)
     cards = (
         await session.execute(
             select(OutboxMessage.id, OutboxMessage.chat_id, Staff.timezone)
@@ -186,11 +189,19 @@ async def staff_by_chat(session: AsyncSession, chat_id: int) -> Staff | None:
     )
 
 
-async def act(ctx: AppContext, chat_id: int, tap: AlertTap) -> TapResult:
-    """A staff member took (acknowledged) or resolved an alert from its card."""
+async def act(
+    ctx: AppContext, tap: AlertTap, *, chat_id: int | None = None, staff_id: int | None = None
+) -> TapResult:
+    """A staff member (by their Telegram chat, or signed in to the dashboard) took
+    (acknowledged) or resolved an alert."""
     now = ctx.clock.now()
     async with ctx.sessions.begin() as session:
-        staff = await staff_by_chat(session, chat_id)
+        if chat_id is not None:
+            staff = await staff_by_chat(session, chat_id)
+        else:
+            staff = await session.scalar(
+                select(Staff).where(Staff.id == staff_id, Staff.active.is_(True))
+            )
         if staff is None:
             return TapResult(notice=NOT_VALID)
         statement = select(Alert).where(Alert.id == tap.alert_id)
@@ -229,4 +240,6 @@ async def act(ctx: AppContext, chat_id: int, tap: AlertTap) -> TapResult:
         )
         await refresh_cards(session, alert, now)
         log.info("alert %d %s by staff %d", alert.id, alert.status, staff.id)
-    return TapResult(notice=notice)
+        # The tapped message shows the new state at once (the outbox updates the others).
+        current = card(alert, await _names(session, alert), staff.timezone)
+    return TapResult(notice=notice, edit=current)

@@ -51,9 +51,7 @@ class PatientRow:
     status: str
     plan_kind: str
     timezone: str
-    pdc7: Coverage
-    pdc30: Coverage
-    pdc90: Coverage
+    coverage: dict[int, Coverage]  # days covered over the last N days, by N
     current_streak: int
     consecutive_misses: int
     on_time_rate: float | None
@@ -67,6 +65,18 @@ class PatientRow:
     next_injection: date | None
     injection_overdue: bool
     enrolled_at: datetime
+
+    @property
+    def pdc7(self) -> Coverage:
+        return self.coverage[7]
+
+    @property
+    def pdc30(self) -> Coverage:
+        return self.coverage[30]
+
+    @property
+    def pdc90(self) -> Coverage:
+        return self.coverage[WINDOW_DAYS]
 
     @property
     def craving_trend(self) -> int | None:
@@ -105,9 +115,15 @@ def _sum_if(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[Any
 
 
 async def clinic_patients(
-    session: AsyncSession, clinic_id: int, now: datetime, patient_id: int | None = None
+    session: AsyncSession,
+    clinic_id: int,
+    now: datetime,
+    patient_id: int | None = None,
+    extra_days: int | None = None,
 ) -> list[PatientRow]:
-    """Every patient of the clinic (or the one ``patient_id``, if it is theirs), with figures."""
+    """Every patient of the clinic (or the one ``patient_id``, if it is theirs), with figures;
+    days covered over 7, 30 and 90 days, and over ``extra_days`` if given."""
+    windows = sorted({7, 30, WINDOW_DAYS, *([extra_days] if extra_days else [])})
     zones = list(
         await session.scalars(
             select(Patient.timezone).where(Patient.clinic_id == clinic_id).distinct()
@@ -117,7 +133,7 @@ async def clinic_patients(
         return []
     todays = {zone: day_number(now, ZoneInfo(zone)) for zone in zones}
     today = case(todays, value=Patient.timezone, else_=max(todays.values()))
-    lowest = min(todays.values()) - WINDOW_DAYS
+    lowest = min(todays.values()) - max(windows)
 
     in_clinic = Patient.clinic_id == clinic_id
     if patient_id is not None:
@@ -171,7 +187,7 @@ async def clinic_patients(
             day_of.c.patient_id,
             *(
                 expr
-                for days in (7, 30, WINDOW_DAYS)
+                for days in windows
                 for expr in (
                     _sum_if(and_(window(days), day_of.c.counted == 1)).label(f"due{days}"),
                     _sum_if(and_(window(days), day_of.c.covered == 1)).label(f"cov{days}"),
@@ -217,7 +233,7 @@ async def clinic_patients(
         .subquery("first_inj")
     )
     injection_columns = []
-    for days in (7, 30, WINDOW_DAYS):
+    for days in windows:
         start = _greatest(patient_today.c.today - days + 1, first_injection.c.first)
         last = _least(patient_today.c.today, injections.c.day + injections.c.interval - 1)
         overlap = _greatest(last - _greatest(start, injections.c.day) + 1, literal(0))
@@ -342,12 +358,8 @@ async def clinic_patients(
             Patient.created_at,
             plan.c.kind,
             plan.c.injection_date,
-            *(getattr(daily.c, f"{k}{d}") for d in (7, 30, WINDOW_DAYS) for k in ("due", "cov")),
-            *(
-                getattr(injection.c, f"{k}{d}")
-                for d in (7, 30, WINDOW_DAYS)
-                for k in ("idue", "icov")
-            ),
+            *(getattr(daily.c, f"{k}{d}") for d in windows for k in ("due", "cov")),
+            *(getattr(injection.c, f"{k}{d}") for d in windows for k in ("idue", "icov")),
             streak.c.streak,
             misses.label("misses"),
             doses.c.last_dose,
@@ -374,17 +386,17 @@ async def clinic_patients(
         .order_by(Patient.display_name, Patient.id)
     )
     rows = (await session.execute(statement)).all()
-    return [_row(r) for r in rows]
+    return [_row(r, windows) for r in rows]
 
 
 def _int(value: Any) -> int:
     return int(value or 0)
 
 
-def _row(r: Any) -> PatientRow:
+def _row(r: Any, windows: list[int]) -> PatientRow:
     injection = r.kind == ScheduleKind.MONTHLY_INJECTION
     coverage = {}
-    for days in (7, 30, WINDOW_DAYS):
+    for days in windows:
         if injection:
             due = _int(getattr(r, f"idue{days}"))
             coverage[days] = Coverage(min(_int(getattr(r, f"icov{days}")), due), due)
@@ -401,9 +413,7 @@ def _row(r: Any) -> PatientRow:
         status=r.status,
         plan_kind=r.kind or "",
         timezone=r.timezone,
-        pdc7=coverage[7],
-        pdc30=coverage[30],
-        pdc90=coverage[WINDOW_DAYS],
+        coverage=coverage,
         current_streak=0 if injection else _int(r.streak),
         consecutive_misses=_int(r.misses),
         on_time_rate=_int(r.on_time30) / taken30 if taken30 else None,

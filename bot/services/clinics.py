@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -89,8 +90,15 @@ async def add_staff(
     name: str,
     clinic_code: str,
     role: StaffRole = StaffRole.STAFF,
+    timezone: str = "UTC",
 ) -> NewStaff:
     name = " ".join(name.split())
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OperatorError(
+            f"unknown time zone {timezone[:64]!r}; use an IANA name such as America/Chicago"
+        ) from None
     if not name:
         raise OperatorError('the staff member needs a name, for example --name "Sam Rivera"')
     if telegram_user_id <= 0:
@@ -113,12 +121,14 @@ async def add_staff(
                 telegram_user_id=telegram_user_id,
                 name=name,
                 role=role,
+                timezone=timezone,
                 clinic_id=clinic.id,
                 created_at=clock.now(),
             )
             session.add(existing)
         else:
             existing.name, existing.role, existing.active = name, role, True
+            existing.timezone = timezone
         await session.flush()
         audit.record(
             session,

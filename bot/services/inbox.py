@@ -21,7 +21,7 @@ from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.timezones import resolve_zone, zone_from_location
 from bot.domain.triage import CrisisKind, crisis_reply, triage
 from bot.qa import answer as answer_question
-from bot.services import alerts, audit, checkins, conversations, support
+from bot.services import alerts, audit, checkins, conversations, staff_commands, support
 from bot.services import patient_settings as settings
 from bot.services.alerts import raise_alert, staff_by_chat
 from bot.services.clinics import find_clinic_by_code
@@ -93,6 +93,10 @@ class Inbox:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
+    async def is_staff(self, chat_id: int) -> bool:
+        async with self.ctx.sessions() as session:
+            return await staff_by_chat(session, chat_id) is not None
+
     # Commands ---------------------------------------------------------------------------------
 
     async def command(self, sender: Sender, name: str, args: list[str]) -> list[Reply]:
@@ -103,6 +107,8 @@ class Inbox:
             return await self._cancel(sender)
         if name == "help":
             async with self.ctx.sessions() as session:
+                if await staff_by_chat(session, sender.chat_id) is not None:
+                    return [Reply(texts.STAFF_HELP)]
                 patient = await patient_by_chat(session, sender.chat_id)
                 if patient is None and await support.supports_someone(session, sender.chat_id):
                     return [Reply(support.SUPPORTER_HELP)]
@@ -116,6 +122,10 @@ class Inbox:
             ]
         if name in PATIENT_COMMANDS:
             return await self._patient_command(sender, name, args)
+        if name in staff_commands.COMMANDS:
+            # Someone who is not staff learns nothing: the reply to an unknown command.
+            done = await staff_commands.command(self.ctx, sender.chat_id, name, args)
+            return done if done is not None else [Reply(texts.UNKNOWN_COMMAND)]
         return [Reply(texts.UNKNOWN_COMMAND)]
 
     async def _patient_command(self, sender: Sender, name: str, args: list[str]) -> list[Reply]:
@@ -342,7 +352,9 @@ class Inbox:
             alert_tap = alerts.parse_tap(data)
             if alert_tap is None:
                 return TapResult(notice=alerts.NOT_VALID)
-            return await alerts.act(self.ctx, sender.chat_id, alert_tap)
+            return await alerts.act(self.ctx, alert_tap, chat_id=sender.chat_id)
+        if staff_commands.is_staff_tap(data):
+            return await staff_commands.tap(self.ctx, sender.chat_id, data)
         if data.startswith("sp:"):
             support_tap = support.parse_tap(data)
             if support_tap is None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from sqlalchemy import select
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -22,10 +25,13 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.db.models import Staff
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox
-from bot.telegram.handlers import TelegramHandlers
+from bot.telegram.handlers import STAFF_MENU, TelegramHandlers
 from jobs.periodic import PeriodicJob, periodic_jobs
+
+log = logging.getLogger(__name__)
 
 PATIENT_COMMANDS = [
     BotCommand("start", "Join with your clinic's invite code"),
@@ -88,6 +94,8 @@ async def serve(
         await application.bot.set_my_commands(
             PATIENT_COMMANDS, scope=BotCommandScopeAllPrivateChats()
         )
+        if ctx is not None:
+            await set_staff_menus(application, ctx)
         await application.start()
         assert application.updater is not None
         if webhook is None:
@@ -109,6 +117,20 @@ async def serve(
         finally:
             await application.updater.stop()
             await application.stop()
+
+
+async def set_staff_menus(application: Application, ctx: AppContext) -> None:  # type: ignore[type-arg]
+    """Give every active staff member the staff command menu in their chat with the bot."""
+    async with ctx.sessions() as session:
+        chats = list(
+            await session.scalars(select(Staff.telegram_user_id).where(Staff.active.is_(True)))
+        )
+    for chat_id in chats:
+        try:
+            await application.bot.set_my_commands(STAFF_MENU, scope=BotCommandScopeChat(chat_id))
+        except TelegramError as exc:
+            # Most often: they have not opened a chat with the bot yet. /start fixes it later.
+            log.info("staff command menu not set for one chat (%s)", type(exc).__name__)
 
 
 def build_application(ctx: AppContext) -> Application:  # type: ignore[type-arg]

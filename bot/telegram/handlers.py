@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, Update
+from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
@@ -15,6 +15,14 @@ from bot.telegram.render import render, render_buttons
 log = logging.getLogger(__name__)
 
 ANSWER_MARK = "\n\n✓ "
+# Staff see their own menu, set per staff chat (a command scope); everyone else the patients'.
+STAFF_MENU = [
+    BotCommand("summary", "Your clinic at a glance"),
+    BotCommand("patient", "One patient: /patient NAME or CODE"),
+    BotCommand("alerts", "Open alerts"),
+    BotCommand("dashboard", "A one-time link to the web dashboard"),
+    BotCommand("help", "What I can do for staff"),
+]
 SORRY = (
     "Sorry, something went wrong on my side. Please try again in a minute. "
     "If you are in danger, call or text 988, or call 911."
@@ -81,6 +89,9 @@ class TelegramHandlers:
         name = words[0].lstrip("/").split("@")[0]
         replies = await self.inbox.command(sender, name, words[1:])
         await _send(context, sender.chat_id, replies)
+        if name.lower() == "start" and await self.inbox.is_staff(sender.chat_id):
+            # Staff get their own command menu in this chat (a command scope).
+            await context.bot.set_my_commands(STAFF_MENU, scope=BotCommandScopeChat(sender.chat_id))
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sender, message = _sender(update), update.effective_message

@@ -163,6 +163,7 @@ async def _seed(ctx: AppContext, seed: int, count: int) -> tuple[int, dict[int, 
             today = from_day_number(day_number(NOW, tz))
             expected[patient.id] = {
                 "metrics": adherence.metrics(records, today),
+                "pdc14": adherence.pdc(records, today, 14),
                 "latest": cravings[-1] if cravings else None,
                 "previous": cravings[-2] if len(cravings) > 1 else None,
                 "rate": answered_checks / closed_checks if closed_checks else None,
@@ -181,7 +182,7 @@ async def test_the_summary_sql_agrees_with_the_domain(ctx: AppContext, seed: int
     event.listen(engine, "before_cursor_execute", record)
     try:
         async with ctx.sessions() as session:
-            rows = await clinic_patients(session, clinic_id, NOW)
+            rows = await clinic_patients(session, clinic_id, NOW, extra_days=14)
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert len(statements) == 2  # the zones, then everything: not one query per patient
@@ -199,6 +200,7 @@ async def test_the_summary_sql_agrees_with_the_domain(ctx: AppContext, seed: int
             metrics.consecutive_misses,
         )
         assert got == wanted, (row.plan_kind, row.timezone)
+        assert row.coverage[14] == want["pdc14"]
         assert row.on_time_rate == pytest.approx(metrics.on_time_rate)
         assert (row.latest_craving, row.previous_craving) == (want["latest"], want["previous"])
         assert row.check_in_rate == pytest.approx(want["rate"])

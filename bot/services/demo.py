@@ -1,0 +1,243 @@
+"""A sample clinic for trying the product: a dozen patients with 90 days of varied history.
+
+Histories follow a few patterns a care team recognises (steady, slipping lately, back on track
+after a rough patch, an injection patient, a weekly regimen, someone who just started) with a
+fixed random seed, so every demo looks the same. Nothing here is real data.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Alert,
+    CheckIn,
+    Clinic,
+    DoseEvent,
+    Patient,
+    Staff,
+    StaffRole,
+)
+from bot.domain import risk
+from bot.domain.checkins import Answers
+from bot.domain.schedules import Plan, PlanKind, WeeklyRegimen, day_number, next_due
+from bot.services.clinics import add_clinic
+from bot.services.context import AppContext
+from bot.services.enrolment import schedule_for
+
+DEMO_CLINIC = "Demo Clinic"
+DEMO_STAFF_TELEGRAM_ID = 100_000_001
+DEMO_CHAT_BASE = 900_000_000
+DAYS = 90
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    zone: str
+    kind: str  # daily, weekly, injection
+    pattern: str  # steady, slipping, recovering, patchy, new, struggling
+    started_days_ago: int = DAYS
+
+
+PROFILES = [
+    Profile("Alex Morgan", "America/New_York", "daily", "steady"),
+    Profile("Jordan Lee", "America/Chicago", "daily", "slipping"),
+    Profile("Sam Patel", "America/Los_Angeles", "daily", "recovering"),
+    Profile("Riley Chen", "America/Denver", "injection", "steady"),
+    Profile("Casey Brooks", "America/New_York", "weekly", "steady"),
+    Profile("Taylor Nguyen", "America/Chicago", "daily", "patchy"),
+    Profile("Morgan Diaz", "America/New_York", "daily", "struggling"),
+    Profile("Jamie Rossi", "Europe/London", "daily", "steady", 40),
+    Profile("Avery Kim", "America/Phoenix", "injection", "slipping"),
+    Profile("Quinn Walker", "America/Los_Angeles", "daily", "new", 6),
+    Profile("Drew Okafor", "America/New_York", "weekly", "patchy"),
+    Profile("Robin Silva", "America/Chicago", "daily", "recovering", 60),
+]
+
+
+def _taken_chance(pattern: str, back: int) -> float:
+    if pattern == "steady":
+        return 0.96
+    if pattern == "slipping":
+        return 0.92 if back > 14 else 0.45
+    if pattern == "recovering":
+        return 0.5 if back > 30 else 0.93
+    if pattern == "struggling":
+        return 0.55 if back > 3 else 0.0
+    if pattern == "new":
+        return 0.85
+    return 0.75  # patchy
+
+
+def _craving(pattern: str, back: int, rng: random.Random) -> int:
+    base = {"steady": 2, "slipping": 3 if back > 14 else 7, "recovering": 7 if back > 30 else 3}
+    level = base.get(pattern, 5) + rng.randint(-2, 2)
+    if pattern == "struggling" and back < 7:
+        level = 9
+    return max(0, min(10, level))
+
+
+async def seed_demo(ctx: AppContext) -> tuple[str, int]:
+    """Create the demo clinic once (later calls find it); returns (invite code, staff id)."""
+    async with ctx.sessions() as session:
+        found = (
+            await session.execute(
+                select(Clinic.invite_code, Staff.id)
+                .join(Staff, Staff.clinic_id == Clinic.id)
+                .where(Clinic.name == DEMO_CLINIC, Staff.telegram_user_id == DEMO_STAFF_TELEGRAM_ID)
+            )
+        ).first()
+        if found is not None:
+            return found[0], found[1]
+    clinic = await add_clinic(ctx.sessions, ctx.clock, DEMO_CLINIC)
+    now = ctx.clock.now()
+    rng = random.Random(2026)  # noqa: S311 - sample data, the same every time
+    async with ctx.sessions.begin() as session:
+        staff = Staff(
+            telegram_user_id=DEMO_STAFF_TELEGRAM_ID,
+            name="Demo Nurse",
+            role=StaffRole.ADMIN,
+            timezone="America/New_York",
+            clinic_id=clinic.id,
+            created_at=now,
+        )
+        session.add(staff)
+        chat_base = DEMO_CHAT_BASE + int(await session.scalar(select(func.count(Patient.id))) or 0)
+        for index, profile in enumerate(PROFILES):
+            await _patient(session, clinic.id, chat_base + index, profile, now, rng)
+        await session.flush()
+        return clinic.invite_code, staff.id
+
+
+def _plan(profile: Profile, today: date) -> Plan:
+    if profile.kind == "weekly":
+        regimen = WeeklyRegimen(((1, 100), (3, 100), (5, 150)))
+        return Plan(PlanKind.WEEKLY, profile.zone, (time(9, 0),), regimen=regimen)
+    if profile.kind == "injection":
+        # Next injection a week or two out, so the history holds three given (or not) ones.
+        return Plan(
+            PlanKind.MONTHLY_INJECTION,
+            profile.zone,
+            (time(10, 0),),
+            injection_date=today + timedelta(days=10),
+        )
+    return Plan(PlanKind.DAILY, profile.zone, (time(8, 0),), dose_mg=50)
+
+
+async def _patient(
+    session: AsyncSession,
+    clinic_id: int,
+    chat_id: int,
+    profile: Profile,
+    now: datetime,
+    rng: random.Random,
+) -> None:
+    zone = ZoneInfo(profile.zone)
+    today = now.astimezone(zone).date()
+    started = now - timedelta(days=profile.started_days_ago)
+    plan = _plan(profile, today)
+    patient = Patient(
+        chat_id=chat_id,
+        clinic_id=clinic_id,
+        display_name=profile.name,
+        timezone=profile.zone,
+        consent_version="demo",
+        consented_at=started,
+        checkin_frequency="weekly",
+        checkin_weekday=7,
+        checkin_time="18:00",
+        created_at=started,
+        updated_at=now,
+    )
+    schedule = schedule_for(plan, now)
+    patient.schedules.append(schedule)
+    session.add(patient)
+    await session.flush()
+    for back in range(profile.started_days_ago, -1, -1):
+        day = today - timedelta(days=back)
+        if profile.kind == "weekly" and day.isoweekday() not in (1, 3, 5):
+            continue
+        if profile.kind == "injection" and (today + timedelta(days=10) - day).days % 28 != 0:
+            continue
+        due = datetime.combine(day, plan.times[0], zone)
+        if due > now:
+            continue
+        chance = _taken_chance(profile.pattern, back)
+        if now - due < timedelta(hours=4):
+            status = "pending"
+        elif rng.random() < chance:
+            status = "taken"
+        else:
+            status = rng.choices(["missed", "skipped", "missed_not_reminded"], [7, 2, 1])[0]
+        answered = None
+        if status in ("taken", "skipped"):
+            answered = due + timedelta(minutes=rng.choice([3, 10, 25, 50, 130, 300]))
+        session.add(
+            DoseEvent(
+                schedule_id=schedule.id,
+                patient_id=patient.id,
+                due_at=due,
+                local_day=day_number(due, zone),
+                dose_mg=plan.regimen.dose_on(day.isoweekday()) if plan.regimen else plan.dose_mg,
+                status=status,
+                window_ends_at=due
+                + (timedelta(days=3) if profile.kind == "injection" else timedelta(hours=4)),
+                reminded_at=None if status == "missed_not_reminded" else due,
+                answered_at=answered,
+                created_at=due,
+            )
+        )
+        if back % 7 == 0 and back > 0:
+            answered_check = rng.random() < (0.9 if profile.pattern == "steady" else 0.65)
+            created = datetime.combine(day, time(18, 0), zone)
+            session.add(
+                CheckIn(
+                    patient_id=patient.id,
+                    created_at=created,
+                    due_at=created,
+                    status="answered" if answered_check else "expired",
+                    answered_at=created + timedelta(minutes=4) if answered_check else None,
+                    craving=_craving(profile.pattern, back, rng) if answered_check else None,
+                    mood=rng.randint(2, 5) if answered_check else None,
+                    substance_use="no" if answered_check else None,
+                )
+            )
+    schedule.next_due_at = next_due(plan, now)
+    await _alerts(session, clinic_id, patient, profile, now)
+
+
+async def _alerts(
+    session: AsyncSession, clinic_id: int, patient: Patient, profile: Profile, now: datetime
+) -> None:
+    findings: list[tuple[risk.Finding, str, timedelta]] = []
+    if profile.pattern == "struggling":
+        findings.append((risk.missed_doses(profile.name, 3), "open", timedelta(hours=5)))
+        [craving] = risk.from_check_in(profile.name, Answers(craving=9), risk.Thresholds())
+        findings.append((craving, "open", timedelta(hours=2)))
+    if profile.pattern == "slipping":
+        findings.append((risk.missed_doses(profile.name, 2), "acknowledged", timedelta(days=2)))
+    if profile.pattern == "recovering":
+        findings.append((risk.unresponsive(profile.name, 3), "resolved", timedelta(days=40)))
+    for finding, status, ago in findings:
+        session.add(
+            Alert(
+                clinic_id=clinic_id,
+                patient_id=patient.id,
+                kind=finding.kind.value,
+                severity=finding.severity,
+                status=status,
+                summary=finding.summary,
+                created_at=now - ago,
+                occurrences=1,
+                last_seen_at=now - ago,
+                acknowledged_at=now - ago + timedelta(hours=1) if status != "open" else None,
+                resolved_at=now - ago + timedelta(days=1) if status == "resolved" else None,
+            )
+        )

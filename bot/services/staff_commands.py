@@ -1,0 +1,205 @@
+"""Staff commands in Telegram: /summary, /patient, /alerts, /dashboard, and the Monday digest.
+
+Anyone who is not active staff gets exactly what an unknown command gets, so the commands'
+existence gives nothing away. Every read is audited like a dashboard page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.charts import progress_png
+from bot.db.models import Alert
+from bot.domain import texts
+from bot.domain.adherence import Coverage
+from bot.domain.replies import Button, Reply, TapResult
+from bot.services import alerts, staff_views
+from bot.services.clinic_summary import PatientRow
+from bot.services.context import AppContext
+from bot.services.staff_auth import StaffMember, create_login_link, member_by_telegram_id
+
+COMMANDS = ("summary", "patient", "alerts", "dashboard")
+MAX_LISTED = 8
+MAX_ALERT_CARDS = 10
+_TAP = "pt:"
+
+
+def _pct(coverage: Coverage) -> str:
+    return "–" if coverage.percent is None else f"{coverage.percent}%"
+
+
+def _when(at: datetime | None, zone: str) -> str:
+    if at is None:
+        return "never"
+    return at.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+
+
+def _reason(row: PatientRow, craving_threshold: int) -> str:
+    parts = [f"{_pct(row.pdc7)} this week"]
+    if row.open_alerts:
+        parts.append(f"{row.open_alerts} open alert{'s' if row.open_alerts > 1 else ''}")
+    if row.consecutive_misses:
+        parts.append(f"{row.consecutive_misses} missed in a row")
+    if row.latest_craving is not None and row.latest_craving >= craving_threshold:
+        parts.append(f"craving {row.latest_craving}/10")
+    if row.injection_overdue:
+        parts.append("injection overdue")
+    return ", ".join(parts)
+
+
+def overview_reply(overview: staff_views.Overview, staff: StaffMember, threshold: int) -> Reply:
+    lines = [
+        f"{overview.clinic_name}, {_when(overview.as_of, staff.timezone)}",
+        "",
+        f"Patients: {len(overview.patients)}",
+        f"At or above 80% of days covered (30 days): {overview.adherent} of {overview.with_data}",
+        f"Open alerts: {overview.open_alerts}",
+    ]
+    buttons: list[tuple[Button, ...]] = []
+    if overview.attention:
+        lines += ["", "Needs attention today:"]
+        for row in overview.attention[:MAX_LISTED]:
+            lines.append(f"• {row.name} ({row.code}): {_reason(row, threshold)}")
+            buttons.append((Button(f"{row.name} ({row.code})"[:60], f"{_TAP}{row.id}"),))
+        if len(overview.attention) > MAX_LISTED:
+            lines.append(f"…and {len(overview.attention) - MAX_LISTED} more on the dashboard.")
+    else:
+        lines += ["", "Nobody needs a call today."]
+    return Reply("\n".join(lines), tuple(buttons))
+
+
+def detail_reply(detail: staff_views.PatientDetail, staff: StaffMember) -> Reply:
+    row = detail.row
+    zone = staff.timezone
+    trend = row.craving_trend
+    craving = "no check-ins yet" if row.latest_craving is None else f"{row.latest_craving}/10"
+    if trend:
+        craving += f" ({'+' if trend > 0 else ''}{trend} since the one before)"
+    lines = [
+        f"{row.name} ({row.code}), {row.status}",
+        detail.plan,
+        "",
+        f"Days covered: 7 days {_pct(row.pdc7)}, 30 days {_pct(row.pdc30)}, "
+        f"90 days {_pct(row.pdc90)}",
+    ]
+    if row.plan_kind == "monthly_injection":
+        due = row.next_injection.strftime("%a %d %b") if row.next_injection else "not set"
+        lines.append(f"Next injection: {due}{' (overdue)' if row.injection_overdue else ''}")
+    else:
+        lines.append(f"Streak: {row.current_streak} days now, longest {detail.longest_streak}")
+        lines.append(f"Missed in a row: {row.consecutive_misses}")
+    rate = "–" if row.on_time_rate is None else f"{round(row.on_time_rate * 100)}%"
+    checks = "–" if row.check_in_rate is None else f"{round(row.check_in_rate * 100)}%"
+    lines += [
+        f"On time (30 days): {rate}",
+        f"Last dose: {_when(row.last_dose_at, zone)}",
+        f"Last check-in: {_when(row.last_check_in_at, zone)} · answered {checks} (30 days)",
+        f"Craving: {craving}",
+        f"Open alerts: {row.open_alerts}",
+    ]
+    image = progress_png(detail.calendar[-30:], detail.cravings, title=f"{row.name}: last 30 days")
+    return Reply("\n".join(lines), image=image)
+
+
+async def command(ctx: AppContext, chat_id: int, name: str, args: list[str]) -> list[Reply] | None:
+    """A staff command; None when this chat is not active staff (the caller answers as for an
+    unknown command)."""
+    async with ctx.sessions.begin() as session:
+        staff = await member_by_telegram_id(session, chat_id)
+        if staff is None:
+            return None
+        if name == "summary":
+            overview = await staff_views.overview(ctx, session, staff, "telegram.summary")
+            return [overview_reply(overview, staff, ctx.settings.craving_alert_threshold)]
+        if name == "patient":
+            return await _patient(ctx, session, staff, " ".join(args))
+        if name == "alerts":
+            return await _alerts(ctx, session, staff)
+    url = await create_login_link(ctx, staff.id, via="telegram")
+    return [
+        Reply(
+            f"Your dashboard link (it works once, for 10 minutes):\n{url}\n\n"
+            "Don't forward it: it signs you in."
+        )
+    ]
+
+
+async def _patient(
+    ctx: AppContext, session: AsyncSession, staff: StaffMember, query: str
+) -> list[Reply]:
+    if not query.strip():
+        return [Reply("Send /patient followed by a name or code, for example /patient K7QM2X.")]
+    found = await staff_views.find_patients(ctx, session, staff, query)
+    if not found:
+        return [Reply("No patient of your clinic matches that name or code.")]
+    if len(found) > 1:
+        buttons = tuple(
+            (Button(f"{name} ({code})"[:60], f"{_TAP}{pid}"),) for pid, name, code in found
+        )
+        return [Reply("Which one?", buttons)]
+    detail = await staff_views.patient_detail(ctx, session, staff, found[0][0], "telegram.patient")
+    assert detail is not None
+    return [detail_reply(detail, staff)]
+
+
+async def _alerts(ctx: AppContext, session: AsyncSession, staff: StaffMember) -> list[Reply]:
+    queue = await staff_views.alert_queue(ctx, session, staff, "telegram.alerts")
+    if not queue:
+        return [Reply("No open alerts. 🎉")]
+    shown = queue[:MAX_ALERT_CARDS]
+    rows = {
+        a.id: a
+        for a in await session.scalars(select(Alert).where(Alert.id.in_([e.id for e in shown])))
+    }
+    replies = []
+    for entry in shown:
+        alert = rows[entry.id]
+        names = {alert.acknowledged_by or 0: entry.acknowledged_by or "a colleague"}
+        replies.append(alerts.card(alert, names, staff.timezone))
+    if len(queue) > MAX_ALERT_CARDS:
+        replies.append(Reply(f"…and {len(queue) - MAX_ALERT_CARDS} more on the dashboard."))
+    return replies
+
+
+async def tap(ctx: AppContext, chat_id: int, data: str) -> TapResult:
+    """A patient button under /summary or /patient: that patient's detail."""
+    if not data[len(_TAP) :].isdigit():
+        return TapResult(notice=alerts.NOT_VALID)
+    async with ctx.sessions.begin() as session:
+        staff = await member_by_telegram_id(session, chat_id)
+        if staff is None:
+            return TapResult(notice=texts.STALE_BUTTON)
+        detail = await staff_views.patient_detail(
+            ctx, session, staff, int(data[len(_TAP) :]), "telegram.patient"
+        )
+        if detail is None:
+            return TapResult(notice="That patient isn't available to you.")
+        return TapResult([detail_reply(detail, staff)])
+
+
+def is_staff_tap(data: str) -> bool:
+    return data.startswith(_TAP)
+
+
+DIGEST_WEEKDAY, DIGEST_HOUR, DIGEST_LATEST_HOUR = 1, 8, 12
+
+
+def digest_due(now: datetime, zone: str) -> str | None:
+    """The digest's key (ISO year-week) when it is Monday morning where the staff member is."""
+    try:
+        local = now.astimezone(ZoneInfo(zone))
+    except (KeyError, ValueError):
+        local = now
+    if local.isoweekday() != DIGEST_WEEKDAY or not DIGEST_HOUR <= local.hour < DIGEST_LATEST_HOUR:
+        return None
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_reply(overview: staff_views.Overview, staff: StaffMember, threshold: int) -> Reply:
+    summary = overview_reply(overview, staff, threshold)
+    return Reply(f"Your Monday summary\n\n{summary.text}", summary.buttons)
