@@ -113,6 +113,7 @@ async def _expire(
         # Part-answered counts as answered: the patient did respond.
         answered = check_in.answered_at is not None
         check_in.status = CheckInStatus.ANSWERED if answered else CheckInStatus.EXPIRED
+        patient.stats_version += 1
         result.expired += not answered
         if not answered and check_in.due_at is not None:
             await session.flush()

@@ -167,6 +167,7 @@ async def _close_windows(
     for dose, schedule, patient in found:
         # A reminder that never reached the patient (delivery failed or we were down) is not
         # their miss: it is recorded, but it neither warns them nor alerts anyone.
+        patient.stats_version += 1  # their adherence figures change with this dose
         if dose.reminded_at is None:
             dose.status = DoseStatus.MISSED_NOT_REMINDED
             continue

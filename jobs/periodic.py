@@ -16,11 +16,13 @@ from jobs.checkins import check_in_tick
 from jobs.conversations import expire_abandoned
 from jobs.digest import send_digests
 from jobs.followups import follow_up
+from jobs.stats import refresh_stale_stats
 from jobs.tick import tick
 
 log = logging.getLogger(__name__)
 
 DIGEST_SECONDS = 300.0
+STATS_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ def periodic_jobs(ctx: AppContext) -> list[PeriodicJob]:
         PeriodicJob("check-ins", every, _guarded("check-ins", check_in_tick, ctx)),
         PeriodicJob(
             "expire-conversations", 1800, _guarded("expire-conversations", expire_abandoned, ctx)
+        ),
+        PeriodicJob(
+            "patient-stats", STATS_SECONDS, _guarded("patient-stats", refresh_stale_stats, ctx)
         ),
         PeriodicJob("weekly-digest", DIGEST_SECONDS, _guarded("weekly-digest", send_digests, ctx)),
     ]

@@ -177,6 +177,9 @@ class Patient(Base):
     checkin_weekday: Mapped[int | None] = mapped_column(Integer)
     checkin_time: Mapped[str | None] = mapped_column(String(5))
     next_checkin_at: Mapped[datetime | None]
+    # Bumped whenever an answer or a miss changes their history: their PatientStats row is
+    # recomputed when it was computed from an older version (see bot/services/patient_stats.py).
+    stats_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -313,6 +316,37 @@ class Alert(Base):
     acknowledged_at: Mapped[datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None]
+
+
+class PatientStats(Base):
+    """A patient's adherence figures, computed by SQL aggregation over their history and kept
+    current by version: a clinic's summary reads these rows instead of aggregating every dose
+    of every patient on each page view."""
+
+    __tablename__ = "patient_stats"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer)  # the patient's stats_version it reflects
+    as_of_day: Mapped[int] = mapped_column(Integer)  # the local day the windows end on
+    due7: Mapped[int] = mapped_column(Integer)
+    cov7: Mapped[int] = mapped_column(Integer)
+    due30: Mapped[int] = mapped_column(Integer)
+    cov30: Mapped[int] = mapped_column(Integer)
+    due90: Mapped[int] = mapped_column(Integer)
+    cov90: Mapped[int] = mapped_column(Integer)
+    current_streak: Mapped[int] = mapped_column(Integer)
+    consecutive_misses: Mapped[int] = mapped_column(Integer)
+    taken30: Mapped[int] = mapped_column(Integer)
+    on_time30: Mapped[int] = mapped_column(Integer)
+    last_dose_at: Mapped[datetime | None]
+    last_check_in_at: Mapped[datetime | None]
+    check_ins_answered30: Mapped[int] = mapped_column(Integer)
+    check_ins_closed30: Mapped[int] = mapped_column(Integer)
+    latest_craving: Mapped[int | None] = mapped_column(Integer)
+    previous_craving: Mapped[int | None] = mapped_column(Integer)
+    computed_at: Mapped[datetime]
 
 
 class SupportLink(Base):

@@ -56,6 +56,7 @@ async def open_check_in(
     ctx: AppContext, session: AsyncSession, patient: Patient, now: datetime, due_at: datetime | None
 ) -> CheckIn:
     await close_open(session, patient.id, now)
+    patient.stats_version += 1  # a closed check-in counts in their response rate
     check_in = CheckIn(
         patient_id=patient.id,
         created_at=now,
@@ -108,6 +109,7 @@ async def answer(ctx: AppContext, chat_id: int, tap: CheckInTap) -> TapResult:
             check_in.substance_use = use.value if use else None
             just = Answers(use=use)
         check_in.answered_at = now
+        patient.stats_version += 1
         await check_in_answers(ctx, session, patient, just, now)
         after = answers_of(check_in)
         if after.next_question is not None:

@@ -1,9 +1,13 @@
-"""The clinic summary: one row per patient with their adherence, in two SQL statements.
+"""The clinic summary: one row per patient with their adherence, in a few SQL statements.
 
-The first statement lists the time zones the clinic's patients live in (each patient's "today" is
-their own local day); the second computes every figure for every patient with aggregations over
-``dose_events`` (grouped by the patient's local day, stored with each dose), ``check_ins`` and
-``alerts``. The number of statements does not grow with the number of patients.
+Every figure is an SQL aggregation over ``dose_events`` (grouped by the patient's local day,
+stored with each dose) and ``check_ins`` (:func:`figures`). Aggregating 90 days of doses for a
+whole clinic on every page view costs seconds at 10,000 patients, so the results are kept per
+patient in ``patient_stats``, tagged with the patient's ``stats_version`` (bumped by every answer
+and every miss) and the local day they were computed for. A page reads those rows and first
+recomputes, in one INSERT … SELECT, only the ones that are stale; a periodic job keeps that set
+near empty. So a page costs the same few statements (the patients' zones, the stale check, at
+most one recomputation, the read) whatever the clinic's size.
 
 The definitions are those of :mod:`bot.domain.adherence` (the tests check that both agree on
 random histories, on both databases): a day counts once a dose due that day has a settled
@@ -20,9 +24,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.db.bulk import is_postgres
 from bot.db.models import (
     Alert,
     AlertStatus,
@@ -31,6 +38,7 @@ from bot.db.models import (
     DoseEvent,
     DoseStatus,
     Patient,
+    PatientStats,
     Schedule,
     ScheduleKind,
 )
@@ -41,6 +49,7 @@ from bot.domain.schedules import day_number, from_day_number
 _TAKEN, _PENDING = DoseStatus.TAKEN.value, DoseStatus.PENDING.value
 _NOT_REMINDED, _MISSED = DoseStatus.MISSED_NOT_REMINDED.value, DoseStatus.MISSED.value
 _ANSWERED_DOSE = (DoseStatus.TAKEN.value, DoseStatus.SKIPPED.value)
+STANDARD_WINDOWS = (7, 30, WINDOW_DAYS)
 
 
 @dataclass(frozen=True)
@@ -114,30 +123,33 @@ def _sum_if(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[Any
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
-async def clinic_patients(
-    session: AsyncSession,
-    clinic_id: int,
-    now: datetime,
-    patient_id: int | None = None,
-    extra_days: int | None = None,
-) -> list[PatientRow]:
-    """Every patient of the clinic (or the one ``patient_id``, if it is theirs), with figures;
-    days covered over 7, 30 and 90 days, and over ``extra_days`` if given."""
-    windows = sorted({7, 30, WINDOW_DAYS, *([extra_days] if extra_days else [])})
-    zones = list(
-        await session.scalars(
-            select(Patient.timezone).where(Patient.clinic_id == clinic_id).distinct()
-        )
-    )
-    if not zones:
-        return []
-    todays = {zone: day_number(now, ZoneInfo(zone)) for zone in zones}
-    today = case(todays, value=Patient.timezone, else_=max(todays.values()))
-    lowest = min(todays.values()) - max(windows)
+def _today(todays: dict[str, int]) -> ColumnElement[int]:
+    """Each patient's own local day (their zones' days, computed in Python: SQLite has no
+    time-zone arithmetic)."""
+    return case(todays, value=Patient.timezone, else_=max(todays.values()))
 
-    in_clinic = Patient.clinic_id == clinic_id
-    if patient_id is not None:
-        in_clinic = and_(in_clinic, Patient.id == patient_id)
+
+async def _zones(
+    session: AsyncSession, where: ColumnElement[bool], now: datetime
+) -> dict[str, int]:
+    zones = await session.scalars(select(Patient.timezone).where(where).distinct())
+    return {zone: day_number(now, ZoneInfo(zone)) for zone in zones}
+
+
+async def patient_days(session: AsyncSession, now: datetime) -> dict[str, int]:
+    """Today's local day number in every zone a patient lives in."""
+    return await _zones(session, literal(True), now)
+
+
+def figures(
+    in_patients: ColumnElement[bool], todays: dict[str, int], windows: list[int], now: datetime
+) -> Any:
+    """One row per selected patient with every figure computed from their doses and check-ins:
+    ``patient_id, as_of_day, due{N}, cov{N}`` for each window N, ``current_streak,
+    consecutive_misses, taken30, on_time30, last_dose_at, last_check_in_at,
+    check_ins_answered30, check_ins_closed30, latest_craving, previous_craving``."""
+    today = _today(todays)
+    lowest = min(todays.values()) - max(windows)
 
     # Per patient and local day: how many doses were known (reached them), taken, still open.
     per_day = (
@@ -149,7 +161,7 @@ async def clinic_patients(
             _sum_if(DoseEvent.status == _PENDING).label("pending"),
         )
         .join(Patient, Patient.id == DoseEvent.patient_id)
-        .where(in_clinic, DoseEvent.local_day >= lowest)
+        .where(in_patients, DoseEvent.local_day >= lowest)
         .group_by(DoseEvent.patient_id, DoseEvent.local_day)
         .subquery("per_day")
     )
@@ -158,18 +170,14 @@ async def clinic_patients(
         or_(per_day.c.pending == 0, per_day.c.taken != per_day.c.known - per_day.c.pending),
     )
     covered = and_(counted, per_day.c.taken == per_day.c.known)
-    day_of = (
-        select(
-            per_day.c.patient_id,
-            per_day.c.day,
-            case((counted, 1), else_=0).label("counted"),
-            case((covered, 1), else_=0).label("covered"),
-        )
-        .where(per_day.c.day >= lowest)
-        .subquery("day_of")
-    )
+    day_of = select(
+        per_day.c.patient_id,
+        per_day.c.day,
+        case((counted, 1), else_=0).label("counted"),
+        case((covered, 1), else_=0).label("covered"),
+    ).subquery("day_of")
     patient_today = (
-        select(Patient.id.label("pid"), today.label("today")).where(in_clinic).subquery("pt")
+        select(Patient.id.label("pid"), today.label("today")).where(in_patients).subquery("pt")
     )
 
     def window(days: int) -> ColumnElement[bool]:
@@ -177,11 +185,7 @@ async def clinic_patients(
             day_of.c.day > patient_today.c.today - days, day_of.c.day <= patient_today.c.today
         )
 
-    last_gap = func.max(
-        case(
-            (and_(window(WINDOW_DAYS), day_of.c.counted == 1, day_of.c.covered == 0), day_of.c.day)
-        )
-    )
+    gap = and_(window(WINDOW_DAYS), day_of.c.counted == 1, day_of.c.covered == 0)
     daily = (
         select(
             day_of.c.patient_id,
@@ -193,7 +197,7 @@ async def clinic_patients(
                     _sum_if(and_(window(days), day_of.c.covered == 1)).label(f"cov{days}"),
                 )
             ),
-            last_gap.label("last_gap"),
+            func.max(case((gap, day_of.c.day))).label("last_gap"),
         )
         .join(patient_today, patient_today.c.pid == day_of.c.patient_id)
         .group_by(day_of.c.patient_id)
@@ -214,17 +218,16 @@ async def clinic_patients(
 
     # Injection coverage: days from the first injection (within the window) are due; each
     # given injection covers its interval.
-    interval = func.coalesce(Schedule.injection_interval_days, 28)
     injections = (
         select(
             DoseEvent.patient_id.label("patient_id"),
             DoseEvent.local_day.label("day"),
             DoseEvent.status.label("status"),
-            interval.label("interval"),
+            func.coalesce(Schedule.injection_interval_days, 28).label("interval"),
         )
         .join(Schedule, Schedule.id == DoseEvent.schedule_id)
         .join(Patient, Patient.id == DoseEvent.patient_id)
-        .where(in_clinic, Schedule.kind == ScheduleKind.MONTHLY_INJECTION)
+        .where(in_patients, Schedule.kind == ScheduleKind.MONTHLY_INJECTION)
         .subquery("inj")
     )
     first_injection = (
@@ -238,8 +241,8 @@ async def clinic_patients(
         last = _least(patient_today.c.today, injections.c.day + injections.c.interval - 1)
         overlap = _greatest(last - _greatest(start, injections.c.day) + 1, literal(0))
         injection_columns += [
-            func.max(_greatest(patient_today.c.today - start + 1, literal(0))).label(f"idue{days}"),
-            _sum_if(injections.c.status == _TAKEN, overlap).label(f"icov{days}"),
+            func.max(_greatest(patient_today.c.today - start + 1, literal(0))).label(f"due{days}"),
+            _sum_if(injections.c.status == _TAKEN, overlap).label(f"cov{days}"),
         ]
     injection = (
         select(injections.c.patient_id, *injection_columns)
@@ -249,7 +252,6 @@ async def clinic_patients(
         .subquery("injection")
     )
 
-    month_start = now - timedelta(days=30)
     answered, missed = aliased(DoseEvent), aliased(DoseEvent)
     last_answered = (
         select(func.max(answered.due_at))
@@ -299,7 +301,7 @@ async def clinic_patients(
             .label("rank"),
         )
         .join(Patient, Patient.id == CheckIn.patient_id)
-        .where(in_clinic, CheckIn.craving.is_not(None))
+        .where(in_patients, CheckIn.craving.is_not(None))
         .subquery("ranked")
     )
     cravings = (
@@ -312,7 +314,7 @@ async def clinic_patients(
         .group_by(ranked.c.patient_id)
         .subquery("cravings")
     )
-    scheduled = and_(CheckIn.due_at.is_not(None), CheckIn.created_at >= month_start)
+    scheduled = and_(CheckIn.due_at.is_not(None), CheckIn.created_at >= now - timedelta(days=30))
     checks = (
         select(
             CheckIn.patient_id,
@@ -321,34 +323,246 @@ async def clinic_patients(
             _sum_if(and_(scheduled, CheckIn.status != CheckInStatus.OPEN)).label("closed"),
         )
         .join(Patient, Patient.id == CheckIn.patient_id)
-        .where(in_clinic)
+        .where(in_patients)
         .group_by(CheckIn.patient_id)
         .subquery("checks")
     )
-    open_alerts = (
-        select(
-            Alert.patient_id,
-            func.count().label("open"),
-            _sum_if(Alert.severity == "urgent").label("urgent"),
-            _sum_if(Alert.kind == AlertKind.INJECTION_OVERDUE.value).label("overdue"),
+    is_injection = injection.c.patient_id.is_not(None)
+
+    def coverage(kind: str, days: int) -> ColumnElement[int]:
+        chosen = case(
+            (is_injection, getattr(injection.c, f"{kind}{days}")),
+            else_=getattr(daily.c, f"{kind}{days}"),
         )
-        .where(Alert.clinic_id == clinic_id, Alert.status != AlertStatus.RESOLVED)
-        .group_by(Alert.patient_id)
-        .subquery("open_alerts")
-    )
-    plan = (
+        return func.coalesce(chosen, 0)
+
+    return (
         select(
-            Schedule.patient_id,
-            func.max(Schedule.kind).label("kind"),
-            func.max(Schedule.injection_date).label("injection_date"),
+            Patient.id.label("patient_id"),
+            today.label("as_of_day"),
+            *(
+                coverage(kind, days).label(f"{kind}{days}")
+                for days in windows
+                for kind in ("due", "cov")
+            ),
+            case((is_injection, 0), else_=func.coalesce(streak.c.streak, 0)).label(
+                "current_streak"
+            ),
+            misses.label("consecutive_misses"),
+            func.coalesce(doses.c.taken30, 0).label("taken30"),
+            func.coalesce(doses.c.on_time30, 0).label("on_time30"),
+            doses.c.last_dose.label("last_dose_at"),
+            checks.c.last.label("last_check_in_at"),
+            func.coalesce(checks.c.answered, 0).label("check_ins_answered30"),
+            func.coalesce(checks.c.closed, 0).label("check_ins_closed30"),
+            cravings.c.latest.label("latest_craving"),
+            cravings.c.previous.label("previous_craving"),
         )
-        .join(Patient, Patient.id == Schedule.patient_id)
-        .where(in_clinic)
-        .group_by(Schedule.patient_id)
-        .subquery("plan")
+        .outerjoin(daily, daily.c.patient_id == Patient.id)
+        .outerjoin(injection, injection.c.patient_id == Patient.id)
+        .outerjoin(streak, streak.c.patient_id == Patient.id)
+        .outerjoin(doses, doses.c.patient_id == Patient.id)
+        .outerjoin(checks, checks.c.patient_id == Patient.id)
+        .outerjoin(cravings, cravings.c.patient_id == Patient.id)
+        .where(in_patients)
     )
 
-    statement = (
+
+_STAT_COLUMNS = (
+    "patient_id",
+    "as_of_day",
+    *(f"{kind}{days}" for days in STANDARD_WINDOWS for kind in ("due", "cov")),
+    "current_streak",
+    "consecutive_misses",
+    "taken30",
+    "on_time30",
+    "last_dose_at",
+    "last_check_in_at",
+    "check_ins_answered30",
+    "check_ins_closed30",
+    "latest_craving",
+    "previous_craving",
+)
+
+
+def stale(todays: dict[str, int]) -> ColumnElement[bool]:
+    """A patient whose stats are missing, older than their history, or from another day."""
+    return or_(
+        PatientStats.patient_id.is_(None),
+        PatientStats.version != Patient.stats_version,
+        PatientStats.as_of_day != _today(todays),
+    )
+
+
+async def refresh_stats(
+    session: AsyncSession, in_patients: ColumnElement[bool], now: datetime
+) -> None:
+    """Recompute the stats of the selected patients in one INSERT … SELECT (an upsert), from
+    the versions read in the same statement, so a change racing it leaves them stale."""
+    todays = await _zones(session, in_patients, now)
+    if not todays:
+        return
+    source = figures(in_patients, todays, list(STANDARD_WINDOWS), now).add_columns(
+        Patient.stats_version.label("version"),
+        literal(now, PatientStats.computed_at.type).label("computed_at"),
+    )
+    columns = [*_STAT_COLUMNS, "version", "computed_at"]
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    statement = insert(PatientStats).from_select(columns, source)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[PatientStats.patient_id],
+            set_={c: getattr(statement.excluded, c) for c in columns if c != "patient_id"},
+        )
+    )
+
+
+SORTS = ("name", "pdc7", "pdc30", "last_dose", "last_check_in", "craving", "alerts", "misses")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Which patients and in what order: a page of the patients table."""
+
+    sort: str = "name"
+    descending: bool = False
+    attention_only: bool = False
+    limit: int | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Counts:
+    patients: int
+    with_data: int  # patients with a 30-day figure
+    adherent: int  # at or above 80% of days covered over 30 days
+    attention: int
+    open_alerts: int
+
+
+class _View:
+    """The pieces of the read: fresh stats joined with each patient's plan and open alerts."""
+
+    def __init__(self, clinic_id: int, in_clinic: ColumnElement[bool], source: Any) -> None:
+        self.in_clinic, self.source = in_clinic, source
+        self.alerts = (
+            select(
+                Alert.patient_id,
+                func.count().label("open"),
+                _sum_if(Alert.severity == "urgent").label("urgent"),
+                _sum_if(Alert.kind == AlertKind.INJECTION_OVERDUE.value).label("overdue"),
+            )
+            .where(Alert.clinic_id == clinic_id, Alert.status != AlertStatus.RESOLVED)
+            .group_by(Alert.patient_id)
+            .subquery("open_alerts")
+        )
+        self.plan = (
+            select(
+                Schedule.patient_id,
+                func.max(Schedule.kind).label("kind"),
+                func.max(Schedule.injection_date).label("injection_date"),
+            )
+            .join(Patient, Patient.id == Schedule.patient_id)
+            .where(in_clinic)
+            .group_by(Schedule.patient_id)
+            .subquery("plan")
+        )
+
+    def joined(self, statement: Any) -> Any:
+        return (
+            statement.outerjoin(self.source, self.source.c.patient_id == Patient.id)
+            .outerjoin(self.plan, self.plan.c.patient_id == Patient.id)
+            .outerjoin(self.alerts, self.alerts.c.patient_id == Patient.id)
+            .where(self.in_clinic)
+        )
+
+    def ratio(self, days: int) -> ColumnElement[Any]:
+        due = self.source.c[f"due{days}"]
+        cov = self.source.c[f"cov{days}"]
+        return case((due > 0, cov * 1.0 / due))
+
+    def attention(self, craving: int, missed_in_a_row: int) -> ColumnElement[bool]:
+        """:meth:`PatientRow.needs_attention`, in SQL."""
+        s = self.source.c
+        return or_(
+            func.coalesce(self.alerts.c.open, 0) > 0,
+            s.consecutive_misses >= missed_in_a_row,
+            s.latest_craving >= craving,
+            and_(s.due7 > 0, s.cov7 * 1.0 / s.due7 < ADHERENT),
+            func.coalesce(self.alerts.c.overdue, 0) > 0,
+        )
+
+    def order(self, listing: Listing) -> list[Any]:
+        s = self.source.c
+        key: ColumnElement[Any] = {
+            "name": func.lower(Patient.display_name),
+            "pdc7": self.ratio(7),
+            "pdc30": self.ratio(30),
+            "last_dose": s.last_dose_at,
+            "last_check_in": s.last_check_in_at,
+            "craving": s.latest_craving,
+            "alerts": func.coalesce(self.alerts.c.open, 0),
+            "misses": s.consecutive_misses,
+        }[listing.sort if listing.sort in SORTS else "name"]
+        # Empty values last either way, then a stable tie-break.
+        return [key.is_(None), key.desc() if listing.descending else key.asc(), Patient.id]
+
+
+async def _fresh_source(
+    session: AsyncSession,
+    in_clinic: ColumnElement[bool],
+    todays: dict[str, int],
+    now: datetime,
+    extra_days: int | None,
+) -> Any:
+    if extra_days is not None and extra_days not in STANDARD_WINDOWS:
+        live = figures(in_clinic, todays, sorted({*STANDARD_WINDOWS, extra_days}), now)
+        return live.subquery("live")
+    stale_ids = (
+        select(Patient.id)
+        .outerjoin(PatientStats, PatientStats.patient_id == Patient.id)
+        .where(in_clinic, stale(todays))
+    )
+    if (await session.execute(stale_ids.limit(1))).first() is not None:
+        # correlate(None): inside the figures' subqueries this must stay its own query.
+        chosen = stale_ids.correlate(None).scalar_subquery()
+        await refresh_stats(session, Patient.id.in_(chosen), now)
+    return PatientStats.__table__
+
+
+async def clinic_patients(
+    session: AsyncSession,
+    clinic_id: int,
+    now: datetime,
+    patient_id: int | None = None,
+    extra_days: int | None = None,
+    listing: Listing | None = None,
+    thresholds: tuple[int, int] = (8, 2),
+) -> list[PatientRow]:
+    """The clinic's patients (or the one ``patient_id``, if it is theirs), with figures, in
+    the order, filter and page ``listing`` asks for (by name, everyone, by default).
+
+    The figures come from ``patient_stats``: the stale ones among the clinic's patients are
+    recomputed first (usually none: a job keeps them fresh), so this costs a few statements
+    whatever the clinic's size. A non-standard window (``extra_days``, for the command line)
+    is computed from the doses directly. ``thresholds`` (craving, missed in a row) define
+    "needs attention".
+    """
+    listing = listing or Listing()
+    in_clinic = Patient.clinic_id == clinic_id
+    if patient_id is not None:
+        in_clinic = and_(in_clinic, Patient.id == patient_id)
+    todays = await _zones(session, in_clinic, now)
+    if not todays:
+        return []
+    source = await _fresh_source(session, in_clinic, todays, now, extra_days)
+    view = _View(clinic_id, in_clinic, source)
+    extra = (
+        (source.c[f"due{extra_days}"], source.c[f"cov{extra_days}"])
+        if extra_days is not None and extra_days not in STANDARD_WINDOWS
+        else ()
+    )
+    statement = view.joined(
         select(
             Patient.id,
             Patient.code,
@@ -356,77 +570,90 @@ async def clinic_patients(
             Patient.status,
             Patient.timezone,
             Patient.created_at,
-            plan.c.kind,
-            plan.c.injection_date,
-            *(getattr(daily.c, f"{k}{d}") for d in windows for k in ("due", "cov")),
-            *(getattr(injection.c, f"{k}{d}") for d in windows for k in ("idue", "icov")),
-            streak.c.streak,
-            misses.label("misses"),
-            doses.c.last_dose,
-            doses.c.taken30,
-            doses.c.on_time30,
-            checks.c.last.label("last_check_in"),
-            checks.c.answered,
-            checks.c.closed,
-            cravings.c.latest,
-            cravings.c.previous,
-            open_alerts.c.open,
-            open_alerts.c.urgent,
-            open_alerts.c.overdue,
+            view.plan.c.kind,
+            view.plan.c.injection_date,
+            *(source.c[name] for name in _STAT_COLUMNS if name != "patient_id"),
+            *extra,
+            view.alerts.c.open,
+            view.alerts.c.urgent,
+            view.alerts.c.overdue,
         )
-        .outerjoin(plan, plan.c.patient_id == Patient.id)
-        .outerjoin(daily, daily.c.patient_id == Patient.id)
-        .outerjoin(injection, injection.c.patient_id == Patient.id)
-        .outerjoin(streak, streak.c.patient_id == Patient.id)
-        .outerjoin(doses, doses.c.patient_id == Patient.id)
-        .outerjoin(checks, checks.c.patient_id == Patient.id)
-        .outerjoin(cravings, cravings.c.patient_id == Patient.id)
-        .outerjoin(open_alerts, open_alerts.c.patient_id == Patient.id)
-        .where(in_clinic)
-        .order_by(Patient.display_name, Patient.id)
-    )
+    ).order_by(*view.order(listing))
+    if listing.attention_only:
+        statement = statement.where(view.attention(*thresholds))
+    if listing.limit is not None:
+        statement = statement.limit(listing.limit).offset(listing.offset)
     rows = (await session.execute(statement)).all()
+    windows = sorted({*STANDARD_WINDOWS, *([extra_days] if extra_days else [])})
     return [_row(r, windows) for r in rows]
 
 
-def _int(value: Any) -> int:
-    return int(value or 0)
+async def clinic_counts(
+    session: AsyncSession,
+    clinic_id: int,
+    now: datetime,
+    thresholds: tuple[int, int] = (8, 2),
+    *,
+    refresh: bool = True,
+) -> Counts:
+    """The clinic's totals, in one aggregate over the stats (``refresh=False`` right after a
+    listing in the same transaction, which has just refreshed them)."""
+    in_clinic = Patient.clinic_id == clinic_id
+    source: Any = PatientStats.__table__
+    if refresh:
+        todays = await _zones(session, in_clinic, now)
+        if not todays:
+            return Counts(0, 0, 0, 0, 0)
+        source = await _fresh_source(session, in_clinic, todays, now, None)
+    view = _View(clinic_id, in_clinic, source)
+    month = view.ratio(30)
+    row = (
+        await session.execute(
+            view.joined(
+                select(
+                    func.count(Patient.id),
+                    _sum_if(month.is_not(None)),
+                    _sum_if(month >= ADHERENT),
+                    _sum_if(view.attention(*thresholds)),
+                    func.coalesce(func.sum(view.alerts.c.open), 0),
+                )
+            )
+        )
+    ).one()
+    return Counts(*(int(v or 0) for v in row))
 
 
-def _row(r: Any, windows: list[int]) -> PatientRow:
-    injection = r.kind == ScheduleKind.MONTHLY_INJECTION
+def _row(row: Any, windows: list[int]) -> PatientRow:
+    r = row._mapping  # by key: much cheaper than attribute access on a Row
+    injection = r["kind"] == ScheduleKind.MONTHLY_INJECTION
     coverage = {}
     for days in windows:
-        if injection:
-            due = _int(getattr(r, f"idue{days}"))
-            coverage[days] = Coverage(min(_int(getattr(r, f"icov{days}")), due), due)
-        else:
-            coverage[days] = Coverage(
-                _int(getattr(r, f"cov{days}")), _int(getattr(r, f"due{days}"))
-            )
-    taken30 = _int(r.taken30)
-    closed = _int(r.closed)
+        due = r[f"due{days}"] or 0
+        # Overlapping injection intervals must not count a day twice.
+        coverage[days] = Coverage(min(r[f"cov{days}"] or 0, due), due)
+    taken30 = r["taken30"] or 0
+    closed = r["check_ins_closed30"] or 0
     return PatientRow(
-        id=r.id,
-        code=r.code,
-        name=r.display_name,
-        status=r.status,
-        plan_kind=r.kind or "",
-        timezone=r.timezone,
+        id=r["id"],
+        code=r["code"],
+        name=r["display_name"],
+        status=r["status"],
+        plan_kind=r["kind"] or "",
+        timezone=r["timezone"],
         coverage=coverage,
-        current_streak=0 if injection else _int(r.streak),
-        consecutive_misses=_int(r.misses),
-        on_time_rate=_int(r.on_time30) / taken30 if taken30 else None,
-        last_dose_at=r.last_dose,
-        last_check_in_at=r.last_check_in,
-        check_in_rate=_int(r.answered) / closed if closed else None,
-        latest_craving=r.latest,
-        previous_craving=r.previous,
-        open_alerts=_int(r.open),
-        urgent_alerts=_int(r.urgent),
-        next_injection=r.injection_date if injection else None,
-        injection_overdue=_int(r.overdue) > 0,
-        enrolled_at=r.created_at,
+        current_streak=r["current_streak"] or 0,
+        consecutive_misses=r["consecutive_misses"] or 0,
+        on_time_rate=(r["on_time30"] or 0) / taken30 if taken30 else None,
+        last_dose_at=r["last_dose_at"],
+        last_check_in_at=r["last_check_in_at"],
+        check_in_rate=(r["check_ins_answered30"] or 0) / closed if closed else None,
+        latest_craving=r["latest_craving"],
+        previous_craving=r["previous_craving"],
+        open_alerts=r["open"] or 0,
+        urgent_alerts=r["urgent"] or 0,
+        next_injection=r["injection_date"] if injection else None,
+        injection_overdue=(r["overdue"] or 0) > 0,
+        enrolled_at=r["created_at"],
     )
 
 

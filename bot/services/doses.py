@@ -60,6 +60,7 @@ async def answer_dose(ctx: AppContext, chat_id: int, tap: DoseTap) -> TapResult:
         if action in (Action.TAKEN, Action.INJECTION_DONE):
             late = now > dose.window_ends_at
             dose.status, dose.answered_at, dose.snoozed_until = DoseStatus.TAKEN, now, None
+            patient.stats_version += 1
             if schedule.kind == ScheduleKind.MONTHLY_INJECTION:
                 _next_injection_cycle(schedule, now)
             audit.by_patient(session, ctx, patient, "dose.taken", now, {"late": late})
@@ -80,6 +81,7 @@ async def answer_dose(ctx: AppContext, chat_id: int, tap: DoseTap) -> TapResult:
             return TapResult(notice="No problem.", chosen="Not yet: I'll ask again tomorrow")
         if action == Action.SKIP:
             dose.status, dose.answered_at, dose.snoozed_until = DoseStatus.SKIPPED, now, None
+            patient.stats_version += 1
             return TapResult(
                 notice="Skipped. That's okay.",
                 chosen=f"Skipped at {at}. Want to say why? (optional)",

@@ -31,7 +31,7 @@ from bot.domain.adherence import DoseRecord
 from bot.domain.replies import TapResult
 from bot.domain.schedules import describe_plan
 from bot.services import alerts, audit
-from bot.services.clinic_summary import PatientRow, clinic_patients
+from bot.services.clinic_summary import Counts, Listing, PatientRow, clinic_counts, clinic_patients
 from bot.services.context import AppContext
 from bot.services.plans import plan_for
 from bot.services.staff_auth import StaffMember
@@ -108,6 +108,50 @@ async def overview(
     )
     read(session, ctx, staff, action, detail={"patients": len(rows)})
     return Overview(staff.clinic_name, now, rows, attention)
+
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class PatientsPage:
+    clinic_name: str
+    as_of: datetime
+    rows: list[PatientRow]
+    counts: Counts
+    listing: Listing
+    matching: int  # how many patients the filter matches (all pages)
+
+    @property
+    def pages(self) -> int:
+        size = self.listing.limit or max(1, self.matching)
+        return max(1, -(-self.matching // size))
+
+    @property
+    def page(self) -> int:
+        size = self.listing.limit or max(1, self.matching)
+        return self.listing.offset // size + 1
+
+
+async def patients_page(
+    ctx: AppContext, session: AsyncSession, staff: StaffMember, listing: Listing, action: str
+) -> PatientsPage:
+    """One page of the clinic's patients table (sorted and filtered in SQL) and the totals."""
+    now = ctx.clock.now()
+    thresholds = (ctx.settings.craving_alert_threshold, ctx.settings.missed_doses_alert_count)
+    rows = await clinic_patients(
+        session, staff.clinic_id, now, listing=listing, thresholds=thresholds
+    )
+    counts = await clinic_counts(session, staff.clinic_id, now, thresholds, refresh=False)
+    matching = counts.attention if listing.attention_only else counts.patients
+    read(
+        session,
+        ctx,
+        staff,
+        action,
+        detail={"rows": len(rows), "sort": listing.sort, "attention": listing.attention_only},
+    )
+    return PatientsPage(staff.clinic_name, now, rows, counts, listing, matching)
 
 
 @dataclass(frozen=True)

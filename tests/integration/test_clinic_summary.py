@@ -181,11 +181,22 @@ async def test_the_summary_sql_agrees_with_the_domain(ctx: AppContext, seed: int
     record = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", record)
     try:
+        async with ctx.sessions.begin() as session:
+            # First view: every patient's stats are computed (one INSERT ... SELECT).
+            rows = await clinic_patients(session, clinic_id, NOW)
+        computing = len(statements)
+        statements.clear()
+        async with ctx.sessions.begin() as session:
+            again = await clinic_patients(session, clinic_id, NOW)
+        reading = len(statements)
+        statements.clear()
         async with ctx.sessions() as session:
-            rows = await clinic_patients(session, clinic_id, NOW, extra_days=14)
+            live = {r.id: r for r in await clinic_patients(session, clinic_id, NOW, extra_days=14)}
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert len(statements) == 2  # the zones, then everything: not one query per patient
+    # A handful of statements, never one per patient: zones, stale check, [refresh], read.
+    assert computing <= 5 and reading == 3 and len(statements) == 2
+    assert again == rows and all(live[r.id].coverage[7] == r.pdc7 for r in rows)
     assert {r.id for r in rows} == set(expected)  # and nobody from the other clinic
     for row in rows:
         want = expected[row.id]
@@ -200,7 +211,7 @@ async def test_the_summary_sql_agrees_with_the_domain(ctx: AppContext, seed: int
             metrics.consecutive_misses,
         )
         assert got == wanted, (row.plan_kind, row.timezone)
-        assert row.coverage[14] == want["pdc14"]
+        assert live[row.id].coverage[14] == want["pdc14"]
         assert row.on_time_rate == pytest.approx(metrics.on_time_rate)
         assert (row.latest_craving, row.previous_craving) == (want["latest"], want["previous"])
         assert row.check_in_rate == pytest.approx(want["rate"])
@@ -216,3 +227,101 @@ async def test_one_patient_of_another_clinic_is_not_found(ctx: AppContext) -> No
         assert await clinic_patients(session, clinic_id, NOW, their_patient) == []
         [mine] = await clinic_patients(session, clinic_id, NOW, next(iter(expected)))
     assert mine.id in expected and other_clinic != clinic_id
+
+
+async def test_pages_sort_and_filter_in_sql_like_python_would(ctx: AppContext) -> None:
+    from bot.services.clinic_summary import Listing, clinic_counts
+
+    clinic_id, _ = await _seed(ctx, 4, 25)
+    async with ctx.sessions.begin() as session:
+        everyone = await clinic_patients(session, clinic_id, NOW)
+        counts = await clinic_counts(session, clinic_id, NOW, (8, 2), refresh=False)
+        by_week = await clinic_patients(
+            session, clinic_id, NOW, listing=Listing(sort="pdc7", descending=True, limit=10)
+        )
+        second = await clinic_patients(
+            session,
+            clinic_id,
+            NOW,
+            listing=Listing(sort="pdc7", descending=True, limit=10, offset=10),
+        )
+        flagged = await clinic_patients(
+            session, clinic_id, NOW, listing=Listing(attention_only=True), thresholds=(8, 2)
+        )
+
+    def week(row: object) -> float:
+        ratio = row.pdc7.ratio  # type: ignore[attr-defined]
+        return -1.0 if ratio is None else ratio
+
+    expected = sorted(everyone, key=lambda r: (r.pdc7.ratio is None, -week(r), r.id))
+    assert [r.id for r in by_week + second] == [r.id for r in expected[:20]]
+    assert {r.id for r in flagged} == {r.id for r in everyone if r.needs_attention(8, 2)}
+    assert counts.patients == len(everyone) and counts.attention == len(flagged)
+    assert counts.adherent == sum(1 for r in everyone if r.adherent)
+    assert counts.open_alerts == sum(r.open_alerts for r in everyone)
+
+
+async def test_stats_follow_an_answer_and_the_next_local_day(ctx: AppContext) -> None:
+    """An answer bumps the patient's version and the next read shows it; past local midnight
+    the windows move on; the job recomputes what is stale."""
+    from bot.clock import FakeClock
+    from bot.db.models import PatientStats
+    from jobs.stats import refresh_stale_stats
+
+    clinic = await new_clinic(ctx)
+    tz = ZoneInfo("America/New_York")
+    due = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 08:00 in New York today
+    async with ctx.sessions.begin() as session:
+        patient = Patient(
+            chat_id=1,
+            clinic_id=clinic.id,
+            display_name="Pat",
+            timezone="America/New_York",
+            consent_version="v",
+            consented_at=NOW,
+            created_at=NOW - timedelta(days=3),
+            updated_at=NOW,
+        )
+        session.add(patient)
+        await session.flush()
+        schedule = Schedule(
+            patient_id=patient.id,
+            kind="daily",
+            timezone="America/New_York",
+            dose_times=["08:00"],
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        session.add(schedule)
+        await session.flush()
+        dose = DoseEvent(
+            schedule_id=schedule.id,
+            patient_id=patient.id,
+            due_at=due - timedelta(days=1),
+            local_day=day_number(due - timedelta(days=1), tz),
+            status="missed",
+            window_ends_at=due,
+            reminded_at=due,
+            created_at=due,
+        )
+        session.add(dose)
+    assert await refresh_stale_stats(ctx) == 1
+    assert await refresh_stale_stats(ctx) == 0  # nothing stale any more
+    async with ctx.sessions.begin() as session:
+        [row] = await clinic_patients(session, clinic.id, NOW)
+        assert (row.pdc7.covered, row.pdc7.due, row.consecutive_misses) == (0, 1, 1)
+        stored = await session.get(DoseEvent, dose.id)
+        owner = await session.get(Patient, patient.id)
+        assert stored is not None and owner is not None
+        stored.status, stored.answered_at = "taken", NOW  # a late "taken", as answer_dose does
+        owner.stats_version += 1
+    async with ctx.sessions.begin() as session:
+        [row] = await clinic_patients(session, clinic.id, NOW)
+    assert (row.pdc7.covered, row.pdc7.due, row.consecutive_misses) == (1, 1, 0)
+    # Local midnight in New York: the stored day is stale, and recomputed for the new day.
+    assert isinstance(ctx.clock, FakeClock)
+    ctx.clock.set(datetime(2026, 11, 26, 5, 1, tzinfo=UTC))
+    assert await refresh_stale_stats(ctx) == 1
+    async with ctx.sessions() as session:
+        stats = await session.get(PatientStats, patient.id)
+    assert stats is not None and stats.as_of_day == day_number(ctx.clock.now(), tz)
