@@ -79,6 +79,20 @@ def ensure_postgres_for_ci() -> None:
         say("PostgreSQL is not reachable on 127.0.0.1:5432; the Postgres tests will fail in CI")
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium_for_ci() -> None:
+    """The browser tests drive Debian's chromium (never a downloaded browser)."""
+    if CHROMIUM.exists() or shutil.which("apt-get") is None:
+        return
+    say("installing Debian's chromium for the browser tests")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    run(*sudo, "apt-get", "update", "-qq", check=False)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", env=env)
+
+
 def cmd_run(args: list[str]) -> None:
     ensure_venv("")
     (ROOT / "data").mkdir(exist_ok=True)
@@ -92,6 +106,7 @@ def cmd_test(args: list[str]) -> None:
     in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
     if in_ci:
         ensure_postgres_for_ci()
+        ensure_chromium_for_ci()
     say("ruff")
     run(BIN / "ruff", "check", ".")
     say("mypy")

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot import operator_cli
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
 from bot.db.models import StaffRole
@@ -21,6 +22,7 @@ from bot.domain.timezones import warm_up
 from bot.logs import configure_logging
 from bot.runtime import app_context, safe_url
 from bot.services.clinics import OperatorError, add_clinic, add_staff, list_clinics
+from bot.services.context import AppContext
 from jobs.sender import OutboxSender, sender_bot
 
 log = logging.getLogger("bot")
@@ -45,7 +47,18 @@ def _parser() -> argparse.ArgumentParser:
         help="receive updates on WEBHOOK_URL instead of long polling",
     )
     sub.add_parser("jobs", help="run only the periodic jobs (for extra workers)")
-    sub.add_parser("demo", help="try the bot offline in this terminal, no token needed")
+    demo = sub.add_parser(
+        "demo", help="a sample clinic on the staff dashboard, and the bot in this terminal"
+    )
+    demo.add_argument("--host", help="default: DASHBOARD_HOST or 127.0.0.1")
+    demo.add_argument("--port", type=int, help="default: DASHBOARD_PORT or 8080")
+    dashboard = sub.add_parser("dashboard", help="serve the staff web dashboard")
+    dashboard.add_argument("--host", help="default: DASHBOARD_HOST or 127.0.0.1")
+    dashboard.add_argument("--port", type=int, help="default: DASHBOARD_PORT or 8080")
+    summary = sub.add_parser("summary", help="each clinic's adherence summary")
+    summary.add_argument("--days", type=int, default=30, help="days covered over the last N days")
+    summary.add_argument("--json", action="store_true", help="one JSON document")
+    summary.add_argument("--clinic", help="only this clinic (its invite code)")
     chat = sub.add_parser("chat", help="talk to the bot as a patient in this terminal")
     chat.add_argument(
         "--chat-id",
@@ -78,6 +91,13 @@ def _parser() -> argparse.ArgumentParser:
     staff_add.add_argument("--name", required=True)
     staff_add.add_argument("--clinic", required=True, help="the clinic's invite code")
     staff_add.add_argument("--admin", action="store_true", help="make them a clinic admin")
+    staff_add.add_argument(
+        "--timezone", default="UTC", help="their IANA time zone, for times in alerts and digests"
+    )
+    staff_link = staff_sub.add_parser(
+        "login-link", help="print a one-time dashboard link for a staff member"
+    )
+    staff_link.add_argument("--telegram-id", type=int, required=True)
     return parser
 
 
@@ -131,6 +151,7 @@ async def _staff_add(settings: Settings, args: argparse.Namespace) -> int:
             name=args.name,
             clinic_code=args.clinic,
             role=StaffRole.ADMIN if args.admin else StaffRole.STAFF,
+            timezone=args.timezone,
         )
     verb = "Added" if staff.created else "Updated"
     print(f"{verb} {staff.name} as staff at {staff.clinic_name}.")
@@ -146,41 +167,43 @@ async def _ensure_demo_clinic(settings: Settings) -> str:
 
 
 async def _chat(settings: Settings, chat_id: int, code: str | None) -> int:
+    code = code or await _ensure_demo_clinic(settings)
+    async with app_context(settings) as ctx:
+        await _terminal_chat(ctx, chat_id, code)
+    return 0
+
+
+async def _terminal_chat(ctx: AppContext, chat_id: int, code: str) -> None:
     from bot.chat_cli import TerminalChat, terminal_readline
     from bot.services.enrolment import patient_by_chat
     from bot.services.inbox import Inbox, Sender
 
-    code = code or await _ensure_demo_clinic(settings)
-    if settings.log_level == "INFO":
+    if ctx.settings.log_level == "INFO":
         # Routine INFO lines would interleave with the conversation on the same terminal.
         logging.getLogger().setLevel(logging.WARNING)
-    async with app_context(settings) as ctx:
-        async with ctx.sessions() as session:
-            enrolled = await patient_by_chat(session, chat_id) is not None
-        chat = TerminalChat(Inbox(ctx), Sender(chat_id, "Demo patient"), print)
-        await chat.run(terminal_readline, first=None if enrolled else f"/start {code}")
-    return 0
+    async with ctx.sessions() as session:
+        enrolled = await patient_by_chat(session, chat_id) is not None
+    chat = TerminalChat(Inbox(ctx), Sender(chat_id, "Demo patient"), print)
+    await chat.run(terminal_readline, first=None if enrolled else f"/start {code}")
 
 
-OFFLINE_NOTE = """\
-No TELEGRAM_BOT_TOKEN is set, so the bot is running offline on {db}.
+async def _demo(settings: Settings, host: str, port: int) -> int:
+    """The sample clinic on the dashboard; in a terminal, also the bot as a chat."""
+    from bot.services.demo import seed_demo
 
-What to try:
-  * Chat with the bot as a patient right here (starting now if this is a terminal):
-      recovery-bot chat
-  * Create a clinic and its invite link:  recovery-bot clinic add "Northside Clinic"
-  * Connect to Telegram: get a token from @BotFather, then
-      TELEGRAM_BOT_TOKEN=... recovery-bot run
-"""
+    async def chat(ctx: AppContext) -> None:
+        code, _ = await seed_demo(ctx)
+        await _terminal_chat(ctx, DEMO_CHAT_ID, code)
+
+    return await operator_cli.demo(
+        settings, host, port, _stop_on_signals(), chat if sys.stdin.isatty() else None
+    )
 
 
 async def _run(settings: Settings, use_webhook: bool = False) -> int:
-    await migrate.upgrade(settings.database_url)
     if settings.offline:
-        print(OFFLINE_NOTE.format(db=safe_url(settings.database_url)))
-        if sys.stdin.isatty():
-            return await _chat(settings, DEMO_CHAT_ID, None)
-        return 0
+        return await _demo(settings, settings.dashboard_host, settings.dashboard_port)
+    await migrate.upgrade(settings.database_url)
     from bot.telegram.app import build_application, serve, webhook_from
 
     if use_webhook and settings.webhook_url is None:
@@ -277,18 +300,26 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         await migrate.upgrade(settings.database_url)
         print(f"Database is up to date ({safe_url(settings.database_url)}).")
         return 0
-    if args.command in ("clinic", "staff", "chat", "demo"):
+    if args.command in ("clinic", "staff", "chat", "summary"):
         await migrate.upgrade(settings.database_url)
+    if args.command == "summary":
+        return await operator_cli.summary(settings, args.days, args.json, args.clinic, sys.stdout)
+    if args.command == "dashboard":
+        host, port = args.host or settings.dashboard_host, args.port or settings.dashboard_port
+        return await operator_cli.dashboard(settings, host, port, _stop_on_signals())
     if args.command == "clinic":
         if args.clinic_command == "add":
             return await _clinic_add(settings, args.name)
         return await _clinic_list(settings)
     if args.command == "staff":
+        if args.staff_command == "login-link":
+            return await operator_cli.login_link(settings, args.telegram_id, sys.stdout)
         return await _staff_add(settings, args)
     if args.command == "chat":
         return await _chat(settings, args.chat_id, args.code)
     if args.command == "demo":
-        return await _chat(settings, DEMO_CHAT_ID, None)
+        host, port = args.host or settings.dashboard_host, args.port or settings.dashboard_port
+        return await _demo(settings, host, port)
     if args.command == "jobs":
         return await _jobs(settings)
     return await _run(settings, use_webhook=args.webhook)

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     secret_key: str = Field(default=DEV_SECRET_KEY, repr=False)
     log_level: str = "INFO"
 
+    # Where `recovery-bot dashboard` (and the offline demo) listen; --host/--port override.
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = Field(default=8080, gt=0, lt=65536)
+
     # Webhook mode (`run --webhook`): Telegram posts updates to WEBHOOK_URL, which a reverse
     # proxy forwards to WEBHOOK_LISTEN:WEBHOOK_PORT.
     webhook_url: str | None = None

@@ -22,6 +22,9 @@ class Reply:
     clear_keyboard: bool = False
     # A PNG sent with the text (a chart); the text becomes its caption when short enough.
     image: bytes | None = None
+    # Telegram fetches a preview of a link in a message; a one-time login link must not be
+    # spent by that fetch.
+    link_preview: bool = True
 
 
 @dataclass(frozen=True)

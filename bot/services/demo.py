@@ -79,8 +79,8 @@ def _taken_chance(pattern: str, back: int) -> float:
 def _craving(pattern: str, back: int, rng: random.Random) -> int:
     base = {"steady": 2, "slipping": 3 if back > 14 else 7, "recovering": 7 if back > 30 else 3}
     level = base.get(pattern, 5) + rng.randint(-2, 2)
-    if pattern == "struggling" and back < 7:
-        level = 9
+    if pattern == "struggling" and back <= 7:
+        level = 9  # the latest check-in, behind their open high-craving alert
     return max(0, min(10, level))
 
 

@@ -123,7 +123,8 @@ async def command(ctx: AppContext, chat_id: int, name: str, args: list[str]) -> 
     return [
         Reply(
             f"Your dashboard link (it works once, for 10 minutes):\n{url}\n\n"
-            "Don't forward it: it signs you in."
+            "Don't forward it: it signs you in.",
+            link_preview=False,
         )
     ]
 

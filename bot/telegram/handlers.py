@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, Update
+from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, LinkPreviewOptions, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
@@ -52,8 +52,11 @@ async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[
                 chat_id, photo=reply.image, caption=caption, reply_markup=markup
             )
             continue
+        preview = None if reply.link_preview else LinkPreviewOptions(is_disabled=True)
         for out in render(reply):
-            await context.bot.send_message(chat_id, out.text, reply_markup=out.markup)
+            await context.bot.send_message(
+                chat_id, out.text, reply_markup=out.markup, link_preview_options=preview
+            )
 
 
 async def _edit_tapped(query: CallbackQuery, original: str, result: TapResult) -> None:

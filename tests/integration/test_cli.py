@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import signal
+import socket
 import sqlite3
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.fakes.bot_api import FakeBotApi
@@ -68,12 +72,53 @@ async def test_a_wrong_setting_is_one_line_naming_the_variable(
         assert value not in err
 
 
-async def test_offline_run_uses_sqlite_under_data_and_says_what_to_try(tmp_path: Path) -> None:
-    code, out, err = await cli("run", env=clean_env(), cwd=tmp_path)
-    assert code == 0, err
-    assert "offline" in out and "recovery-bot chat" in out and "clinic add" in out
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_offline_run_is_the_demo_clinic_on_the_dashboard(tmp_path: Path) -> None:
+    """The README's run command with no token: SQLite under ./data, a sample clinic, the
+    dashboard on 127.0.0.1 and a one-time login link that opens it."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=clean_env(DASHBOARD_PORT=str(port)),
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    printed = ""
+    try:
+        while "/login/" not in printed:
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+            assert line, "run exited before printing a login link"
+            printed += line.decode()
+        link = next(w for w in printed.split() if "/login/" in w)
+        assert link.startswith(f"http://127.0.0.1:{port}/login/")
+        assert "Demo mode" in printed and "12 patients" in printed
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):
+                try:
+                    page = await client.get(link, follow_redirects=True)
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.1)
+            assert page.status_code == 200 and "Demo Clinic" in page.text
+            assert "Morgan Diaz" in page.text  # one of the sample patients
+            again = await client.get(link)  # the link works once
+            assert again.status_code == 403
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, err.decode()
     database = tmp_path / "data" / "recovery-bot.db"
-    assert database.exists()
     tables = {
         row[0]
         for row in sqlite3.connect(database).execute(
@@ -174,3 +219,34 @@ async def test_ask_answers_one_json_object_per_stdin_line(tmp_path: Path) -> Non
     assert "988" in replies[2]["text"] and replies[2]["snippets"] == []
     code, out, _ = await cli("ask", "what is vivitrol", env=clean_env(), cwd=tmp_path)
     assert code == 0 and "Source:" in out
+
+
+async def test_summary_and_login_link_for_operators(db_url: str, tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=db_url, PUBLIC_URL="https://care.example.org")
+    code, out, err = await cli("clinic", "add", "Eastside", env=env, cwd=tmp_path)
+    invite = next(line.split()[-1] for line in out.splitlines() if line.startswith("Invite code"))
+    code, out, err = await cli(
+        "staff", "add", "--telegram-id", "4242", "--name", "Sam", "--clinic", invite,
+        "--timezone", "America/Chicago", env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, err = await cli(
+        "staff", "login-link", "--telegram-id", "4242", env=env, cwd=tmp_path
+    )
+    assert code == 0 and out.startswith("https://care.example.org/login/"), err
+    code, _, err = await cli("staff", "login-link", "--telegram-id", "1", env=env, cwd=tmp_path)
+    assert code == 1 and "no active staff member" in err
+    code, _, err = await cli(
+        "staff", "add", "--telegram-id", "5", "--name", "X", "--clinic", invite,
+        "--timezone", "Mars/Olympus", env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 1 and "unknown time zone" in err
+
+    code, out, err = await cli("summary", "--days", "14", env=env, cwd=tmp_path)
+    assert code == 0, err
+    assert "Eastside" in out and "0 patients" in out
+    code, out, err = await cli("summary", "--json", "--clinic", invite, env=env, cwd=tmp_path)
+    report = json.loads(out)
+    assert [c["name"] for c in report["clinics"]] == ["Eastside"] and report["days"] == 30
+    code, _, err = await cli("summary", "--days", "0", env=env, cwd=tmp_path)
+    assert code == 1 and "--days" in err

@@ -1,0 +1,98 @@
+"""The staff dashboard as an ASGI app: ``create_app(ctx)``.
+
+Pages (server-rendered, no JavaScript) and a JSON API under ``/api/``, both behind a sign-in by
+one-time link. Unauthenticated, a page sends the browser to a "sign in from Telegram" page and
+the API answers 401; the OpenAPI description is only served to signed-in staff.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.dashboard.api import api_router
+from bot.dashboard.core import SIGN_IN_PATH, STATIC, Dashboard, SignInRequired
+from bot.dashboard.pages import add_pages
+from bot.dashboard.security import SecurityHeaders
+from bot.services.context import AppContext
+
+TITLES = {
+    400: ("Bad request", "That address isn't one the dashboard understands."),
+    401: ("Sign in", "Please sign in first."),
+    403: ("Not allowed", "You don't have access to this page."),
+    404: ("Not found", "There's nothing at this address."),
+    405: ("Not found", "There's nothing at this address."),
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def create_app(ctx: AppContext) -> FastAPI:
+    dash = Dashboard(ctx)
+    app = FastAPI(
+        title="Recovery bot staff API",
+        version="1",
+        description=(
+            "Read-only access to your clinic's patients and alerts, for signed-in staff. "
+            "Sign in by opening a one-time link from the bot (/dashboard); the browser then "
+            "holds the session cookie. Every call is written to the clinic's audit log."
+        ),
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.dashboard = dash
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        target = SIGN_IN_PATH + ("?ended=1" if exc.had_cookie else "")
+        response = RedirectResponse(target, status_code=303)
+        dash.clear_session_cookie(response)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        title, text = TITLES.get(exc.status_code, ("Something went wrong", "Please try again."))
+        visitor = await dash.visitor(request) if exc.status_code in (404, 405) else None
+        return dash.message(
+            request,
+            title=title,
+            text=text,
+            status_code=exc.status_code,
+            visitor=visitor,
+            link=("/patients", "Back to patients") if visitor else None,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return await request_validation_exception_handler(request, exc)
+        # A malformed id in the address is simply a page that does not exist.
+        in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+        status = 404 if in_path else 400
+        title, text = TITLES[status]
+        visitor = await dash.visitor(request)
+        return dash.message(
+            request,
+            title=title,
+            text=text,
+            status_code=status,
+            visitor=visitor,
+            link=("/patients", "Back to patients") if visitor else None,
+        )
+
+    add_pages(app, dash)
+    app.include_router(api_router(dash))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SecurityHeaders, https=dash.secure)
+    return app

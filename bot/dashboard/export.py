@@ -1,0 +1,96 @@
+"""The patients table as CSV, safe to open in a spreadsheet.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) would be run as
+a formula by Excel or LibreOffice, so such text gets a leading apostrophe. Numbers are written
+as numbers and need no guard.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from bot.dashboard.formatting import Times, plan_label, status_label
+from bot.services.clinic_summary import PatientRow
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Cell = str | int | float | bool | None
+
+
+def guard(value: Cell) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return value
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _ratio(value: float | None) -> int | str:
+    return "" if value is None else round(value * 100)
+
+
+def patients_csv(rows: Iterable[PatientRow], attention: set[int], times: Times) -> str:
+    zone = times.zone.key
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        [
+            "code",
+            "name",
+            "status",
+            "plan",
+            "pdc_7d_percent",
+            "days_covered_7d",
+            "days_due_7d",
+            "pdc_30d_percent",
+            "days_covered_30d",
+            "days_due_30d",
+            "pdc_90d_percent",
+            "current_streak_days",
+            "missed_in_a_row",
+            "on_time_30d_percent",
+            f"last_dose ({zone})",
+            f"last_check_in ({zone})",
+            "check_in_rate_30d_percent",
+            "latest_craving",
+            "previous_craving",
+            "open_alerts",
+            "urgent_alerts",
+            "next_injection",
+            "injection_overdue",
+            "needs_attention",
+        ]
+    )
+    for row in rows:
+        cells: list[Cell] = [
+            row.code,
+            row.name,
+            status_label(row.status),
+            plan_label(row.plan_kind),
+            row.pdc7.percent,
+            row.pdc7.covered,
+            row.pdc7.due,
+            row.pdc30.percent,
+            row.pdc30.covered,
+            row.pdc30.due,
+            row.pdc90.percent,
+            row.current_streak,
+            row.consecutive_misses,
+            _ratio(row.on_time_rate),
+            times.stamp(row.last_dose_at),
+            times.stamp(row.last_check_in_at),
+            _ratio(row.check_in_rate),
+            row.latest_craving,
+            row.previous_craving,
+            row.open_alerts,
+            row.urgent_alerts,
+            row.next_injection.isoformat() if row.next_injection else None,
+            row.injection_overdue,
+            row.id in attention,
+        ]
+        writer.writerow([guard(cell) for cell in cells])
+    return out.getvalue()

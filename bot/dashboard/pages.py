@@ -1,0 +1,364 @@
+"""The server-rendered pages: sign-in, patients, a patient, alerts, export, audit log.
+
+Every page works without JavaScript. Every read goes through :mod:`bot.services.staff_views`,
+which limits it to the staff member's clinic and writes it to the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from bot.charts import calendar_svg, craving_svg
+from bot.dashboard.core import (
+    MAX_ID,
+    MAX_TOKEN_LENGTH,
+    SESSION_COOKIE,
+    SIGN_IN_PATH,
+    Dashboard,
+    Page,
+    Visitor,
+)
+from bot.dashboard.export import patients_csv
+from bot.services import staff_auth, staff_views
+from bot.services.alerts import ACK, NOT_VALID, RESOLVE
+from bot.services.clinic_summary import Listing
+from bot.services.staff_views import DETAIL_DAYS, PAGE_SIZE
+
+AUDIT_PAGE = 100
+LINK_REFUSED = (
+    "This link has expired or was already used. Ask the bot for a new one with /dashboard."
+)
+# Link-preview fetchers (Telegram's own among them) must not use up a one-time link.
+_PREVIEW_AGENTS = re.compile(
+    r"TelegramBot|Slackbot|facebookexternalhit|Facebot|WhatsApp|Discordbot|Twitterbot|"
+    r"LinkedInBot|SkypeUriPreview|Googlebot|bingbot|redditbot|Embedly",
+    re.IGNORECASE,
+)
+# Where a form may send the browser back to (never an address from outside).
+_SAFE_NEXT = re.compile(r"^/(alerts(\?show=all)?|patients/\d{1,10})$")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    sort: str | None  # the service's sort key (bot.services.clinic_summary.SORTS), if sortable
+    first: str = "asc"  # the direction of a first click: worst first where that helps
+
+
+COLUMNS = (
+    Column("name", "Patient", "name"),
+    Column("status", "Status", None),
+    Column("plan", "Plan", None),
+    Column("pdc7", "7 days", "pdc7"),
+    Column("pdc30", "30 days", "pdc30"),
+    Column("last_dose", "Last dose", "last_dose", "desc"),
+    Column("last_check_in", "Last check-in", "last_check_in", "desc"),
+    Column("craving", "Craving", "craving", "desc"),
+    Column("alerts", "Open alerts", "alerts", "desc"),
+)
+SORTABLE = {c.sort: c for c in COLUMNS if c.sort}
+# "Needs attention" lists those with the most open alerts first until another sort is chosen.
+ATTENTION_SORT = "alerts"
+
+
+def _valid_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
+def add_pages(app: FastAPI, dash: Dashboard) -> None:
+    ctx = dash.ctx
+
+    def refused(request: Request, visitor: Visitor) -> HTMLResponse:
+        return dash.message(
+            request,
+            title="Form expired",
+            text="This form has expired, so nothing was changed. Reload the page and try again.",
+            status_code=403,
+            visitor=visitor,
+        )
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/patients", status_code=303)
+
+    @app.get(SIGN_IN_PATH, include_in_schema=False)
+    async def sign_in(request: Request, out: str = "", ended: str = "") -> Response:
+        if await dash.visitor(request) is not None:
+            return RedirectResponse("/patients", status_code=303)
+        response = dash.render(
+            request, "sign_in.html", title="Sign in", signed_out=out == "1", ended=ended == "1"
+        )
+        dash.clear_session_cookie(response)
+        return response
+
+    @app.get(staff_auth.LOGIN_PATH + "{token}", include_in_schema=False)
+    async def login(request: Request, token: str) -> Response:
+        if _PREVIEW_AGENTS.search(request.headers.get("user-agent", "")):
+            return dash.message(
+                request,
+                title="Open in your browser",
+                text="Open this sign-in link in your browser.",
+                status_code=200,
+            )
+        redeemed = None
+        if len(token) <= MAX_TOKEN_LENGTH:
+            redeemed = await staff_auth.redeem(ctx, token)
+        if redeemed is None:
+            return dash.message(
+                request,
+                title="Link expired",
+                text=LINK_REFUSED,
+                hint="Sign-in links work once, for 10 minutes.",
+                status_code=403,
+            )
+        session_token, _member = redeemed
+        previous = request.cookies.get(SESSION_COOKIE)
+        if previous and len(previous) <= MAX_TOKEN_LENGTH:
+            # One browser, one session: the one this browser held before ends now.
+            await staff_auth.logout(ctx, previous)
+        response = RedirectResponse("/patients", status_code=303)
+        dash.set_session_cookie(response, session_token)
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    async def logout(
+        request: Request, visitor: Page, csrf: Annotated[str, Form()] = ""
+    ) -> Response:
+        if not dash.csrf_ok(visitor, csrf):
+            return refused(request, visitor)
+        await staff_auth.logout(ctx, visitor.session_token)
+        response = RedirectResponse(f"{SIGN_IN_PATH}?out=1", status_code=303)
+        dash.clear_session_cookie(response)
+        return response
+
+    @app.get("/patients", include_in_schema=False)
+    async def patients(
+        request: Request,
+        visitor: Page,
+        sort: str = "",
+        dir_: Annotated[str, Query(alias="dir")] = "",
+        attention: str = "",
+        page: str = "",
+        q: str = "",
+    ) -> HTMLResponse:
+        only_attention = attention == "1"
+        chosen = sort if sort in SORTABLE else ""
+        key = chosen or (ATTENTION_SORT if only_attention else "name")
+        direction = dir_ if dir_ in ("asc", "desc") else SORTABLE[key].first
+        number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+        query = " ".join(q.split())[:100]
+        listing = Listing(
+            sort=key,
+            descending=direction == "desc",
+            attention_only=only_attention,
+            limit=PAGE_SIZE,
+            offset=(number - 1) * PAGE_SIZE,
+        )
+        async with ctx.sessions.begin() as session:
+            found = (
+                await staff_views.find_patients(ctx, session, visitor.staff, query)
+                if query
+                else None
+            )
+            table = await staff_views.patients_page(
+                ctx, session, visitor.staff, listing, "dashboard.patients"
+            )
+
+        def link(**changes: str) -> str:
+            params = {"attention": "1" if only_attention else "", "sort": chosen, "dir": ""}
+            if chosen:
+                params["dir"] = direction
+            params |= changes
+            kept = {k: v for k, v in params.items() if v}
+            return "/patients" + (f"?{urlencode(kept)}" if kept else "")
+
+        headers = []
+        for c in COLUMNS:
+            current = c.sort == key
+            next_dir = ("desc" if direction == "asc" else "asc") if current else c.first
+            headers.append(
+                {
+                    "column": c,
+                    "href": link(sort=c.sort, dir=next_dir, page="") if c.sort else None,
+                    "aria_sort": ("ascending" if direction == "asc" else "descending")
+                    if current
+                    else None,
+                }
+            )
+        pages = table.pages
+        return dash.render(
+            request,
+            "patients.html",
+            title="Patients",
+            nav="patients",
+            visitor=visitor,
+            table=table,
+            counts=table.counts,
+            rows=table.rows,
+            headers=headers,
+            flagged=dash.attention_ids(table.rows),
+            only_attention=only_attention,
+            query=query,
+            found=found,
+            page=table.page,
+            pages=pages,
+            previous_link=link(page=str(table.page - 1)) if table.page > 1 else None,
+            next_link=link(page=str(table.page + 1)) if table.page < pages else None,
+            first_row=listing.offset + 1,
+            all_link=link(attention="", sort="", dir=""),
+            attention_link=link(attention="1", sort="", dir=""),
+            export_link="/export.csv" + ("?attention=1" if only_attention else ""),
+        )
+
+    @app.get("/patients/{patient_id}", include_in_schema=False)
+    async def patient(request: Request, visitor: Page, patient_id: int) -> HTMLResponse:
+        detail = None
+        async with ctx.sessions.begin() as session:
+            if _valid_id(patient_id):
+                detail = await staff_views.patient_detail(
+                    ctx, session, visitor.staff, patient_id, "dashboard.patient"
+                )
+            if detail is None:
+                staff_views.read(
+                    session,
+                    ctx,
+                    visitor.staff,
+                    "dashboard.patient.not_found",
+                    detail={"requested_id": patient_id},
+                )
+        if detail is None:
+            return dash.message(
+                request,
+                title="Patient not found",
+                text=f"No patient of {visitor.staff.clinic_name} has this address.",
+                status_code=404,
+                visitor=visitor,
+                link=("/patients", "Back to patients"),
+            )
+        start = detail.today - timedelta(days=DETAIL_DAYS - 1)
+        return dash.render(
+            request,
+            "patient.html",
+            title=detail.row.name or detail.row.code,
+            nav="patients",
+            visitor=visitor,
+            detail=detail,
+            row=detail.row,
+            needs_attention=bool(dash.attention_ids([detail.row])),
+            calendar=Markup(calendar_svg(detail.calendar, label="Doses, last 90 days")),  # noqa: S704 - the chart escapes its text
+            cravings=Markup(  # noqa: S704 - the chart escapes its text
+                craving_svg(
+                    detail.cravings, label="Craving, last 90 days", start=start, end=detail.today
+                )
+            ),
+            here=f"/patients/{detail.row.id}",
+        )
+
+    @app.get("/alerts", include_in_schema=False)
+    async def alerts(request: Request, visitor: Page, show: str = "") -> HTMLResponse:
+        include_resolved = show == "all"
+        async with ctx.sessions.begin() as session:
+            entries = await staff_views.alert_queue(
+                ctx, session, visitor.staff, "dashboard.alerts", include_resolved=include_resolved
+            )
+        return dash.render(
+            request,
+            "alerts.html",
+            title="Alerts",
+            nav="alerts",
+            visitor=visitor,
+            entries=entries,
+            include_resolved=include_resolved,
+            here="/alerts?show=all" if include_resolved else "/alerts",
+        )
+
+    async def act(
+        request: Request, visitor: Visitor, alert_id: int, verb: str, csrf: str, next_page: str
+    ) -> Response:
+        if not dash.csrf_ok(visitor, csrf):
+            return refused(request, visitor)
+        if _valid_id(alert_id):
+            result = await staff_views.act_on_alert(ctx, visitor.staff, alert_id, verb)
+            notice = result.notice or "Done."
+        else:
+            notice = NOT_VALID
+        target = next_page if _SAFE_NEXT.match(next_page) else "/alerts"
+        response = RedirectResponse(target, status_code=303)
+        dash.flash(response, notice)
+        return response
+
+    @app.post("/alerts/{alert_id}/ack", include_in_schema=False)
+    async def take_alert(
+        request: Request,
+        visitor: Page,
+        alert_id: int,
+        csrf: Annotated[str, Form()] = "",
+        next_page: Annotated[str, Form(alias="next")] = "/alerts",
+    ) -> Response:
+        return await act(request, visitor, alert_id, ACK, csrf, next_page)
+
+    @app.post("/alerts/{alert_id}/resolve", include_in_schema=False)
+    async def resolve_alert(
+        request: Request,
+        visitor: Page,
+        alert_id: int,
+        csrf: Annotated[str, Form()] = "",
+        next_page: Annotated[str, Form(alias="next")] = "/alerts",
+    ) -> Response:
+        return await act(request, visitor, alert_id, RESOLVE, csrf, next_page)
+
+    @app.get("/export.csv", include_in_schema=False)
+    async def export(visitor: Page, attention: str = "") -> Response:
+        only_attention = attention == "1"
+        async with ctx.sessions.begin() as session:
+            overview = await staff_views.overview(
+                ctx, session, visitor.staff, "dashboard.export_csv"
+            )
+        rows = overview.attention if only_attention else overview.patients
+        times = dash.times(visitor.staff)
+        body = patients_csv(rows, dash.attention_ids(overview.patients), times)
+        name = f"patients-{'attention-' if only_attention else ''}{times.today.isoformat()}.csv"
+        return Response(
+            # A byte-order mark, so spreadsheet programs read names as UTF-8.
+            content="\ufeff" + body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @app.get("/audit", include_in_schema=False)
+    async def audit(request: Request, visitor: Page, before: int | None = None) -> HTMLResponse:
+        if before is not None and not _valid_id(before):
+            before = None
+        async with ctx.sessions.begin() as session:
+            entries = await staff_views.audit_log(
+                ctx, session, visitor.staff, limit=AUDIT_PAGE, before=before
+            )
+        if entries is None:
+            return dash.message(
+                request,
+                title="Admins only",
+                text="Only clinic admins can see the audit log.",
+                status_code=403,
+                visitor=visitor,
+                link=("/patients", "Back to patients"),
+            )
+        older = f"/audit?before={entries[-1].id}" if len(entries) == AUDIT_PAGE else None
+        return dash.render(
+            request,
+            "audit.html",
+            title="Audit log",
+            nav="audit",
+            visitor=visitor,
+            entries=entries,
+            older=older,
+            paged=before is not None,
+        )
