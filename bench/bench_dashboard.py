@@ -16,7 +16,9 @@ Measured, each --requests times after a warm-up request:
 * the query behind it alone (bot.services.clinic_summary.clinic_patients + clinic_counts);
 * a patient page (GET /patients/{id}), for patients picked across the clinic;
 * the first patients page after every patient's stats went stale (what a page costs right after
-  local midnight, before the stats job has caught up).
+  local midnight, before the stats job has caught up: it recomputes at most 1,000 of them);
+* the stats job computing everyone's figures, which runs before the pages are measured, as it
+  would have in production.
 
 Goals (issue 6): patients page p95 < 150 ms, patient page p95 < 50 ms, statements per page
 constant as the clinic grows.
@@ -135,6 +137,7 @@ async def measure(url: str, patients: int, requests: int) -> list[Timing]:
     from bot.runtime import app_context
     from bot.services.clinic_summary import Listing, clinic_counts, clinic_patients
     from bot.services.staff_auth import create_login_link
+    from jobs.stats import refresh_stale_stats
 
     settings = sched._settings(url, log_level="WARNING")
     async with app_context(settings, FakeClock(NOW)) as ctx:
@@ -144,6 +147,14 @@ async def measure(url: str, patients: int, requests: int) -> list[Timing]:
         def count(*args: Any) -> None:
             statements.append(args[2])
 
+        # As in production, the stats job has computed everyone's figures before staff look.
+        started = time.perf_counter()
+        refreshed = await refresh_stale_stats(ctx)
+        job = Timing(
+            f"stats job, all {refreshed:,} patients (batches of 1,000)",
+            [time.perf_counter() - started],
+            [0],
+        )
         event.listen(engine, "before_cursor_execute", count)
         link = await create_login_link(ctx, 1, via="operator")
         transport = httpx.ASGITransport(app=create_app(ctx))
@@ -203,9 +214,9 @@ async def measure(url: str, patients: int, requests: int) -> list[Timing]:
                 response = await client.get("/patients")
                 cold.append(time.perf_counter() - started)
                 assert response.status_code == 200
-            results.append(
-                Timing("patients page, every patient's stats stale", cold, [len(statements)])
-            )
+            label = "patients page right after all stats went stale (recomputes <= 1,000)"
+            results.append(Timing(label, cold, [len(statements)]))
+            results.append(job)
         event.remove(engine, "before_cursor_execute", count)
     return results
 

@@ -43,7 +43,7 @@ async def send_digests(ctx: AppContext) -> int:
             member = await member_by_telegram_id(session, telegram_id)
             if member is None:
                 continue
-            overview = await staff_views.overview(ctx, session, member, "telegram.digest")
+            overview = await staff_views.brief(ctx, session, member, "telegram.digest")
             reply = digest_reply(overview, member, ctx.settings.craving_alert_threshold)
             await enqueue_once(
                 session,

@@ -17,7 +17,7 @@ from bot.services.context import AppContext
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
+BATCH = 1000
 
 
 async def refresh_stale_stats(ctx: AppContext) -> int:

@@ -130,6 +130,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("REQUIRE_POSTGRES") != "1":
         return
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller sees every worker's reports and decides
     if _postgres_outcomes["skipped"] or not _postgres_outcomes["passed"]:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         message = (

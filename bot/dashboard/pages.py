@@ -66,8 +66,9 @@ COLUMNS = (
     Column("alerts", "Open alerts", "alerts", "desc"),
 )
 SORTABLE = {c.sort: c for c in COLUMNS if c.sort}
-# "Needs attention" lists those with the most open alerts first until another sort is chosen.
-ATTENTION_SORT = "alerts"
+# "Needs attention" lists the most urgent first (urgent alerts, open alerts, misses in a row,
+# the worst week) until another sort is chosen.
+ATTENTION_SORT = "urgency"
 
 
 def _valid_id(value: int) -> bool:
@@ -153,7 +154,8 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         only_attention = attention == "1"
         chosen = sort if sort in SORTABLE else ""
         key = chosen or (ATTENTION_SORT if only_attention else "name")
-        direction = dir_ if dir_ in ("asc", "desc") else SORTABLE[key].first
+        column = SORTABLE.get(key)
+        direction = dir_ if dir_ in ("asc", "desc") else (column.first if column else "asc")
         number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
         query = " ".join(q.split())[:100]
         listing = Listing(

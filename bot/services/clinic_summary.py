@@ -50,6 +50,7 @@ _TAKEN, _PENDING = DoseStatus.TAKEN.value, DoseStatus.PENDING.value
 _NOT_REMINDED, _MISSED = DoseStatus.MISSED_NOT_REMINDED.value, DoseStatus.MISSED.value
 _ANSWERED_DOSE = (DoseStatus.TAKEN.value, DoseStatus.SKIPPED.value)
 STANDARD_WINDOWS = (7, 30, WINDOW_DAYS)
+INLINE_REFRESH = 1000
 
 
 @dataclass(frozen=True)
@@ -417,7 +418,17 @@ async def refresh_stats(
     )
 
 
-SORTS = ("name", "pdc7", "pdc30", "last_dose", "last_check_in", "craving", "alerts", "misses")
+SORTS = (
+    "name",
+    "pdc7",
+    "pdc30",
+    "last_dose",
+    "last_check_in",
+    "craving",
+    "alerts",
+    "misses",
+    "urgency",
+)
 
 
 @dataclass(frozen=True)
@@ -494,6 +505,16 @@ class _View:
 
     def order(self, listing: Listing) -> list[Any]:
         s = self.source.c
+        if listing.sort == "urgency":
+            # Most urgent first: urgent alerts, open alerts, misses in a row, the worst week.
+            return [
+                func.coalesce(self.alerts.c.urgent, 0).desc(),
+                func.coalesce(self.alerts.c.open, 0).desc(),
+                s.consecutive_misses.desc(),
+                self.ratio(7).is_(None),
+                self.ratio(7).asc(),
+                Patient.id,
+            ]
         key: ColumnElement[Any] = {
             "name": func.lower(Patient.display_name),
             "pdc7": self.ratio(7),
@@ -524,9 +545,12 @@ async def _fresh_source(
         .where(in_clinic, stale(todays))
     )
     if (await session.execute(stale_ids.limit(1))).first() is not None:
+        # At most INLINE_REFRESH per view: right after local midnight every patient's figures
+        # are a day old, and recomputing 10,000 at once takes seconds; the stats job (and the
+        # next views) catch up with the rest, shown meanwhile with yesterday's figures.
         # correlate(None): inside the figures' subqueries this must stay its own query.
-        chosen = stale_ids.correlate(None).scalar_subquery()
-        await refresh_stats(session, Patient.id.in_(chosen), now)
+        chosen = stale_ids.order_by(Patient.id).limit(INLINE_REFRESH).correlate(None)
+        await refresh_stats(session, Patient.id.in_(chosen.scalar_subquery()), now)
     return PatientStats.__table__
 
 

@@ -51,13 +51,14 @@ def _reason(row: PatientRow, craving_threshold: int) -> str:
     return ", ".join(parts)
 
 
-def overview_reply(overview: staff_views.Overview, staff: StaffMember, threshold: int) -> Reply:
+def overview_reply(overview: staff_views.Brief, staff: StaffMember, threshold: int) -> Reply:
+    counts = overview.counts
     lines = [
         f"{overview.clinic_name}, {_when(overview.as_of, staff.timezone)}",
         "",
-        f"Patients: {len(overview.patients)}",
-        f"At or above 80% of days covered (30 days): {overview.adherent} of {overview.with_data}",
-        f"Open alerts: {overview.open_alerts}",
+        f"Patients: {counts.patients}",
+        f"At or above 80% of days covered (30 days): {counts.adherent} of {counts.with_data}",
+        f"Open alerts: {counts.open_alerts}",
     ]
     buttons: list[tuple[Button, ...]] = []
     if overview.attention:
@@ -65,8 +66,8 @@ def overview_reply(overview: staff_views.Overview, staff: StaffMember, threshold
         for row in overview.attention[:MAX_LISTED]:
             lines.append(f"• {row.name} ({row.code}): {_reason(row, threshold)}")
             buttons.append((Button(f"{row.name} ({row.code})"[:60], f"{_TAP}{row.id}"),))
-        if len(overview.attention) > MAX_LISTED:
-            lines.append(f"…and {len(overview.attention) - MAX_LISTED} more on the dashboard.")
+        if counts.attention > MAX_LISTED:
+            lines.append(f"…and {counts.attention - MAX_LISTED} more on the dashboard.")
     else:
         lines += ["", "Nobody needs a call today."]
     return Reply("\n".join(lines), tuple(buttons))
@@ -113,7 +114,7 @@ async def command(ctx: AppContext, chat_id: int, name: str, args: list[str]) -> 
         if staff is None:
             return None
         if name == "summary":
-            overview = await staff_views.overview(ctx, session, staff, "telegram.summary")
+            overview = await staff_views.brief(ctx, session, staff, "telegram.summary")
             return [overview_reply(overview, staff, ctx.settings.craving_alert_threshold)]
         if name == "patient":
             return await _patient(ctx, session, staff, " ".join(args))
@@ -201,6 +202,6 @@ def digest_due(now: datetime, zone: str) -> str | None:
     return f"{year}-W{week:02d}"
 
 
-def digest_reply(overview: staff_views.Overview, staff: StaffMember, threshold: int) -> Reply:
+def digest_reply(overview: staff_views.Brief, staff: StaffMember, threshold: int) -> Reply:
     summary = overview_reply(overview, staff, threshold)
     return Reply(f"Your Monday summary\n\n{summary.text}", summary.buttons)

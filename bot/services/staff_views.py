@@ -111,6 +111,33 @@ async def overview(
 
 
 PAGE_SIZE = 50
+BRIEF_ATTENTION = 50
+
+
+@dataclass(frozen=True)
+class Brief:
+    """The clinic at a glance for Telegram: totals and who needs a call, most urgent first
+    (read in a few statements, whatever the clinic's size)."""
+
+    clinic_name: str
+    as_of: datetime
+    counts: Counts
+    attention: list[PatientRow]
+
+
+async def brief(ctx: AppContext, session: AsyncSession, staff: StaffMember, action: str) -> Brief:
+    now = ctx.clock.now()
+    thresholds = (ctx.settings.craving_alert_threshold, ctx.settings.missed_doses_alert_count)
+    flagged = await clinic_patients(
+        session,
+        staff.clinic_id,
+        now,
+        listing=Listing(sort="urgency", attention_only=True, limit=BRIEF_ATTENTION),
+        thresholds=thresholds,
+    )
+    counts = await clinic_counts(session, staff.clinic_id, now, thresholds, refresh=False)
+    read(session, ctx, staff, action, detail={"patients": counts.patients})
+    return Brief(staff.clinic_name, now, counts, flagged)
 
 
 @dataclass(frozen=True)
