@@ -115,7 +115,10 @@ def cmd_test(args: list[str]) -> None:
     env = dict(os.environ)
     if in_ci:
         env["REQUIRE_POSTGRES"] = "1"
-    sys.exit(run(PYTHON, "-m", "pytest", *args, check=False, env=env))
+    # Two workers: most end-to-end tests wait on the bot's ticks, so they overlap well.
+    workers = os.environ.get("TEST_WORKERS", "2")
+    parallel = ["-n", workers] if workers not in ("", "0", "1") else []
+    sys.exit(run(PYTHON, "-m", "pytest", *parallel, *args, check=False, env=env))
 
 
 def main() -> None:

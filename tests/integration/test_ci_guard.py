@@ -11,10 +11,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TARGET = "tests/integration/test_onboarding_service.py::test_declining_consent_stores_nothing"
 
 
-def run_pytest(**env: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **env}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", TARGET],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, TARGET],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -38,3 +38,14 @@ def test_without_the_requirement_a_skip_is_only_a_skip() -> None:
         REQUIRE_POSTGRES="0", TEST_POSTGRES_DSN="postgresql://postgres@127.0.0.1:1/test"
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_the_guard_holds_with_parallel_workers() -> None:
+    """The README's test command runs pytest-xdist workers: the controller still decides."""
+    result = run_pytest(
+        "-n", "2", REQUIRE_POSTGRES="1", TEST_POSTGRES_DSN="postgresql://postgres@127.0.0.1:1/test"
+    )
+    assert result.returncode == 1, result.stdout
+    assert "CI must run them" in result.stdout
+    passing = run_pytest("-n", "2", REQUIRE_POSTGRES="1")
+    assert passing.returncode == 0, passing.stdout
