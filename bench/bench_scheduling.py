@@ -243,6 +243,8 @@ async def drop_database(admin_dsn: str, name: str) -> None:
 async def populate(dsn: str, lo: int, hi: int, now: datetime) -> float:
     """Patients lo..hi, each with one daily schedule, next_due_at the next local dose time
     strictly after ``now``. Server-side INSERT ... SELECT generate_series; returns seconds."""
+    from bot.services.context import load_consent
+
     started = time.perf_counter()
     conn = await asyncpg.connect(dsn)
     try:
@@ -260,7 +262,7 @@ async def populate(dsn: str, lo: int, hi: int, now: datetime) -> float:
                        language, consent_version, consented_at, status, plain_wording,
                        paused_until, created_at, updated_at)
                    SELECT i, $3::bigint + i, 'B' || i, 1 + i % 50, 'Patient ' || i,
-                          ($4::text[])[1 + abs(hashint4(i)) % 100], 'en', '1', $5, 'active',
+                          ($4::text[])[1 + abs(hashint4(i)) % 100], 'en', $6, $5, 'active',
                           i % 10 = 0, NULL, $5, $5
                    FROM generate_series($1::int, $2::int) AS i""",
                 lo,
@@ -268,6 +270,7 @@ async def populate(dsn: str, lo: int, hi: int, now: datetime) -> float:
                 CHAT_BASE,
                 _zone_table(),
                 now,
+                load_consent().version,  # current consent: the tick skips anyone else
             )
             await conn.execute(
                 """INSERT INTO schedules (id, patient_id, kind, timezone, dose_times, weekly_doses,

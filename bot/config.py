@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     unanswered_alert_count: int = Field(default=3, ge=1, le=30)
     support_invite_days: int = Field(default=7, ge=1, le=60)
 
+    # Retention of free text and delivered messages, in days (0: not kept at all).
+    note_retention_days: int = Field(default=90, ge=0, le=3650)
+    question_retention_days: int = Field(default=0, ge=0, le=3650)
+    outbox_retention_days: int = Field(default=30, ge=1, le=3650)
+    log_format: str = "text"
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token(cls, value: str | None) -> str | None:
@@ -131,6 +137,14 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("expected a URL such as https://bot.example-clinic.org/telegram")
         return value.strip()
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        fmt = value.strip().lower()
+        if fmt not in ("text", "json"):
+            raise ValueError("expected text or json")
+        return fmt
 
     @field_validator("log_level")
     @classmethod

@@ -76,7 +76,8 @@ async def _send_due(
             else None
         )
         patient.next_checkin_at = upcoming
-        if patient.status != PatientStatus.ACTIVE or now - due >= late_limit:
+        consent_ok = patient.consent_version == ctx.consent.version
+        if patient.status != PatientStatus.ACTIVE or not consent_ok or now - due >= late_limit:
             result.skipped += 1
             continue
         already = await session.scalar(

@@ -74,7 +74,7 @@ async def follow_up(ctx: AppContext) -> FollowUpResult:
     now = ctx.clock.now()
     result = FollowUpResult()
     async with ctx.sessions.begin() as session:
-        await _resend_snoozed(session, now, result)
+        await _resend_snoozed(ctx, session, now, result)
     async with ctx.sessions.begin() as session:
         await _nudge(ctx, session, now, result)
     async with ctx.sessions.begin() as session:
@@ -91,12 +91,15 @@ async def follow_up(ctx: AppContext) -> FollowUpResult:
     return result
 
 
-async def _resend_snoozed(session: AsyncSession, now: datetime, result: FollowUpResult) -> None:
+async def _resend_snoozed(
+    ctx: AppContext, session: AsyncSession, now: datetime, result: FollowUpResult
+) -> None:
     statement = _claim(
         _base().where(
             DoseEvent.snoozed_until <= now,
             DoseEvent.window_ends_at > now,
             Patient.status == PatientStatus.ACTIVE,
+            Patient.consent_version == ctx.consent.version,
         ),
         session,
     )
@@ -131,6 +134,7 @@ async def _nudge(ctx: AppContext, session: AsyncSession, now: datetime, r: Follo
             DoseEvent.window_ends_at > now,
             Schedule.kind != ScheduleKind.MONTHLY_INJECTION,
             Patient.status == PatientStatus.ACTIVE,
+            Patient.consent_version == ctx.consent.version,
         ),
         session,
     )

@@ -11,11 +11,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.services.consent import ask_again
 from bot.services.context import AppContext
 from jobs.checkins import check_in_tick
 from jobs.conversations import expire_abandoned
 from jobs.digest import send_digests
 from jobs.followups import follow_up
+from jobs.retention import apply_retention
 from jobs.stats import refresh_stale_stats
 from jobs.tick import tick
 
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 
 DIGEST_SECONDS = 300.0
 STATS_SECONDS = 15.0
+CONSENT_SECONDS = 300.0
+RETENTION_SECONDS = 24 * 3600.0  # daily (and once at start)
 
 
 @dataclass(frozen=True)
@@ -58,5 +62,7 @@ def periodic_jobs(ctx: AppContext) -> list[PeriodicJob]:
         PeriodicJob(
             "patient-stats", STATS_SECONDS, _guarded("patient-stats", refresh_stale_stats, ctx)
         ),
+        PeriodicJob("consent", CONSENT_SECONDS, _guarded("consent", ask_again, ctx)),
+        PeriodicJob("retention", RETENTION_SECONDS, _guarded("retention", apply_retention, ctx)),
         PeriodicJob("weekly-digest", DIGEST_SECONDS, _guarded("weekly-digest", send_digests, ctx)),
     ]

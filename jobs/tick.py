@@ -132,6 +132,7 @@ async def _tick_batch(
             Patient.status,
             Patient.paused_until,
             Patient.plain_wording,
+            Patient.consent_version,
         )
         .join(Patient, Patient.id == Schedule.patient_id)
         # Bare `active` (not `IS true`) so Postgres can use the partial index ix_schedules_due.
@@ -168,6 +169,9 @@ async def _tick_batch(
             if until is not None and until <= now:
                 resumed.add(row.patient_id)
         elif row.status != PatientStatus.ACTIVE:
+            continue
+        if row.consent_version != ctx.consent.version:
+            # Asked to agree to an updated consent first: nothing until they have.
             continue
         if not occurrences:
             continue

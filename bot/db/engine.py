@@ -25,7 +25,10 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> AsyncEngine:
+    """An engine for ``url``. ``foreign_keys=False`` is for migrations on SQLite only: there a
+    table is rebuilt by copy, drop and rename, and dropping a parent table with foreign keys
+    enforced would first delete (cascade) every row that refers to it."""
     url = normalise_database_url(url)
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
@@ -37,7 +40,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=15000")
             cursor.close()

@@ -29,10 +29,15 @@ def _upgrade(connection: Connection, config: Config, revision: str) -> None:
 async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` up to ``revision``; safe to run on every start."""
     config = alembic_config(url)
-    engine = create_engine(url)
+    engine = create_engine(url, foreign_keys=False)
     try:
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade, config, revision)
+            if conn.dialect.name == "sqlite":
+                # Enforcement was off while tables were rebuilt: check nothing dangles now.
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"migration left {len(broken)} broken reference(s)")
     finally:
         await engine.dispose()
 

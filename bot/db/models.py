@@ -53,6 +53,11 @@ def _check_in(column: str, enum: type[StrEnum]) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
 
 
+class ConsentDecision(StrEnum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
 class StaffRole(StrEnum):
     STAFF = "staff"
     ADMIN = "admin"
@@ -152,6 +157,9 @@ class Patient(Base):
             postgresql_where=text("next_checkin_at IS NOT NULL"),
             sqlite_where=text("next_checkin_at IS NOT NULL"),
         ),
+        # Ids are never reused (SQLite would reuse the highest after an erasure): the audit
+        # log's pseudonyms derive from them and must not come to mean someone new.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -316,6 +324,38 @@ class Alert(Base):
     acknowledged_at: Mapped[datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None]
+
+
+class ConsentRecord(Base):
+    """Each consent a patient gave or refused, with the version of the text and when."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (
+        _check_in("decision", ConsentDecision),
+        Index("ix_consent_records_patient", "patient_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+
+
+class Question(Base):
+    """A free-text question, kept only when the operator sets QUESTION_RETENTION_DAYS (to see
+    what the curated content does not answer yet); deleted after that many days."""
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_asked", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    asked_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+    snippet_id: Mapped[str | None] = mapped_column(String(64))  # what answered it, if anything
 
 
 class PatientStats(Base):

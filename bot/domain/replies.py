@@ -25,6 +25,8 @@ class Reply:
     # Telegram fetches a preview of a link in a message; a one-time login link must not be
     # spent by that fetch.
     link_preview: bool = True
+    # A file sent with the text as its caption: (file name, content), e.g. /mydata's JSON.
+    document: tuple[str, bytes] | None = None
 
 
 @dataclass(frozen=True)

@@ -241,3 +241,27 @@ STAFF_HELP = (
     "/dashboard: a one-time link to the web dashboard\n\n"
     "Alerts arrive here as they happen, and a summary every Monday morning."
 )
+
+
+# Your data: /mydata, /delete --------------------------------------------------------------------
+
+NOTHING_STORED = (
+    "I don't have anything stored about you. If you joined before and erased your data, you can "
+    "join again with your clinic's invite link."
+)
+MY_DATA = (
+    "Here is everything I keep about you, as a JSON file: your profile and consent, your plan, "
+    "every dose and check-in, alerts about you, your support person, messages, and who on your "
+    "care team looked at your record and when."
+)
+DELETE_QUESTION = (
+    "This erases everything I keep about you: your plan, every dose and check-in, alerts about "
+    "you, your support person link and any messages not yet sent. It can't be undone, and "
+    "your care team will only be told that someone left. Records your clinic keeps elsewhere "
+    "are not affected.\n\nTo confirm, type DELETE. Anything else keeps your data."
+)
+NOT_DELETED = "Okay, nothing was deleted."
+DELETED = (
+    "Done. Everything I kept about you has been erased. If you ever want to come back, use your "
+    "clinic's invite link. If you are in danger, call or text 988, or call 911."
+)

@@ -117,8 +117,10 @@ async def answer(ctx: AppContext, chat_id: int, tap: CheckInTap) -> TapResult:
             return TapResult(edit=checkins.question_reply(check_in.id, after, intro))
         check_in.status = CheckInStatus.ANSWERED
         audit.by_patient(session, ctx, patient, "checkin.answered", now)
-        await conversations.begin(session, chat_id, NOTE_FLOW, "note", {"id": check_in.id}, now)
         replies = _follow_ups(ctx, check_in, after)
+        if ctx.settings.note_retention_days == 0:  # notes are not kept: don't ask for one
+            return TapResult(replies, notice="Thank you!", edit=Reply(checkins.done_text(after)))
+        await conversations.begin(session, chat_id, NOTE_FLOW, "note", {"id": check_in.id}, now)
         note = Reply(
             f"{checkins.done_text(after)}\n\n{checkins.NOTE_PROMPT}",
             checkins.note_buttons(check_in.id),

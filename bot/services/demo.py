@@ -111,7 +111,9 @@ async def seed_demo(ctx: AppContext) -> tuple[str, int]:
         session.add(staff)
         chat_base = DEMO_CHAT_BASE + int(await session.scalar(select(func.count(Patient.id))) or 0)
         for index, profile in enumerate(PROFILES):
-            await _patient(session, clinic.id, chat_base + index, profile, now, rng)
+            await _patient(
+                session, clinic.id, chat_base + index, profile, now, rng, ctx.consent.version
+            )
         await session.flush()
         return clinic.invite_code, staff.id
 
@@ -138,6 +140,7 @@ async def _patient(
     profile: Profile,
     now: datetime,
     rng: random.Random,
+    consent_version: str,
 ) -> None:
     zone = ZoneInfo(profile.zone)
     today = now.astimezone(zone).date()
@@ -148,7 +151,7 @@ async def _patient(
         clinic_id=clinic_id,
         display_name=profile.name,
         timezone=profile.zone,
-        consent_version="demo",
+        consent_version=consent_version,
         consented_at=started,
         checkin_frequency="weekly",
         checkin_weekday=7,

@@ -7,7 +7,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Patient, PatientStatus, Schedule, ScheduleKind
+from bot.db.models import (
+    ConsentDecision,
+    ConsentRecord,
+    Patient,
+    PatientStatus,
+    Schedule,
+    ScheduleKind,
+)
 from bot.domain.checkins import next_check_in_after_setup
 from bot.domain.codes import new_patient_code
 from bot.domain.onboarding import Draft, check_in_weekday
@@ -81,4 +88,12 @@ async def enrol(
     patient.schedules.append(schedule_for(plan, now))
     session.add(patient)
     await session.flush()
+    session.add(
+        ConsentRecord(
+            patient_id=patient.id,
+            version=patient.consent_version,
+            decision=ConsentDecision.ACCEPTED,
+            at=patient.consented_at,
+        )
+    )
     return patient

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Clinic, Conversation, Patient, PatientStatus
+from bot.db.models import Clinic, Conversation, Patient, PatientStatus, Question
 from bot.domain import checkins as checkin_domain
 from bot.domain import onboarding, risk, texts
 from bot.domain.clock_times import ParseError
@@ -21,7 +21,16 @@ from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.timezones import resolve_zone, zone_from_location
 from bot.domain.triage import CrisisKind, crisis_reply, triage
 from bot.qa import answer as answer_question
-from bot.services import alerts, audit, checkins, conversations, staff_commands, support
+from bot.services import (
+    alerts,
+    audit,
+    checkins,
+    consent,
+    conversations,
+    patient_data,
+    staff_commands,
+    support,
+)
 from bot.services import patient_settings as settings
 from bot.services.alerts import raise_alert, staff_by_chat
 from bot.services.clinics import find_clinic_by_code
@@ -33,6 +42,8 @@ from bot.services.progress import progress
 log = logging.getLogger(__name__)
 
 ONBOARDING = "onboarding"
+DELETE_FLOW = "delete"
+DELETE_WORD = "DELETE"
 _TAP_PREFIX = "ob"
 
 
@@ -120,6 +131,8 @@ class Inbox:
             return left or [
                 Reply("You're not anyone's support person here, so there's nothing to leave.")
             ]
+        if name in ("stop", "mydata", "delete"):
+            return await self._data_command(sender, name)
         if name in PATIENT_COMMANDS:
             return await self._patient_command(sender, name, args)
         if name in staff_commands.COMMANDS:
@@ -133,6 +146,8 @@ class Inbox:
             patient = await patient_by_chat(session, sender.chat_id)
             if patient is None:
                 return [Reply(texts.NOT_ENROLLED)]
+            if consent.outdated(self.ctx, patient):
+                return [consent.prompt(self.ctx)]
             if name == "schedule":
                 schedules = await settings.active_schedules(session, patient)
                 return [settings.overview(patient, schedules)]
@@ -158,6 +173,36 @@ class Inbox:
         prompt = _settings_prompt(flow, step)
         return _with_revision([prompt], conversation.revision, _SETTINGS_PREFIX)
 
+    async def _data_command(self, sender: Sender, name: str) -> list[Reply]:
+        """/stop, /mydata and /delete: always available, whatever the consent's version."""
+        async with self.ctx.sessions.begin() as session:
+            patient = await patient_by_chat(session, sender.chat_id)
+            if patient is None:
+                return [Reply(texts.NOTHING_STORED)]
+            if name == "stop":
+                return [consent.stop_question()]
+            if name == "mydata":
+                content = await patient_data.export(self.ctx, session, patient)
+                day = self.ctx.clock.now().date().isoformat()
+                return [Reply(texts.MY_DATA, document=(f"my-data-{day}.json", content))]
+            await conversations.begin(
+                session, sender.chat_id, DELETE_FLOW, "confirm", {}, self.ctx.clock.now()
+            )
+            return [Reply(texts.DELETE_QUESTION)]
+
+    async def _confirm_delete(
+        self, session: AsyncSession, sender: Sender, text: str
+    ) -> list[Reply]:
+        await conversations.end(session, sender.chat_id)
+        patient = await patient_by_chat(session, sender.chat_id)
+        if patient is None:
+            return [Reply(texts.NOTHING_STORED)]
+        if text.strip().upper() != DELETE_WORD:
+            return [Reply(texts.NOT_DELETED)]
+        await patient_data.erase(self.ctx, session, patient)
+        log.info("a patient's data was erased at their request")
+        return [Reply(texts.DELETED, clear_keyboard=True)]
+
     async def _sos(self, sender: Sender) -> list[Reply]:
         """Crisis resources at once; a button asks the care team to reach out."""
         async with self.ctx.sessions() as session:
@@ -174,7 +219,7 @@ class Inbox:
                 return TapResult(notice=texts.STALE_BUTTON)
             await raise_alert(session, patient, risk.sos(patient.display_name), now)
             audit.by_patient(session, self.ctx, patient, "sos.requested", now)
-            log.warning("sos alert raised for %s", self.ctx.patient_ref(patient.id))
+            log.warning("sos alert raised", extra={"patient": self.ctx.patient_ref(patient.id)})
         return TapResult(notice="Your care team has been told.", chosen=texts.SOS_SENT)
 
     async def _settings_answer(
@@ -238,6 +283,13 @@ class Inbox:
                 await conversations.end(session, sender.chat_id)
                 if patient.status == PatientStatus.UNREACHABLE:
                     return await settings.reconnect(self.ctx, session, patient)
+                if patient.status == PatientStatus.STOPPED:
+                    back = await consent.come_back(self.ctx, session, patient)
+                    return (
+                        [consent.prompt(self.ctx)] if consent.outdated(self.ctx, patient) else back
+                    )
+                if consent.outdated(self.ctx, patient):
+                    return [consent.prompt(self.ctx)]
                 clinic_row = await session.get(Clinic, patient.clinic_id)
                 name = clinic_row.name if clinic_row else "your clinic"
                 return [Reply(texts.already_enrolled(name))]
@@ -285,20 +337,35 @@ class Inbox:
                     draft, text, self.ctx.clock.now(), self.ctx.consent.text
                 )
                 return await self._apply(session, sender, current, outcome)
+            if current is not None and current.flow == DELETE_FLOW:
+                return await self._confirm_delete(session, sender, text)
             if current is not None and current.flow == checkins.NOTE_FLOW:
                 return await checkins.add_note(
                     self.ctx, session, sender.chat_id, int(current.data["id"]), text
                 )
             patient = await patient_by_chat(session, sender.chat_id)
+            if patient is not None and consent.outdated(self.ctx, patient):
+                return [consent.prompt(self.ctx)]
             if current is not None and current.flow in SETTINGS_FLOWS:
                 return await self._settings_answer(session, current, patient, text=text)
             if patient is None and await support.supports_someone(session, sender.chat_id):
                 return [Reply(support.SUPPORTER_HELP)]
-        if patient is not None:
+            if patient is None:
+                return [Reply(texts.NO_INVITE)]
             # Answered from curated snippets only; below the confidence threshold the reply
-            # says plainly that it does not know. The question itself is never stored.
-            return [Reply(answer_question(text).text)]
-        return [Reply(texts.NO_INVITE)]
+            # says plainly that it does not know. The question is kept only if the operator
+            # chose to (QUESTION_RETENTION_DAYS), to see what the content does not cover.
+            answer = answer_question(text)
+            if self.ctx.settings.question_retention_days > 0:
+                session.add(
+                    Question(
+                        patient_id=patient.id,
+                        asked_at=self.ctx.clock.now(),
+                        text=text[:4096],
+                        snippet_id=answer.snippets[0].id if answer.snippets else None,
+                    )
+                )
+            return [Reply(answer.text)]
 
     async def edited_text(self, sender: Sender, text: str) -> list[Reply]:
         """An edited message is not a new answer, but a crisis written into it still counts."""
@@ -328,7 +395,8 @@ class Inbox:
                         "rule": rule,
                     },
                 )
-                log.warning("crisis alert raised for %s", self.ctx.patient_ref(patient.id))
+                ref = self.ctx.patient_ref(patient.id)
+                log.warning("crisis alert raised", extra={"patient": ref})
         return Reply(crisis_reply(kind, care_team_told=patient is not None))
 
     # Buttons and locations --------------------------------------------------------------------
@@ -348,6 +416,13 @@ class Inbox:
             return await checkins.contact_request(self.ctx, sender.chat_id, data == "cc:yes")
         if data == "sos:call":
             return await self._sos_call(sender)
+        if data in (consent.STOP_YES, consent.STOP_NO):
+            return await consent.stop(self.ctx, sender.chat_id, data == consent.STOP_YES)
+        if data.startswith("cv:"):
+            consent_tap = consent.parse_tap(data)
+            if consent_tap is None:
+                return TapResult(notice=consent.STALE)
+            return await consent.answer(self.ctx, sender.chat_id, *consent_tap)
         if data.startswith("a:"):
             alert_tap = alerts.parse_tap(data)
             if alert_tap is None:
@@ -479,5 +554,5 @@ class Inbox:
                 now,
                 {"consent_version": patient.consent_version},
             )
-            log.info("patient %s enrolled", self.ctx.patient_ref(patient.id))
+            log.info("patient enrolled", extra={"patient": self.ctx.patient_ref(patient.id)})
         return outcome.replies

@@ -23,6 +23,7 @@ from bot.domain.timezones import COMMON_ZONES, ZoneMatch
 from bot.services import audit
 from bot.services.context import AppContext
 from bot.services.plans import plan_for
+from bot.services.staff_notes import tell_staff
 
 FLOW_TIME, FLOW_ZONE, FLOW_PAUSE, FLOW_CHECKIN = "set_time", "set_zone", "pause", "set_checkin"
 INDEFINITELY = {"indefinitely", "until i resume", "until i say", "forever", "no end", "open"}
@@ -161,6 +162,14 @@ async def pause(ctx: AppContext, session: AsyncSession, patient: Patient, text: 
         {"until": until.isoformat() if until else None},
     )
     when = f"until {until:%a %d %b}" if until else "until you send /resume"
+    await tell_staff(
+        session,
+        patient.clinic_id,
+        f"FYI: {patient.display_name or 'A patient'} paused reminders "
+        f"{f'until {until:%a %d %b}' if until else 'until they resume'}.",
+        now,
+        patient.id,
+    )
     return [
         Reply(
             f"Reminders are paused {when}. Your care team can see this. "
@@ -179,6 +188,13 @@ async def resume(ctx: AppContext, session: AsyncSession, patient: Patient) -> li
         # From now on, not from where the pause began: no backlog of "missed" doses.
         await reschedule(session, schedule, plan_for(schedule), now)
     audit.by_patient(session, ctx, patient, "patient.resumed", now)
+    await tell_staff(
+        session,
+        patient.clinic_id,
+        f"FYI: {patient.display_name or 'A patient'} turned reminders back on.",
+        now,
+        patient.id,
+    )
     return [Reply("Welcome back! Reminders are on again. Send /schedule to see them.")]
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeChat, CallbackQuery, LinkPreviewOptions, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InputFile,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
@@ -43,6 +50,14 @@ CAPTION_LIMIT = 1024
 
 async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> None:
     for reply in replies:
+        if reply.document is not None:
+            name, content = reply.document
+            await context.bot.send_document(
+                chat_id,
+                document=InputFile(content, filename=name),
+                caption=reply.text[:CAPTION_LIMIT],
+            )
+            continue
         if reply.image is not None:
             caption = reply.text if len(reply.text) <= CAPTION_LIMIT else None
             if caption is None:

@@ -1,0 +1,174 @@
+"""A patient's own data: everything stored about them (/mydata), and erasing it (/delete).
+
+Both work from one map of where a patient's rows live (``ABOUT``), so the export and the erasure
+cannot drift apart, and a test checks that every table of the schema is in the map: a new table
+that refers to patients must say how it is exported and erased.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Alert,
+    AuditEntry,
+    Base,
+    CheckIn,
+    ConsentRecord,
+    Conversation,
+    DoseEvent,
+    OutboxMessage,
+    Patient,
+    PatientStats,
+    Question,
+    Schedule,
+    Staff,
+    SupportLink,
+)
+from bot.services import audit
+from bot.services.context import AppContext
+from bot.services.outbox import enqueue
+from bot.services.staff_notes import tell_staff
+
+Where = Callable[[Patient, str], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One table's rows about a patient, and the columns the export leaves out (the patient
+    knows their own words; these are internal bookkeeping)."""
+
+    name: str
+    table: Table
+    where: Where
+    omit: tuple[str, ...] = ()
+
+
+def _t(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+ABOUT: tuple[Part, ...] = (
+    Part("profile", _t(Patient), lambda p, ref: Patient.id == p.id, ("stats_version",)),
+    Part("consent", _t(ConsentRecord), lambda p, ref: ConsentRecord.patient_id == p.id),
+    Part("schedules", _t(Schedule), lambda p, ref: Schedule.patient_id == p.id),
+    Part("doses", _t(DoseEvent), lambda p, ref: DoseEvent.patient_id == p.id),
+    Part("check_ins", _t(CheckIn), lambda p, ref: CheckIn.patient_id == p.id),
+    Part("alerts_about_you", _t(Alert), lambda p, ref: Alert.patient_id == p.id),
+    Part(
+        "support_people", _t(SupportLink), lambda p, ref: SupportLink.patient_id == p.id, ("token",)
+    ),
+    Part("questions", _t(Question), lambda p, ref: Question.patient_id == p.id),
+    Part("figures", _t(PatientStats), lambda p, ref: PatientStats.patient_id == p.id),
+    Part(
+        "messages",
+        _t(OutboxMessage),
+        lambda p, ref: or_(OutboxMessage.patient_id == p.id, OutboxMessage.chat_id == p.chat_id),
+        ("dedupe_key", "attempts", "next_attempt_at", "last_error"),
+    ),
+    Part(
+        "conversation_in_progress",
+        _t(Conversation),
+        lambda p, ref: Conversation.chat_id == p.chat_id,
+    ),
+    Part("record_views_and_changes", _t(AuditEntry), lambda p, ref: AuditEntry.subject == ref),
+)
+# Tables that hold nothing about a patient (staff, clinics, sign-in) and why.
+NOT_ABOUT_PATIENTS = {
+    "clinics": "the clinic itself",
+    "staff": "care-team accounts",
+    "staff_login_tokens": "staff sign-in links",
+    "dashboard_sessions": "staff browser sessions",
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+async def export(ctx: AppContext, session: AsyncSession, patient: Patient) -> bytes:
+    """Everything stored about the patient as a JSON document (and the export is audited)."""
+    ref = ctx.patient_ref(patient.id)
+    now = ctx.clock.now()
+    document: dict[str, Any] = {
+        "exported_at": now.isoformat(),
+        "about": "Everything this bot stores about you. Times are in UTC.",
+    }
+    staff_names = dict((await session.execute(select(Staff.id, Staff.name))).all())
+    for part in ABOUT:
+        rows = (await session.execute(select(part.table).where(part.where(patient, ref)))).all()
+        items = []
+        for row in rows:
+            item = {k: _plain(v) for k, v in row._mapping.items() if k not in part.omit}
+            if part.table is _t(AuditEntry) and item.get("actor_kind") == "staff":
+                item["staff_name"] = staff_names.get(int(item.get("actor_id") or 0), "")
+            items.append(item)
+        document[part.name] = items[0] if part.name in ("profile", "figures") and items else items
+    audit.by_patient(session, ctx, patient, "patient.exported", now)
+    return json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
+
+
+async def erase(ctx: AppContext, session: AsyncSession, patient: Patient) -> None:
+    """Every row about the patient, gone, in the caller's transaction. The audit log keeps its
+    entries (append-only, pseudonymous: no name or chat id); staff are told someone left."""
+    now = ctx.clock.now()
+    ref = ctx.patient_ref(patient.id)
+    clinic_id = patient.clinic_id
+    supporters = list(
+        await session.scalars(
+            select(SupportLink.supporter_chat_id).where(
+                SupportLink.patient_id == patient.id, SupportLink.supporter_chat_id.is_not(None)
+            )
+        )
+    )
+    for part in ABOUT:
+        if part.table is _t(AuditEntry):
+            continue
+        await session.execute(
+            delete(part.table)
+            .where(part.where(patient, ref))
+            .execution_options(synchronize_session=False)
+        )
+    session.expunge(patient)
+    audit.record(
+        session,
+        at=now,
+        actor_kind="patient",
+        action="patient.erased",
+        clinic_id=clinic_id,
+        subject=ref,
+    )
+    # Neither message names the patient: they are about someone who asked to be forgotten.
+    await tell_staff(
+        session,
+        clinic_id,
+        "FYI: a patient has left and asked for their data to be erased; their record is gone "
+        "from the bot and the dashboard.",
+        now,
+        None,
+    )
+    for chat_id in supporters:
+        assert chat_id is not None
+        enqueue(session, chat_id=chat_id, kind="support", payload={"text": SUPPORT_ENDED}, now=now)
+
+
+SUPPORT_ENDED = (
+    "The person you were supporting has ended the link, so I won't send you anything more. "
+    "Thank you for being there."
+)
+
+
+def unmapped_tables() -> list[str]:
+    """Tables the export and erasure know nothing about (should be none)."""
+    known = {part.table.name for part in ABOUT} | set(NOT_ABOUT_PATIENTS)
+    return sorted(set(Base.metadata.tables) - known)
