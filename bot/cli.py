@@ -21,7 +21,13 @@ from bot.db.models import StaffRole
 from bot.domain.timezones import warm_up
 from bot.logs import configure_logging
 from bot.runtime import app_context, safe_url
-from bot.services.clinics import OperatorError, add_clinic, add_staff, list_clinics
+from bot.services.clinics import (
+    OperatorError,
+    add_clinic,
+    add_staff,
+    deactivate_staff,
+    list_clinics,
+)
 from bot.services.context import AppContext
 from jobs.sender import OutboxSender, sender_bot
 
@@ -94,6 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     staff_add.add_argument(
         "--timezone", default="UTC", help="their IANA time zone, for times in alerts and digests"
     )
+    staff_remove = staff_sub.add_parser(
+        "remove", help="deactivate a staff member who has left (their sign-ins end)"
+    )
+    staff_remove.add_argument("--telegram-id", type=int, required=True)
     staff_link = staff_sub.add_parser(
         "login-link", help="print a one-time dashboard link for a staff member"
     )
@@ -155,6 +165,13 @@ async def _staff_add(settings: Settings, args: argparse.Namespace) -> int:
         )
     verb = "Added" if staff.created else "Updated"
     print(f"{verb} {staff.name} as staff at {staff.clinic_name}.")
+    return 0
+
+
+async def _staff_remove(settings: Settings, telegram_id: int) -> int:
+    async with app_context(settings) as ctx:
+        name = await deactivate_staff(ctx.sessions, ctx.clock, telegram_id)
+    print(f"{name} is no longer active staff: no alerts, digests or dashboard access.")
     return 0
 
 
@@ -314,6 +331,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "staff":
         if args.staff_command == "login-link":
             return await operator_cli.login_link(settings, args.telegram_id, sys.stdout)
+        if args.staff_command == "remove":
+            return await _staff_remove(settings, args.telegram_id)
         return await _staff_add(settings, args)
     if args.command == "chat":
         return await _chat(settings, args.chat_id, args.code)

@@ -160,3 +160,24 @@ async def list_clinics(sessions: SessionFactory) -> list[ClinicRow]:
             select(Clinic.name, Clinic.invite_code, staff_count).order_by(Clinic.id)
         )
         return [ClinicRow(row[0], row[1], int(row[2] or 0)) for row in result.all()]
+
+
+async def deactivate_staff(sessions: SessionFactory, clock: Clock, telegram_user_id: int) -> str:
+    """Someone left the care team: no more alerts, digests or dashboard (their open sessions
+    end at their next request). Returns their name."""
+    async with sessions.begin() as session:
+        staff = await session.scalar(
+            select(Staff).where(Staff.telegram_user_id == telegram_user_id)
+        )
+        if staff is None:
+            raise OperatorError("no staff member has that Telegram id; `staff add` adds one")
+        staff.active = False
+        audit.record(
+            session,
+            at=clock.now(),
+            actor_kind="operator",
+            action="staff.deactivate",
+            clinic_id=staff.clinic_id,
+            detail={"staff_id": staff.id},
+        )
+        return staff.name

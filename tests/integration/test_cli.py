@@ -250,3 +250,7 @@ async def test_summary_and_login_link_for_operators(db_url: str, tmp_path: Path)
     assert [c["name"] for c in report["clinics"]] == ["Eastside"] and report["days"] == 30
     code, _, err = await cli("summary", "--days", "0", env=env, cwd=tmp_path)
     assert code == 1 and "--days" in err
+    code, out, err = await cli("staff", "remove", "--telegram-id", "4242", env=env, cwd=tmp_path)
+    assert code == 0 and "no longer active" in out, err
+    code, _, err = await cli("staff", "login-link", "--telegram-id", "4242", env=env, cwd=tmp_path)
+    assert code == 1 and "no active staff member" in err
