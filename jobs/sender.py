@@ -559,7 +559,8 @@ class OutboxSender:
             log.warning("outbox %d: a non-patient chat has blocked the bot", row.id)
             return
         if await mark_unreachable(session, patient_id, now):
-            log.info("patient %s marked unreachable", self.ctx.patient_ref(patient_id))
+            ref = self.ctx.patient_ref(patient_id)
+            log.info("patient marked unreachable", extra={"patient": ref})
 
     async def _after(self, row: _Row, result: _Result, queues: dict[int, deque[_Row]]) -> None:
         """What one outcome means for the chat's later messages in this batch."""

@@ -42,6 +42,9 @@ PATIENT_COMMANDS = [
     BotCommand("resume", "Turn reminders back on"),
     BotCommand("support", "Add a support person"),
     BotCommand("sos", "Help now: crisis lines and your care team"),
+    BotCommand("mydata", "Everything I keep about you"),
+    BotCommand("stop", "Stop all messages"),
+    BotCommand("delete", "Erase everything I keep about you"),
     BotCommand("help", "What I can do"),
     BotCommand("cancel", "Stop what we're doing"),
 ]
