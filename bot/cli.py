@@ -352,7 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"recovery-bot: configuration error: {exc}", file=sys.stderr)
         return 2
     secrets = [settings.telegram_bot_token or "", settings.secret_key]
-    configure_logging(settings.log_level, secrets)
+    configure_logging(settings.log_level, secrets, fmt=settings.log_format)
     try:
         return asyncio.run(_dispatch(settings, args))
     except OperatorError as exc:

@@ -54,7 +54,7 @@ THIRD_PARTY_FLOORS = {
     # DEBUG: "Calling Bot API endpoint ... with parameters" (every message text sent),
     # "Processing update" (the whole update: what the patient typed or tapped), "Getting
     # updates", and the Bot API URL. INFO and above are start/stop lines (their arguments are
-    # withheld anyway, see _third_party_message).
+    # withheld anyway, see render_message).
     "telegram": logging.INFO,
     # The webhook server (tornado): the access log prints each POST with its path, and DEBUG
     # prints the posted update.

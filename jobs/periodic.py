@@ -45,7 +45,9 @@ def _guarded(
         except Exception as exc:
             # Database errors carry statements and bound values (possibly patient text): log
             # the kind of failure, never its message.
-            log.error("job %s failed (%s); it will run again", name, type(exc).__name__)
+            # The formatter prints where it failed, never the exception's message (it can
+            # quote SQL parameters, so patient text).
+            log.error("job %s failed; it will run again", name, exc_info=exc, extra={"job": name})
 
     return run
 

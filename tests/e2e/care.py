@@ -12,6 +12,9 @@ from bot.clock import FakeClock
 from bot.db.models import Alert, OutboxMessage, Patient
 from bot.domain.schedules import Plan, PlanKind
 from bot.services.clinics import add_staff
+from jobs.checkins import check_in_tick
+from jobs.followups import follow_up
+from jobs.tick import tick
 from tests.e2e.conftest import LiveBot
 from tests.fakes.bot_api import SentMessage
 from tests.support import make_patient, new_clinic
@@ -33,9 +36,15 @@ async def eventually(check: Callable[[], bool], what: str, timeout: float = 10.0
 
 
 async def drained(bot: LiveBot) -> None:
-    """Until the jobs have seen the clock's new time (two ticks) and the outbox has nothing
-    left to send, so the next move of the clock cannot race either."""
-    await asyncio.sleep(2.5 * bot.ctx.settings.tick_seconds)
+    """Until the periodic work has seen the clock's new time and the outbox has nothing left
+    to send, so the next move of the clock cannot race either.
+
+    The work is also run here directly, once: on a loaded machine the JobQueue's next run can
+    come later than any fixed wait. Running it twice is harmless (unique keys, SKIP LOCKED).
+    """
+    await tick(bot.ctx)
+    await follow_up(bot.ctx)
+    await check_in_tick(bot.ctx)
     for _ in range(300):
         async with bot.ctx.sessions() as session:
             pending = await session.scalar(

@@ -132,7 +132,7 @@ async def test_no_token_or_typed_text_in_logs_at_debug(live_bot: LiveBot, caplog
         "pills",
         "quarter past seven xylophone",
         "7:15 am",
-        "weekly",
+        "Weekly (recommended)",
         "18:45",
         "looks good",
         "i want to die tonight",
