@@ -3,6 +3,7 @@
 
     python3 tasks.py run     create .venv, install, migrate, start (offline demo without a token)
     python3 tasks.py test    create .venv, install with dev tools, lint, type-check, run all tests
+                             (with CI=true or RUN_LONG_TESTS=1 also the long reliability runs)
 
 Extra arguments after `run` go to `recovery-bot` (e.g. `python3 tasks.py run clinic add "X"`).
 """
@@ -118,7 +119,13 @@ def cmd_test(args: list[str]) -> None:
     # Two workers: most end-to-end tests wait on the bot's ticks, so they overlap well.
     workers = os.environ.get("TEST_WORKERS", "2")
     parallel = ["-n", workers] if workers not in ("", "0", "1") else []
-    sys.exit(run(PYTHON, "-m", "pytest", *parallel, *args, check=False, env=env))
+    code = run(PYTHON, "-m", "pytest", *parallel, *args, check=False, env=env)
+    if os.environ.get("RUN_LONG_TESTS", "1" if in_ci else "0") == "1" and not args:
+        # The long reliability runs (crashes, a real Postgres restart) on their own, one at a
+        # time: they restart the server the other tests use.
+        say("pytest: long reliability runs (serial)")
+        code = run(PYTHON, "-m", "pytest", "-m", "long", check=False, env=env) or code
+    sys.exit(code)
 
 
 def main() -> None:

@@ -17,6 +17,8 @@ from telegram.error import TelegramError
 from bot import operator_cli
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
+from bot.db.errors import UNREACHABLE
+from bot.db.errors import describe as describe_db_failure
 from bot.db.models import StaffRole
 from bot.domain.timezones import warm_up
 from bot.logs import configure_logging
@@ -359,12 +361,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"recovery-bot: {exc}", file=sys.stderr)
         return 1
     except (OperationalError, DBAPIError, OSError) as exc:
-        reason = type(getattr(exc, "orig", None) or exc).__name__
-        print(
-            f"recovery-bot: cannot use the database at {safe_url(settings.database_url)} "
-            f"({reason}). Check DATABASE_URL and that the server is running.",
-            file=sys.stderr,
-        )
+        reason = describe_db_failure(exc)
+        if reason is None or reason == UNREACHABLE:
+            kind = type(getattr(exc, "orig", None) or exc).__name__
+            print(
+                f"recovery-bot: cannot use the database at {safe_url(settings.database_url)} "
+                f"({kind}). Check DATABASE_URL and that the server is running.",
+                file=sys.stderr,
+            )
+        else:
+            print(f"recovery-bot: {reason}.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

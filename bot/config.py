@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     question_retention_days: int = Field(default=0, ge=0, le=3650)
     outbox_retention_days: int = Field(default=30, ge=1, le=3650)
     log_format: str = "text"
+    # How long a SQLite write waits for another writer before it fails with "locked".
+    sqlite_busy_timeout_seconds: float = Field(default=15.0, gt=0, le=600)
 
     @field_validator("telegram_bot_token")
     @classmethod

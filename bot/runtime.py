@@ -20,7 +20,7 @@ def safe_url(url: str) -> str:
 
 @asynccontextmanager
 async def app_context(settings: Settings, clock: Clock | None = None) -> AsyncIterator[AppContext]:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, busy_timeout=settings.sqlite_busy_timeout_seconds)
     try:
         yield AppContext(
             settings=settings,

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.db.errors import describe
 from bot.services.consent import ask_again
 from bot.services.context import AppContext
 from jobs.checkins import check_in_tick
@@ -46,8 +47,14 @@ def _guarded(
             # Database errors carry statements and bound values (possibly patient text): log
             # the kind of failure, never its message.
             # The formatter prints where it failed, never the exception's message (it can
-            # quote SQL parameters, so patient text).
-            log.error("job %s failed; it will run again", name, exc_info=exc, extra={"job": name})
+            # quote SQL parameters, so patient text); a known database state is said in words.
+            reason = describe(exc)
+            if reason is not None:
+                log.error("job %s failed: %s; it will run again", name, reason, extra={"job": name})
+            else:
+                log.error(
+                    "job %s failed; it will run again", name, exc_info=exc, extra={"job": name}
+                )
 
     return run
 

@@ -11,6 +11,9 @@ At least once, with duplicates bounded by one batch in flight.
   worker, so it needs no row locks.
 * **Recording.** Each message's outcome is committed on its own right after Telegram answers, so
   a crash loses at most the outcomes of the sends in flight at that moment.
+* **Database outages.** When an outcome cannot be written (the database went away mid-batch),
+  the rest of the batch is not sent: it would go out unrecorded and again after the lease. So an
+  outage repeats at most the sends in flight, like a crash.
 * **Crashes.** A row claimed by a process that died becomes due again when its lease runs out and
   is sent again: a message whose send had already reached Telegram is then delivered twice. That
   is the price of never losing one, and it is bounded by what was claimed and unrecorded. The
@@ -83,6 +86,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
+from bot.db.errors import describe
 from bot.db.models import DoseEvent, OutboxMessage, OutboxStatus, Patient
 from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.replies import Button
@@ -189,6 +193,7 @@ class OutboxSender:
             1, min(batch_size, math.floor(settings.send_rate_per_second * lease_seconds / 2))
         )
         self._stop: asyncio.Event | None = None
+        self._unrecorded = False  # an outcome could not be written in the current batch
 
     # ------------------------------------------------------------------ public
 
@@ -202,7 +207,8 @@ class OutboxSender:
                     handled = await self.drain_once()
                     idle = IDLE_SECONDS if handled == 0 else 0.0
                 except Exception as exc:  # the database may be restarting; keep going
-                    log.error("outbox drain failed (%s); retrying", type(exc).__name__)
+                    reason = describe(exc) or type(exc).__name__
+                    log.error("outbox drain failed (%s); retrying", reason)
                     idle = ERROR_SECONDS
                 if idle and not stop.is_set():
                     await self._sleep(idle)
@@ -303,8 +309,13 @@ class OutboxSender:
         deadline = claimed_at + self.lease.total_seconds() * LEASE_GUARD
         handled = 0
         try:
+            self._unrecorded = False
             while queues or running:
                 now = time.monotonic()
+                if queues and self._unrecorded:
+                    # The database is not taking outcomes; the lease brings these back.
+                    queues.clear()
+                    continue
                 if queues and (now >= deadline or self._stopping()):
                     if now >= deadline:
                         log.warning("outbox lease nearly over; handing unsent rows back")
@@ -406,7 +417,11 @@ class OutboxSender:
         except Exception as exc:
             # Not logged with the traceback: database errors quote the statement's parameters,
             # which include the message text. The lease brings the row back.
-            log.error("outbox %d: outcome not recorded (%s)", row.id, type(exc).__name__)
+            reason = describe(exc) or type(exc).__name__
+            log.error("outbox %d: outcome not recorded (%s)", row.id, reason)
+            # Every further send of this batch would go out unrecorded and be sent again after
+            # the lease: stop here, so a database outage repeats only what was in flight.
+            self._unrecorded = True
             return 0
         return 1
 

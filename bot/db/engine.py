@@ -25,7 +25,9 @@ def _prepare_sqlite_file(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, foreign_keys: bool = True, busy_timeout: float = 15.0, **kwargs: Any
+) -> AsyncEngine:
     """An engine for ``url``. ``foreign_keys=False`` is for migrations on SQLite only: there a
     table is rebuilt by copy, drop and rename, and dropping a parent table with foreign keys
     enforced would first delete (cascade) every row that refers to it."""
@@ -34,7 +36,7 @@ def create_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Asyn
         _prepare_sqlite_file(url)
         # The bot's handlers and the job ticks write concurrently; wait for the lock rather than
         # failing with "database is locked" at the first contention.
-        kwargs.setdefault("connect_args", {"timeout": 15})
+        kwargs.setdefault("connect_args", {"timeout": busy_timeout})
         engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -42,7 +44,7 @@ def create_engine(url: str, *, foreign_keys: bool = True, **kwargs: Any) -> Asyn
             cursor = dbapi_conn.cursor()
             cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.close()
 
         return engine

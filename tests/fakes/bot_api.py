@@ -196,6 +196,7 @@ class Call:
     files: dict[str, UploadedFile] = field(default_factory=dict)
     status: int | None = None
     description: str | None = None
+    chaos: str | None = None  # the fault chaos mode injected into this call, if any
 
     @property
     def ok(self) -> bool:
@@ -335,6 +336,26 @@ class _Fault:
     parameters: JSONDict | None
     remaining: int
     chat_id: int | str | None
+
+
+@dataclass
+class _Chaos:
+    """Random faults on a share of one method's calls (see :meth:`FakeBotApi.chaos`)."""
+
+    method: str  # lower-case
+    rate: float
+    kinds: tuple[str, ...]
+    rng: Any
+    hang_seconds: float
+
+
+@dataclass
+class ChaosEvent:
+    timestamp: float
+    kind: str  # "429", "5xx", "timeout", "drop"
+    chat_id: Any
+    status: int | None
+    retry_after: int | None
 
 
 @dataclass
@@ -718,6 +739,9 @@ class FakeBotApi:
 
         self._faults: list[_Fault] = []
         self._delays: list[_Delay] = []
+        self._chaos: _Chaos | None = None
+        #: Every fault the chaos mode injected, in order (for measuring how clients react).
+        self.chaos_events: list[ChaosEvent] = []
 
         self._in_flight = 0
         self._last_activity = time.monotonic()
@@ -910,6 +934,13 @@ class FakeBotApi:
             files=files,
         )
         self.calls.append(call)
+        chaos = self._chaos_for(call)
+        if chaos == "drop":
+            # A dropped connection: no answer at all, as when a proxy or the network fails.
+            call.status = None
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=500)
         is_poll = method == "getUpdates"
         if not is_poll:
             self._in_flight += 1
@@ -939,6 +970,8 @@ class FakeBotApi:
         delay = self._take(self._delays, key)
         if delay is not None and not delay.apply_first:
             await asyncio.sleep(delay.seconds)
+        if call.chaos is not None:
+            return await self._chaos_answer(call, call.chaos)
         fault = self._take_fault(key, call.params.get("chat_id"))
         if fault is not None:
             error = TelegramApiError(fault.status, fault.description, fault.parameters)
@@ -977,6 +1010,64 @@ class FakeBotApi:
         return None
 
     # ---------------------------------------------------------------- fault injection
+
+    def chaos(
+        self,
+        method: str,
+        rate: float,
+        *,
+        kinds: tuple[str, ...] = ("429", "5xx", "timeout", "drop"),
+        seed: int = 0,
+        hang_seconds: float = 3.0,
+    ) -> None:
+        """From now on, answer a share ``rate`` of ``method``'s calls with a random fault:
+        ``429`` (retry_after 1 or 2 s), ``5xx`` (500/502/503/504), ``timeout`` (hang for
+        ``hang_seconds``, then a 504: the message was not delivered) or ``drop`` (close the
+        connection without an answer). Nothing is delivered on a fault, so a client that loses
+        nothing and repeats nothing delivers each message exactly once. ``rate=0`` stops it."""
+        import random
+
+        self._chaos = (
+            _Chaos(method.lower(), rate, kinds, random.Random(seed), hang_seconds)
+            if rate > 0
+            else None
+        )
+
+    def _chaos_for(self, call: Call) -> str | None:
+        chaos = self._chaos
+        if chaos is None or call.method.lower() != chaos.method or chaos.rng.random() >= chaos.rate:
+            return None
+        kind = str(chaos.rng.choice(chaos.kinds))
+        call.chaos = kind
+        if kind == "drop":
+            self.chaos_events.append(
+                ChaosEvent(time.monotonic(), kind, call.params.get("chat_id"), None, None)
+            )
+        return kind
+
+    async def _chaos_answer(self, call: Call, kind: str) -> tuple[int, JSONDict]:
+        chaos = self._chaos
+        assert chaos is not None
+        chat_id = call.params.get("chat_id")
+        retry_after: int | None = None
+        if kind == "429":
+            status, retry_after = 429, int(chaos.rng.choice((1, 2)))
+            error = TelegramApiError(
+                status,
+                f"Too Many Requests: retry after {retry_after}",
+                {"retry_after": retry_after},
+            )
+        elif kind == "timeout":
+            # Logged before hanging: the client gives up first and the handler may be cancelled.
+            self.chaos_events.append(ChaosEvent(time.monotonic(), kind, chat_id, None, None))
+            await asyncio.sleep(chaos.hang_seconds)
+            status = 504
+            return status, TelegramApiError(status, "Gateway Timeout").body()
+        else:
+            status = int(chaos.rng.choice((500, 502, 503, 504)))
+            error = TelegramApiError(status, _DEFAULT_DESCRIPTIONS.get(status, f"Error {status}"))
+        self.chaos_events.append(ChaosEvent(time.monotonic(), kind, chat_id, status, retry_after))
+        return status, error.body()
 
     def fail_next(
         self,

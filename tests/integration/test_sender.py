@@ -13,15 +13,12 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import telegram
 from sqlalchemy import func, select
-from telegram.request import HTTPXRequest
 
 from bot.clock import FakeClock
 from bot.db.models import (
@@ -41,6 +38,7 @@ from bot.services.reachability import mark_unreachable
 from jobs.sender import OutboxSender, sender_bot
 from tests.conftest import TEST_TOKEN, make_settings
 from tests.fakes.bot_api import Call, FakeBotApi
+from tests.integration.conftest import SenderFactory
 from tests.support import new_clinic
 
 # PTB itself reads RetryAfter.retry_after in its constructor, which warns about a future type.
@@ -51,50 +49,6 @@ PATIENT_CHATS = 7_100_000
 STAFF_CHATS = 8_200_000
 # A call's arrival at the fake can lag its start by a little HTTP jitter.
 JITTER = 0.03
-
-
-# ------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as fake:
-        yield fake
-
-
-SenderFactory = Callable[..., OutboxSender]
-
-
-@pytest.fixture
-async def make_sender(ctx: AppContext, api: FakeBotApi) -> AsyncIterator[SenderFactory]:
-    """``make_sender(per_second=..., per_chat=..., read_timeout=..., **OutboxSender kwargs)``."""
-    bots: list[telegram.Bot] = []
-
-    def factory(
-        *,
-        per_second: float = 500.0,
-        per_chat: float = 200.0,
-        read_timeout: float = 2.0,
-        **kwargs: Any,
-    ) -> OutboxSender:
-        settings = ctx.settings.model_copy(
-            update={
-                "send_rate_per_second": per_second,
-                "send_rate_per_chat_per_second": per_chat,
-            }
-        )
-        bot = telegram.Bot(
-            TEST_TOKEN,
-            base_url=api.base_url,
-            request=HTTPXRequest(read_timeout=read_timeout, connection_pool_size=64),
-        )
-        bots.append(bot)
-        kwargs.setdefault("rng", random.Random(7))
-        return OutboxSender(dataclasses.replace(ctx, settings=settings), bot, **kwargs)
-
-    yield factory
-    for bot in bots:
-        await bot.shutdown()
 
 
 # ------------------------------------------------------------------------------ helpers
