@@ -121,24 +121,8 @@ class AlertOut(BaseModel):
 
     @classmethod
     def of(cls, entry: AlertEntry) -> AlertOut:
-        return cls(
-            id=entry.id,
-            patient_id=entry.patient_id,
-            patient_name=entry.patient_name,
-            patient_code=entry.patient_code,
-            kind=entry.kind,
-            label=entry.label,
-            severity=entry.severity,
-            status=entry.status,
-            summary=entry.summary,
-            created_at=entry.created_at,
-            occurrences=entry.occurrences,
-            last_seen_at=entry.last_seen_at,
-            acknowledged_by=entry.acknowledged_by,
-            acknowledged_at=entry.acknowledged_at,
-            resolved_by=entry.resolved_by,
-            resolved_at=entry.resolved_at,
-        )
+        # The same fields by name: the service's dataclass is the source of truth.
+        return cls.model_validate(entry, from_attributes=True)
 
 
 class AlertsOut(BaseModel):
