@@ -165,6 +165,8 @@ async def refresh_cards(session: AsyncSession, alert: Alert, now: datetime) -> N
             select(OutboxMessage.id, OutboxMessage.chat_id, Staff.timezone)
             .join(Staff, Staff.telegram_user_id == OutboxMessage.chat_id)
             .where(
+                # Someone who has left the care team hears nothing more, not even updates.
+                Staff.active.is_(True),
                 OutboxMessage.kind == CARD_KIND,
                 OutboxMessage.dedupe_key.like(f"alert:{alert.id}:staff:%"),
                 OutboxMessage.status != OutboxStatus.FAILED,

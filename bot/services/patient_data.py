@@ -63,8 +63,12 @@ ABOUT: tuple[Part, ...] = (
     Part("doses", _t(DoseEvent), lambda p, ref: DoseEvent.patient_id == p.id),
     Part("check_ins", _t(CheckIn), lambda p, ref: CheckIn.patient_id == p.id),
     Part("alerts_about_you", _t(Alert), lambda p, ref: Alert.patient_id == p.id),
+    # The support person's Telegram id is theirs, not the patient's: their name is enough.
     Part(
-        "support_people", _t(SupportLink), lambda p, ref: SupportLink.patient_id == p.id, ("token",)
+        "support_people",
+        _t(SupportLink),
+        lambda p, ref: SupportLink.patient_id == p.id,
+        ("token", "supporter_chat_id"),
     ),
     Part("questions", _t(Question), lambda p, ref: Question.patient_id == p.id),
     Part("figures", _t(PatientStats), lambda p, ref: PatientStats.patient_id == p.id),
@@ -90,6 +94,14 @@ NOT_ABOUT_PATIENTS = {
 }
 
 
+def _recipient(chat_id: Any, patient: Patient, kind: str) -> str:
+    if chat_id == patient.chat_id:
+        return "you"
+    if kind.startswith("staff") or kind == "digest":
+        return "your care team"
+    return "your support person" if kind == "support" else "someone else"
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -112,6 +124,10 @@ async def export(ctx: AppContext, session: AsyncSession, patient: Patient) -> by
             item = {k: _plain(v) for k, v in row._mapping.items() if k not in part.omit}
             if part.table is _t(AuditEntry) and item.get("actor_kind") == "staff":
                 item["staff_name"] = staff_names.get(int(item.get("actor_id") or 0), "")
+            if part.table is _t(OutboxMessage):
+                # Who it went to, not their Telegram id: staff and support people are not the
+                # patient, and their ids are their own.
+                item["to"] = _recipient(item.pop("chat_id"), patient, str(item.get("kind", "")))
             items.append(item)
         document[part.name] = items[0] if part.name in ("profile", "figures") and items else items
     audit.by_patient(session, ctx, patient, "patient.exported", now)

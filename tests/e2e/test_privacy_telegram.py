@@ -87,6 +87,10 @@ async def test_mydata_holds_every_row_about_the_patient(live_bot: LiveBot) -> No
     assert [a["kind"] for a in exported["alerts_about_you"]] == ["high_craving"]
     assert [s["supporter_name"] for s in exported["support_people"]] == ["Jamie"]
     assert "token" not in exported["support_people"][0]
+    # Other people's Telegram ids are theirs: the export says who a message went to instead.
+    blob = json.dumps(exported)
+    assert str(NURSE) not in blob and str(FRIEND) not in blob
+    assert {m["to"] for m in exported["messages"]} >= {"you", "your care team"}
     viewers = [e for e in exported["record_views_and_changes"] if e["actor_kind"] == "staff"]
     assert any(
         e["staff_name"] == "Sam Rivera" and e["action"] == "telegram.patient" for e in viewers
