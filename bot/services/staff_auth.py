@@ -24,6 +24,7 @@ from bot.services.context import AppContext
 
 LINK_LIFETIME = timedelta(minutes=10)
 IDLE_TIMEOUT = timedelta(minutes=30)
+TOUCH_EVERY = timedelta(minutes=1)
 LOGIN_PATH = "/login/"
 
 
@@ -159,7 +160,10 @@ async def session_member(ctx: AppContext, session_token: str) -> StaffMember | N
         if member is None:
             row.ended_at = now
             return None
-        row.last_seen_at = now
+        if now - row.last_seen_at >= TOUCH_EVERY:
+            # Once a minute is enough for a 30-minute idle timeout; a write per request would
+            # make a busy staff member's parallel requests queue on their session's row.
+            row.last_seen_at = now
         return member
 
 
