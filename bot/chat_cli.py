@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from bot.domain.inputs import parse_number
 from bot.domain.replies import Button, Reply, TapResult
 from bot.services.inbox import Inbox, Sender
 
@@ -61,8 +62,9 @@ class TerminalChat:
         line = line.strip()
         if line.lower() in ("quit", "exit", "/quit"):
             return False
-        if line.isdigit() and self.buttons:
-            index = int(line) - 1
+        number = parse_number(line, len(self.buttons)) if self.buttons else None
+        if number is not None:
+            index = number - 1
             if 0 <= index < len(self.buttons):
                 self.show_tap(await self.inbox.tap(self.sender, self.buttons[index].data))
                 return True

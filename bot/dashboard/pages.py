@@ -27,6 +27,7 @@ from bot.dashboard.core import (
     Visitor,
 )
 from bot.dashboard.export import patients_csv
+from bot.domain.inputs import parse_number
 from bot.services import staff_auth, staff_views
 from bot.services.alerts import ACK, NOT_VALID, RESOLVE
 from bot.services.clinic_summary import Listing
@@ -156,7 +157,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         key = chosen or (ATTENTION_SORT if only_attention else "name")
         column = SORTABLE.get(key)
         direction = dir_ if dir_ in ("asc", "desc") else (column.first if column else "asc")
-        number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+        number = parse_number(page, 99_999) or 1
         query = " ".join(q.split())[:100]
         listing = Listing(
             sort=key,

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.inputs import parse_id, parse_number
 from bot.domain.replies import Button, Reply, rows
 from bot.domain.schedules import WEEKDAY_NAMES, local_instant
 
@@ -74,16 +75,13 @@ class CheckInTap:
     value: str
 
     def craving(self) -> int | None:
-        if self.question is Question.CRAVING and self.value.isdigit():
-            level = int(self.value)
-            return level if 0 <= level <= CRAVING_MAX else None
-        return None
+        if self.question is not Question.CRAVING:
+            return None
+        return parse_number(self.value, CRAVING_MAX)
 
     def mood(self) -> int | None:
-        if self.question is Question.MOOD and self.value.isdigit():
-            level = int(self.value)
-            return level if level in MOODS else None
-        return None
+        level = parse_number(self.value, max(MOODS)) if self.question is Question.MOOD else None
+        return level if level in MOODS else None
 
     def use(self) -> Use | None:
         if self.question is Question.USE and self.value in {u.value for u in Use}:
@@ -104,13 +102,14 @@ def tap_data(check_in_id: int, question: Question, value: str) -> str:
 def parse_tap(data: str) -> CheckInTap | None:
     """The answer a button carries, or None for anything malformed (forged or truncated)."""
     parts = data.split(":", 3)
-    if len(parts) != 4 or parts[0] != "c" or not parts[1].isdigit():
+    check_in_id = parse_id(parts[1]) if len(parts) == 4 else None
+    if check_in_id is None or parts[0] != "c":
         return None
     try:
         question = Question(parts[2])
     except ValueError:
         return None
-    tap = CheckInTap(int(parts[1]), question, parts[3])
+    tap = CheckInTap(check_in_id, question, parts[3])
     return tap if tap.valid else None
 
 

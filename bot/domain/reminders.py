@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.inputs import parse_id, parse_number
 from bot.domain.replies import Button, Reply, rows
 
 SNOOZE_CHOICES = (15, 30, 60)
@@ -40,10 +41,8 @@ class DoseTap:
 
     @property
     def snooze_minutes(self) -> int | None:
-        if self.action.startswith("z") and self.action[1:].isdigit():
-            minutes = int(self.action[1:])
-            return minutes if minutes in SNOOZE_CHOICES else None
-        return None
+        minutes = parse_number(self.action[1:], 600) if self.action.startswith("z") else None
+        return minutes if minutes in SNOOZE_CHOICES else None
 
     @property
     def skip_reason(self) -> str | None:
@@ -59,14 +58,16 @@ def tap_data(schedule_id: int, due_at: datetime, action: str) -> str:
 def parse_tap(data: str) -> DoseTap | None:
     """The dose a button refers to, or None for anything malformed (forged or truncated)."""
     parts = data.split(":", 3)
-    if len(parts) != 4 or parts[0] != "d" or not parts[1].isdigit() or not parts[2].isdigit():
+    schedule_id = parse_id(parts[1]) if len(parts) == 4 else None
+    epoch = parse_number(parts[2], 2**35) if len(parts) == 4 else None
+    if schedule_id is None or epoch is None or parts[0] != "d":
         return None
     try:
-        due_at = datetime.fromtimestamp(int(parts[2]), tz=UTC)
+        due_at = datetime.fromtimestamp(epoch, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
     action = parts[3]
-    tap = DoseTap(int(parts[1]), due_at, action)
+    tap = DoseTap(schedule_id, due_at, action)
     known = {a.value for a in Action}
     if action in known or tap.snooze_minutes is not None or tap.skip_reason is not None:
         return tap

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import is_postgres
 from bot.db.models import Alert, AlertStatus, OutboxMessage, OutboxStatus, Patient, Staff
+from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.risk import Finding
 from bot.services import audit
@@ -48,11 +49,10 @@ class AlertTap:
 
 def parse_tap(data: str) -> AlertTap | None:
     parts = data.split(":")
-    if len(parts) != 3 or parts[0] != "a" or not parts[1].isdigit():
+    alert_id = parse_id(parts[1]) if len(parts) == 3 else None
+    if alert_id is None or parts[0] != "a" or parts[2] not in (ACK, RESOLVE):
         return None
-    if parts[2] not in (ACK, RESOLVE):
-        return None
-    return AlertTap(int(parts[1]), parts[2])
+    return AlertTap(alert_id, parts[2])
 
 
 def _local(at: datetime, zone: str) -> str:

@@ -15,6 +15,7 @@ from bot.db.models import Clinic, Conversation, Patient, PatientStatus, Question
 from bot.domain import checkins as checkin_domain
 from bot.domain import onboarding, risk, texts
 from bot.domain.clock_times import ParseError
+from bot.domain.inputs import MAX_ID, clean, parse_number
 from bot.domain.onboarding import Draft, Outcome
 from bot.domain.reminders import parse_tap as parse_dose_tap
 from bot.domain.replies import Button, Reply, TapResult
@@ -64,6 +65,12 @@ SETTINGS_FLOWS = (
 PATIENT_COMMANDS = ("schedule", "pause", "resume", "checkin", "progress", "support")
 
 
+def _cleaned(sender: Sender) -> Sender:
+    """Names come from Telegram profiles: anything a person typed there, control characters
+    included (Postgres cannot store U+0000)."""
+    return replace(sender, display_name=clean(sender.display_name))
+
+
 def _tap_data(revision: int, value: str, prefix: str = _TAP_PREFIX) -> str:
     return f"{prefix}:{revision}:{value}"
 
@@ -71,9 +78,10 @@ def _tap_data(revision: int, value: str, prefix: str = _TAP_PREFIX) -> str:
 def _parse_tap(data: str, expected_prefix: str = _TAP_PREFIX) -> tuple[int, str] | None:
     prefix, _, rest = data.partition(":")
     revision, _, value = rest.partition(":")
-    if prefix != expected_prefix or not revision.isdigit() or not value:
+    number = parse_number(revision, MAX_ID)
+    if prefix != expected_prefix or number is None or not value:
         return None
-    return int(revision), value
+    return number, value
 
 
 def _with_revision(replies: list[Reply], revision: int, prefix: str = _TAP_PREFIX) -> list[Reply]:
@@ -111,7 +119,8 @@ class Inbox:
     # Commands ---------------------------------------------------------------------------------
 
     async def command(self, sender: Sender, name: str, args: list[str]) -> list[Reply]:
-        name = name.lower()
+        sender, name = _cleaned(sender), clean(name).lower()
+        args = [a for a in (clean(arg) for arg in args) if a]
         if name == "start":
             return await self._start(sender, args[0] if args else None)
         if name == "cancel":
@@ -326,6 +335,7 @@ class Inbox:
     # Free text --------------------------------------------------------------------------------
 
     async def text(self, sender: Sender, text: str) -> list[Reply]:
+        sender, text = _cleaned(sender), clean(text)
         verdict = triage(text)
         if verdict.kind is not None:
             return [await self._crisis(sender, verdict.kind, verdict.matched_rule)]
@@ -369,6 +379,7 @@ class Inbox:
 
     async def edited_text(self, sender: Sender, text: str) -> list[Reply]:
         """An edited message is not a new answer, but a crisis written into it still counts."""
+        sender, text = _cleaned(sender), clean(text)
         verdict = triage(text)
         if verdict.kind is None:
             return []
@@ -402,6 +413,7 @@ class Inbox:
     # Buttons and locations --------------------------------------------------------------------
 
     async def tap(self, sender: Sender, data: str) -> TapResult:
+        sender, data = _cleaned(sender), clean(data)
         if data.startswith("d:"):
             dose_tap = parse_dose_tap(data)
             if dose_tap is None:
@@ -499,8 +511,13 @@ class Inbox:
             )
             return await self._apply(session, sender, current, outcome)
 
-    async def other(self, sender: Sender) -> list[Reply]:
-        """A photo, sticker, voice note or anything else that is not text."""
+    async def other(self, sender: Sender, caption: str | None = None) -> list[Reply]:
+        """A photo, sticker, voice note or anything else that is not text. A caption is free
+        text like any other: a crisis written under a photo is answered as one."""
+        if caption:
+            verdict = triage(clean(caption))
+            if verdict.kind is not None:
+                return [await self._crisis(_cleaned(sender), verdict.kind, verdict.matched_rule)]
         async with self.ctx.sessions() as session:
             current = await conversations.load(session, sender.chat_id)
             if current is not None and current.flow == ONBOARDING:

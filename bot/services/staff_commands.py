@@ -16,6 +16,7 @@ from bot.charts import progress_png
 from bot.db.models import Alert
 from bot.domain import texts
 from bot.domain.adherence import Coverage
+from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
 from bot.services import alerts, staff_views
 from bot.services.clinic_summary import PatientRow
@@ -169,14 +170,15 @@ async def _alerts(ctx: AppContext, session: AsyncSession, staff: StaffMember) ->
 
 async def tap(ctx: AppContext, chat_id: int, data: str) -> TapResult:
     """A patient button under /summary or /patient: that patient's detail."""
-    if not data[len(_TAP) :].isdigit():
+    patient_id = parse_id(data[len(_TAP) :])
+    if patient_id is None:
         return TapResult(notice=alerts.NOT_VALID)
     async with ctx.sessions.begin() as session:
         staff = await member_by_telegram_id(session, chat_id)
         if staff is None:
             return TapResult(notice=texts.STALE_BUTTON)
         detail = await staff_views.patient_detail(
-            ctx, session, staff, int(data[len(_TAP) :]), "telegram.patient"
+            ctx, session, staff, patient_id, "telegram.patient"
         )
         if detail is None:
             return TapResult(notice="That patient isn't available to you.")

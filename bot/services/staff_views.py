@@ -28,6 +28,7 @@ from bot.db.models import (
 )
 from bot.domain import adherence, risk
 from bot.domain.adherence import DoseRecord
+from bot.domain.inputs import clean
 from bot.domain.replies import TapResult
 from bot.domain.schedules import describe_plan
 from bot.services import alerts, audit
@@ -350,10 +351,13 @@ async def find_patients(
 ) -> list[tuple[int, str, str]]:
     """(id, name, code) of the clinic's patients whose code is ``query`` or whose name
     contains it (case-blind), at most ten."""
-    words = " ".join(query.split())
-    if not words:
+    words = " ".join(clean(query).split())
+    # LIKE's wildcards are the patient's own characters here, not a pattern: "%" must not
+    # list the whole clinic.
+    literal = words.lower().replace("%", "").replace("_", "")
+    if not literal.strip():
         return []
-    pattern = f"%{words.lower().replace('%', '').replace('_', '')}%"
+    pattern = f"%{literal}%"
     rows = (
         await session.execute(
             select(Patient.id, Patient.display_name, Patient.code)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Patient, SupportLink, SupportStatus
+from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
 from bot.services import audit
 from bot.services.context import AppContext
@@ -48,11 +49,12 @@ def tap_data(action: str, link_id: int) -> str:
 
 def parse_tap(data: str) -> SupportTap | None:
     parts = data.split(":")
-    if len(parts) != 3 or parts[0] != "sp" or not parts[2].isdigit():
+    link_id = parse_id(parts[2]) if len(parts) == 3 else None
+    if link_id is None or parts[0] != "sp":
         return None
     if parts[1] not in ("confirm", "decline", "revoke", "cancel"):
         return None
-    return SupportTap(parts[1], int(parts[2]))
+    return SupportTap(parts[1], link_id)
 
 
 async def _live_link(session: AsyncSession, patient_id: int) -> SupportLink | None:

@@ -181,6 +181,10 @@ def add_handlers(application: Application, handlers: TelegramHandlers) -> None: 
             MessageHandler(
                 private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited_text
             ),
+            MessageHandler(
+                private & filters.UpdateType.EDITED_MESSAGE & filters.CAPTION,
+                handlers.edited_caption,
+            ),
             MessageHandler(private & new & filters.LOCATION, handlers.location),
             MessageHandler(private & new, handlers.other),
             CallbackQueryHandler(handlers.tap),

@@ -132,10 +132,17 @@ class TelegramHandlers:
         await _send(context, sender.chat_id, replies)
 
     async def other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        sender = _sender(update)
+        sender, message = _sender(update), update.effective_message
         if sender is None:
             return
-        await _send(context, sender.chat_id, await self.inbox.other(sender))
+        caption = message.caption if message is not None else None
+        await _send(context, sender.chat_id, await self.inbox.other(sender, caption))
+
+    async def edited_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        sender, message = _sender(update), update.effective_message
+        if sender is None or message is None or not message.caption:
+            return
+        await _send(context, sender.chat_id, await self.inbox.edited_text(sender, message.caption))
 
     async def tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, sender = update.callback_query, _sender(update)

@@ -211,3 +211,20 @@ async def test_after_reported_use_the_patient_can_ask_to_be_contacted(live_bot: 
     texts = sorted(first_text(c) for c in cards(live_bot, ANA))
     assert texts[0].startswith("Pat Doe asked for someone from the care team to reach out")
     assert texts[1].startswith("Pat Doe reported using opioids")
+
+
+async def test_a_crisis_in_a_photo_caption_is_a_crisis(live_bot: LiveBot) -> None:
+    """Triage reads every free text, a caption under a photo included."""
+    clinic = await two_staff_and_a_stranger(live_bot)
+    await clinic.patient(PAT, "Pat Doe")
+    mark = live_bot.api.mark(PAT)
+    await live_bot.api.send_photo(PAT, caption="i want to kill myself")
+    [reply] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    assert "988" in (reply.plain_text or "")
+    await drained(live_bot)
+    [alert] = await alerts(live_bot)
+    assert alert.kind == "crisis" and len(cards(live_bot, SAM)) == 1
+    mark = live_bot.api.mark(PAT)
+    await live_bot.api.send_photo(PAT, caption="my cat")
+    [plain] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    assert "only read text" in (plain.plain_text or "")

@@ -53,16 +53,23 @@ async def test_sigkill_at_random_moments_loses_no_reminder(
         before = len(fake_api.calls_to("sendMessage"))
         process = await start("run", env, tmp_path)
         started = time.monotonic()
-        # A random moment once sending is under way: during the tick, mid-batch, between.
-        await wait_until(
-            lambda b=before: len(fake_api.calls_to("sendMessage")) > b, 60, "the bot to send"
-        )
-        await asyncio.sleep(rng.uniform(0.0, 1.5))
+        # Half the kills at any moment from start-up on (migrations, the first tick, claiming),
+        # half once sending is under way (mid-batch, between a send and its record).
+        if rng.random() < 0.5:
+            await asyncio.sleep(rng.uniform(0.5, 4.0))
+            moment = "any"
+        else:
+            await wait_until(
+                lambda b=before: len(fake_api.calls_to("sendMessage")) > b, 60, "the bot to send"
+            )
+            await asyncio.sleep(rng.uniform(0.0, 1.5))
+            moment = "sending"
         process.send_signal(signal.SIGKILL)
         await process.wait()
         rounds.append(
             {
                 "round": n + 1,
+                "moment": moment,
                 "alive_seconds": round(time.monotonic() - started, 2),
                 "sent_in_round": len(fake_api.calls_to("sendMessage")) - before,
             }
