@@ -1033,7 +1033,8 @@ def main(argv: list[str] | None = None) -> int:
     if not opts.no_append:
         append_results(section)
         log(f"appended to {RESULTS.relative_to(REPO)}")
-    return 0
+    # A response that was not 200 (or a socket error) fails the run: the long tests rely on it.
+    return 1 if "NOT every response was 200" in section else 0
 
 
 if __name__ == "__main__":
