@@ -21,7 +21,16 @@ def test_the_dashboard_answers_every_request_under_load() -> None:
     if shutil.which("wrk") is None and shutil.which("apt-get") is None:
         pytest.fail("needs wrk (apt-get install -y wrk)")
     script = str(REPO / "bench" / "bench_dashboard_load.py")
-    options = ["--patients", "2000", "--duration", "5", "--connections", "8", "--no-append", "--install-wrk"]
+    options = [
+        "--patients",
+        "2000",
+        "--duration",
+        "5",
+        "--connections",
+        "8",
+        "--no-append",
+        "--install-wrk",
+    ]
     done = subprocess.run(
         [sys.executable, script, *options],
         cwd=REPO,
