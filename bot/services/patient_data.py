@@ -31,6 +31,7 @@ from bot.db.models import (
     Schedule,
     Staff,
     SupportLink,
+    SupportStatus,
 )
 from bot.services import audit
 from bot.services.context import AppContext
@@ -147,6 +148,29 @@ async def erase(ctx: AppContext, session: AsyncSession, patient: Patient) -> Non
             )
         )
     )
+    # If they were someone else's support person, that ends too, without their name.
+    for link in await session.scalars(
+        select(SupportLink).where(SupportLink.supporter_chat_id == patient.chat_id)
+    ):
+        if link.status in (SupportStatus.PENDING, SupportStatus.ACTIVE):
+            supported = await session.get(Patient, link.patient_id)
+            if supported is not None:
+                enqueue(
+                    session,
+                    chat_id=supported.chat_id,
+                    patient_id=supported.id,
+                    kind="support",
+                    payload={"text": SUPPORTER_LEFT},
+                    now=now,
+                )
+        link.status, link.ended_at = SupportStatus.ENDED, link.ended_at or now
+        link.supporter_chat_id, link.supporter_name = None, ""
+        # The question that named them to the patient they supported goes too.
+        await session.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == f"support:{link.id}:confirm")
+            .execution_options(synchronize_session=False)
+        )
     for part in ABOUT:
         if part.table is _t(AuditEntry):
             continue
@@ -178,6 +202,10 @@ async def erase(ctx: AppContext, session: AsyncSession, patient: Patient) -> Non
         enqueue(session, chat_id=chat_id, kind="support", payload={"text": SUPPORT_ENDED}, now=now)
 
 
+SUPPORTER_LEFT = (
+    "Your support person has stepped back and asked for their data to be erased. You can invite "
+    "someone else with /support."
+)
 SUPPORT_ENDED = (
     "The person you were supporting has ended the link, so I won't send you anything more. "
     "Thank you for being there."

@@ -205,6 +205,7 @@ async def tap(ctx: AppContext, chat_id: int, parsed: SupportTap) -> TapResult:
             _tell_supporter(
                 session, link, "The invite wasn't confirmed, so I won't send you anything.", now
             )
+            link.supporter_chat_id = None  # no reason left to keep how to reach them
             audit.by_patient(session, ctx, patient, "support.declined", now)
             return TapResult(notice="Okay.", chosen="Not confirmed. Nothing will be shared.")
         if parsed.action == "revoke" and link.status == SupportStatus.ACTIVE:
@@ -216,6 +217,7 @@ async def tap(ctx: AppContext, chat_id: int, parsed: SupportTap) -> TapResult:
                 "Thank you for your support.",
                 now,
             )
+            link.supporter_chat_id = None
             audit.by_patient(session, ctx, patient, "support.revoked", now)
             return TapResult(notice="Removed.", chosen=f"Removed: {name} won't be told anything")
         if parsed.action == "cancel" and link.status == SupportStatus.INVITED:
@@ -256,6 +258,8 @@ async def leave(ctx: AppContext, chat_id: int) -> list[Reply] | None:
                 },
                 now=now,
             )
+            # They asked to stop: how to reach them, and their name, go too.
+            link.supporter_chat_id, link.supporter_name = None, ""
             audit.by_patient(session, ctx, patient, "support.left", now)
     return [Reply("Done. You won't get any more updates from me. Thank you for being there.")]
 

@@ -343,8 +343,9 @@ class Forwarded(Step):
 
 @dataclass(frozen=True)
 class Edit(Step):
-    """The person edits a message they sent. Only a crisis written into it gets an answer; the
-    bot stays silent otherwise (an edit is not a new answer to whatever was asked)."""
+    """The person edits a message or photo caption they sent. Only a crisis written into it
+    gets an answer; the bot stays silent otherwise (an edit is not a new answer to whatever was
+    asked)."""
 
     text: str
     caption: bool = False  # an edited photo caption rather than a text message
@@ -367,10 +368,10 @@ class Edit(Step):
                 {"file_id": "fz-photo", "file_unique_id": "ufz", "width": 90, "height": 90}
             ]
             message["caption"] = self.text
-            expect = Expect.SILENCE
         else:
             message.update(text=self.text, **_entities(self.text))
-            expect = Expect.REPLY if triage(self.text).kind is not None else Expect.SILENCE
+        # Captions are triaged like text: a crisis written into either gets the resources.
+        expect = Expect.REPLY if triage(self.text).kind is not None else Expect.SILENCE
         parseable({"update_id": 1, "edited_message": message})
         update = await run.api.queue_update({"edited_message": message})
         return Played(self, expect, int(update["update_id"]), silent_chats=(run.chat,))

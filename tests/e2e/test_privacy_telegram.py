@@ -242,3 +242,27 @@ async def test_declining_a_changed_consent_stops_messages_and_keeps_history(
     clock(live_bot).set(FIRST_DOSE + timedelta(seconds=1))
     await drained(live_bot)
     assert len(live_bot.api.sent(PAT)) == 2  # the prompt and the answer: nothing more
+
+
+async def test_a_patient_who_supports_someone_is_erased_from_that_link_too(
+    live_bot: LiveBot,
+) -> None:
+    clinic = await Clinic.make(live_bot)
+    other_id, _ = await clinic.patient(FRIEND, "Jamie Other")
+    patient_id, _ = await clinic.patient(PAT, "Robin Quill")
+    live_bot.api.set_user(PAT, {"first_name": "Robin", "last_name": "Quill"})
+    [invite] = await say(live_bot, FRIEND, "/support")
+    payload = (invite.plain_text or "").split("start=")[1].split()[0]
+    mark = live_bot.api.mark(FRIEND)
+    await say(live_bot, PAT, f"/start {payload}")  # Robin becomes Jamie's support person
+    [confirm] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    await live_bot.api.tap(FRIEND, "Yes, confirm", confirm)
+    await drained(live_bot)
+    await say(live_bot, PAT, "/delete")
+    mark = live_bot.api.mark(FRIEND)
+    await say(live_bot, PAT, "DELETE")
+    [told] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    assert "support person has stepped back" in (told.plain_text or "")
+    assert "Robin" not in (told.plain_text or "")
+    assert await rows_mentioning(live_bot, patient_id, ["Robin", "Quill", str(PAT)]) == []
+    assert other_id != patient_id
