@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import is_postgres
+from bot.db.engine import claiming
 from bot.db.models import CheckIn, CheckInStatus, Patient, PatientStatus
 from bot.domain import checkins
 from bot.domain.checkins import Answers
@@ -41,10 +42,10 @@ async def check_in_tick(ctx: AppContext) -> CheckInResult:
     now = ctx.clock.now()
     result = CheckInResult()
     # Expiry first: a check-in that ran out unanswered must count before a new one replaces it.
-    async with ctx.sessions.begin() as session:
+    async with claiming(ctx.sessions) as session:
         await _expire(ctx, session, now, result)
     while True:
-        async with ctx.sessions.begin() as session:
+        async with claiming(ctx.sessions) as session:
             handled = await _send_due(ctx, session, now, result)
         if handled < BATCH:
             break

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import is_postgres
+from bot.db.engine import claiming
 from bot.db.models import DoseEvent, DoseStatus, Patient, PatientStatus, Schedule, ScheduleKind
 from bot.domain import reminders, risk
 from bot.domain.replies import Reply
@@ -73,11 +74,11 @@ def _reminder_again(dose: DoseEvent, schedule: Schedule, patient: Patient) -> Re
 async def follow_up(ctx: AppContext) -> FollowUpResult:
     now = ctx.clock.now()
     result = FollowUpResult()
-    async with ctx.sessions.begin() as session:
+    async with claiming(ctx.sessions) as session:
         await _resend_snoozed(ctx, session, now, result)
-    async with ctx.sessions.begin() as session:
+    async with claiming(ctx.sessions) as session:
         await _nudge(ctx, session, now, result)
-    async with ctx.sessions.begin() as session:
+    async with claiming(ctx.sessions) as session:
         await _close_windows(ctx, session, now, result)
     if result.nudged or result.resent or result.missed:
         log.info(

@@ -7,8 +7,9 @@ At least once, with duplicates bounded by one batch in flight.
 * **Claiming.** One short transaction selects due rows (``status='pending' AND next_attempt_at <=
   now``, earliest first), with ``FOR UPDATE SKIP LOCKED`` on Postgres so several worker processes
   never claim the same row, pushes their ``next_attempt_at`` to ``now + lease``, counts the
-  attempt and commits. Only then is anything sent. SQLite has a single writer and runs one
-  worker, so it needs no row locks.
+  attempt and commits. Only then is anything sent. SQLite has no row locks: there the claim
+  takes the database's write lock before it reads (``bot.db.engine.claiming``), so a second
+  worker waits and then sees the rows as leased.
 * **Recording.** Each message's outcome is committed on its own right after Telegram answers, so
   a crash loses at most the outcomes of the sends in flight at that moment.
 * **Database outages.** When an outcome cannot be written (the database went away mid-batch),
@@ -86,6 +87,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
+from bot.db.engine import claiming
 from bot.db.errors import describe
 from bot.db.models import DoseEvent, OutboxMessage, OutboxStatus, Patient
 from bot.domain.rate_limit import SendRateLimiter
@@ -253,7 +255,7 @@ class OutboxSender:
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(self._batch_claim * HEAD_FACTOR)
         )
-        async with self.ctx.sessions.begin() as session:
+        async with claiming(self.ctx.sessions) as session:
             if session.get_bind().dialect.name != "sqlite":
                 head_query = head_query.with_for_update(skip_locked=True)
             per_chat: dict[int, int] = {}

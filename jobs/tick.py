@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import insert_ignoring_conflicts, is_postgres, update_by_id
+from bot.db.engine import claiming
 from bot.db.models import DoseEvent, DoseStatus, OutboxMessage, Patient, PatientStatus, Schedule
 from bot.domain import reminders
 from bot.domain.schedules import Plan, PlanKind, day_number
@@ -97,7 +98,7 @@ async def tick(ctx: AppContext, *, batch_size: int = 1000, lanes: int | None = N
 
 
 async def _one_batch(ctx: AppContext, now: datetime, batch_size: int) -> TickResult:
-    async with ctx.sessions.begin() as session:
+    async with claiming(ctx.sessions) as session:
         return await _tick_batch(ctx, session, now, batch_size)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,9 @@ from sqlalchemy.ext.asyncio import (
 from bot.config import normalise_database_url
 
 SessionFactory = async_sessionmaker[AsyncSession]
+
+# An execution option read when a SQLite transaction begins: "IMMEDIATE" takes the write lock.
+SQLITE_BEGIN = "recovery_bot_sqlite_begin"
 
 
 def _prepare_sqlite_file(url: str) -> None:
@@ -47,6 +52,13 @@ def create_engine(
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.close()
 
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # Otherwise pysqlite begins (deferred) only at the first write; see `claiming`.
+            mode = conn.get_execution_options().get(SQLITE_BEGIN)
+            if mode == "IMMEDIATE":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     # JIT compilation suits long analytical queries; for the dashboard's summary it added ~2 s
@@ -57,3 +69,21 @@ def create_engine(
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def claiming(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A transaction for work that reads rows as due and then acts on them (schedules, dose
+    windows, check-ins, outbox rows, an alert being taken).
+
+    On Postgres the read itself locks the rows (FOR UPDATE SKIP LOCKED, in the callers). SQLite
+    has no row locks, and pysqlite runs every SELECT outside a transaction until the first
+    write, so two workers could both read a row as due and both act on it: a miss counted twice,
+    a message claimed twice. Here SQLite's write lock is taken first (BEGIN IMMEDIATE), so a
+    second worker waits (busy_timeout) and then reads what the first one left.
+    """
+    async with sessions.begin() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            options: dict[str, Any] = {SQLITE_BEGIN: "IMMEDIATE"}
+            await session.connection(execution_options=options)
+        yield session

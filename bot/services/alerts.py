@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import is_postgres
+from bot.db.engine import claiming
 from bot.db.models import Alert, AlertStatus, OutboxMessage, OutboxStatus, Patient, Staff
 from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
@@ -92,7 +93,8 @@ def card(alert: Alert, names: dict[int, str], zone: str) -> Reply:
 
 async def _lock_patient(session: AsyncSession, patient_id: int) -> None:
     # Two workers raising the same rule at once must not open two alerts: they queue on the
-    # patient's row. SQLite has a single writer, so it needs no lock.
+    # patient's row. On SQLite the jobs that raise alerts hold the database's write lock from
+    # their first read (bot.db.engine.claiming), which serialises them instead.
     if is_postgres(session):
         await session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())
 
@@ -197,7 +199,8 @@ async def act(
     """A staff member (by their Telegram chat, or signed in to the dashboard) took
     (acknowledged) or resolved an alert."""
     now = ctx.clock.now()
-    async with ctx.sessions.begin() as session:
+    # Two staff tapping at once: the second sees who took it first.
+    async with claiming(ctx.sessions) as session:
         if chat_id is not None:
             staff = await staff_by_chat(session, chat_id)
         else:

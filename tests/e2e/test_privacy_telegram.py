@@ -30,8 +30,14 @@ async def busy_patient(bot: LiveBot) -> tuple[Clinic, int]:
     [reminder] = await bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
     await tap_and_wait_edit(bot, PAT, "✅ Taken", reminder)
     [question] = await say(bot, PAT, "/checkin")
-    for label in ("9", "🙁 Low", "No"):
+    for label in ("9", "🙁 Low"):
         await tap_and_wait_edit(bot, PAT, label, question)
+    mark = bot.api.mark(PAT)
+    await tap_and_wait_edit(bot, PAT, "No", question)
+    # A craving of 9 brings coping prompts in a message of their own, which can land after the
+    # edit; wait for it, or it would be taken for the reply to the note.
+    [coping] = await bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    assert "Cravings rise and fall" in (coping.plain_text or "")
     await say(bot, PAT, "rough week at work")  # the check-in's note
     await say(bot, PAT, "can I drink alcohol on naltrexone?")
     bot.api.set_user(FRIEND, {"first_name": "Jamie"})
