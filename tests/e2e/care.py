@@ -39,12 +39,16 @@ async def drained(bot: LiveBot) -> None:
     """Until the periodic work has seen the clock's new time and the outbox has nothing left
     to send, so the next move of the clock cannot race either.
 
-    The work is also run here directly, once: on a loaded machine the JobQueue's next run can
-    come later than any fixed wait. Running it twice is harmless (unique keys, SKIP LOCKED).
+    The work is run here directly, once, and then the JobQueue's own runs are awaited until each
+    job has had one that began after this call: a run that began earlier can hold rows locked
+    (the direct run skips them) while it works with the old time. Running the work twice is
+    harmless (unique keys, SKIP LOCKED, SQLite's write lock).
     """
+    mark = bot.job_runs.now()
     await tick(bot.ctx)
     await follow_up(bot.ctx)
     await check_in_tick(bot.ctx)
+    await bot.job_runs.wait_after(mark)
     for _ in range(300):
         async with bot.ctx.sessions() as session:
             pending = await session.scalar(
