@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -37,6 +38,9 @@ log = logging.getLogger("bot")
 
 DEMO_CLINIC = "Demo Clinic"
 DEMO_CHAT_ID = 1
+# How long a stopping `jobs` worker lets job runs under way finish (one transaction each; on
+# SQLite one may first wait for the write lock, up to its 15 s busy timeout).
+JOB_FINISH_SECONDS = 20.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -279,7 +283,7 @@ async def _jobs(settings: Settings) -> int:
     beside one `run` (on Postgres; SQLite has a single writer)."""
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from jobs.periodic import periodic_jobs
+    from jobs.periodic import RunningJobs, periodic_jobs
 
     if settings.offline:
         print(
@@ -289,9 +293,10 @@ async def _jobs(settings: Settings) -> int:
     await migrate.upgrade(settings.database_url)
     async with app_context(settings) as ctx, sender_bot(settings) as bot:
         scheduler = AsyncIOScheduler(timezone="UTC")
+        running = RunningJobs()
         for job in periodic_jobs(ctx):
             scheduler.add_job(
-                job.run,
+                running.track(job.run),
                 "interval",
                 seconds=job.seconds,
                 id=job.name,
@@ -305,6 +310,10 @@ async def _jobs(settings: Settings) -> int:
         try:
             await OutboxSender(ctx, bot, lease=_lease(settings)).run(stop)
         finally:
+            scheduler.pause()  # no new runs; the ones under way finish before the engine closes
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(JOB_FINISH_SECONDS):
+                    await running.finish()
             scheduler.shutdown(wait=False)
     return 0
 

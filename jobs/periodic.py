@@ -6,6 +6,7 @@ on a bare APScheduler. Both are APScheduler underneath, with one instance of a j
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -75,3 +76,33 @@ def periodic_jobs(ctx: AppContext) -> list[PeriodicJob]:
         PeriodicJob("retention", RETENTION_SECONDS, _guarded("retention", apply_retention, ctx)),
         PeriodicJob("weekly-digest", DIGEST_SECONDS, _guarded("weekly-digest", send_digests, ctx)),
     ]
+
+
+class RunningJobs:
+    """The job runs in progress, so a worker can let them finish before it closes the database.
+
+    A bare APScheduler's shutdown cancels running coroutine jobs (its asyncio executor cannot
+    wait), and a job cancelled in the middle of a statement leaves its connection to be torn
+    down while the engine is being disposed; with aiosqlite that close can wait forever, and the
+    worker never exits. python-telegram-bot's JobQueue.stop() waits for its jobs itself."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[object]] = set()
+
+    def track(self, run: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def tracked() -> None:
+            task = asyncio.current_task()
+            assert task is not None  # APScheduler runs a coroutine job as a task
+            self._tasks.add(task)
+            try:
+                await run()
+            finally:
+                self._tasks.discard(task)
+
+        return tracked
+
+    async def finish(self) -> None:
+        """Until the runs in progress are over (each is one transaction); bound it with
+        ``asyncio.timeout``."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sqlite3
 import sys
 from collections import Counter
 from datetime import time, timedelta
@@ -112,3 +113,35 @@ async def test_two_jobs_workers_beside_run_send_each_reminder_once(
     per_chat = Counter(int(c.params["chat_id"]) for c in fake_api.calls_to("sendMessage"))
     assert len(per_chat) == patients
     assert set(per_chat.values()) == {1}
+
+
+async def test_a_stopping_worker_lets_a_waiting_job_finish_and_exits(
+    tmp_path: Path, fake_api: FakeBotApi
+) -> None:
+    """SIGTERM while a job run is waiting for SQLite's write lock (another process holds it):
+    the run finishes once the lock is free and the worker exits cleanly, rather than hanging
+    on a connection cancelled mid-statement."""
+    path = tmp_path / "locked.db"
+    db_url = f"sqlite:///{path}"
+    await upgrade(db_url)
+    await seed_due(db_url, 3)
+    env = clean_env(
+        DATABASE_URL=db_url,
+        TELEGRAM_BOT_TOKEN=TEST_TOKEN,
+        TELEGRAM_API_BASE_URL=fake_api.base_url,
+        TICK_SECONDS="0.1",
+    )
+    worker = await start("jobs", env, tmp_path)
+    await wait_for_sends(fake_api, 3)
+    holder = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        await asyncio.sleep(1.0)  # the worker's ticks now queue on the lock
+        worker.send_signal(signal.SIGTERM)
+        await asyncio.sleep(1.5)
+        assert worker.returncode is None  # still letting its waiting run finish
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    _, err = await asyncio.wait_for(worker.communicate(), timeout=30)
+    assert worker.returncode == 0, err.decode()[-2000:]
