@@ -20,8 +20,8 @@ from bot.config import normalise_database_url
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
-# An execution option read when a SQLite transaction begins: "IMMEDIATE" takes the write lock.
-SQLITE_BEGIN = "recovery_bot_sqlite_begin"
+# An execution option read when a SQLite transaction begins: take the write lock at once.
+SQLITE_WRITE_LOCK = "recovery_bot_sqlite_write_lock"
 
 
 def _prepare_sqlite_file(url: str) -> None:
@@ -55,8 +55,7 @@ def create_engine(
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # Otherwise pysqlite begins (deferred) only at the first write; see `claiming`.
-            mode = conn.get_execution_options().get(SQLITE_BEGIN)
-            if mode == "IMMEDIATE":
+            if conn.get_execution_options().get(SQLITE_WRITE_LOCK):
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
@@ -84,6 +83,6 @@ async def claiming(sessions: SessionFactory) -> AsyncIterator[AsyncSession]:
     """
     async with sessions.begin() as session:
         if session.get_bind().dialect.name == "sqlite":
-            options: dict[str, Any] = {SQLITE_BEGIN: "IMMEDIATE"}
+            options: dict[str, Any] = {SQLITE_WRITE_LOCK: True}
             await session.connection(execution_options=options)
         yield session

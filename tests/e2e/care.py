@@ -12,9 +12,6 @@ from bot.clock import FakeClock
 from bot.db.models import Alert, OutboxMessage, Patient
 from bot.domain.schedules import Plan, PlanKind
 from bot.services.clinics import add_staff
-from jobs.checkins import check_in_tick
-from jobs.followups import follow_up
-from jobs.tick import tick
 from tests.e2e.conftest import LiveBot
 from tests.fakes.bot_api import SentMessage
 from tests.support import make_patient, new_clinic
@@ -39,16 +36,11 @@ async def drained(bot: LiveBot) -> None:
     """Until the periodic work has seen the clock's new time and the outbox has nothing left
     to send, so the next move of the clock cannot race either.
 
-    The work is run here directly, once, and then the JobQueue's own runs are awaited until each
-    job has had one that began after this call: a run that began earlier can hold rows locked
-    (the direct run skips them) while it works with the old time. Running the work twice is
-    harmless (unique keys, SKIP LOCKED, SQLite's write lock).
+    The JobQueue's own runs are awaited until each clock job has had one that began after this
+    call (a run that began earlier may still be working with the old time), however late a
+    loaded machine starts it.
     """
-    mark = bot.job_runs.now()
-    await tick(bot.ctx)
-    await follow_up(bot.ctx)
-    await check_in_tick(bot.ctx)
-    await bot.job_runs.wait_after(mark)
+    await bot.job_runs.wait_after(bot.job_runs.now())
     for _ in range(300):
         async with bot.ctx.sessions() as session:
             pending = await session.scalar(
