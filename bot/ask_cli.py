@@ -1,6 +1,7 @@
 """`recovery-bot ask`: put questions to the bot's answering logic from the command line.
 
-Each message goes through exactly what the bot does with free text: crisis triage first, then the
+Each message goes through exactly what the bot does with free text: the safety net first (a
+crisis, or a "check": an ambiguous risk signal answered with "Are you safe right now?"), then the
 curated answers. The command line can alert nobody, so a crisis reply never says the care team was
 told (``care_team_told=False``).
 
@@ -16,8 +17,10 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Literal, TextIO, TypedDict
 
-from bot.domain.triage import crisis_reply, triage
+from bot.domain.triage import crisis_reply
 from bot.qa import ContentError, answer, warm_up
+from bot.safety.net import assess
+from bot.safety.texts import check_prompt
 
 __all__ = ["AskResult", "ask", "run_ask"]
 
@@ -32,20 +35,22 @@ class SnippetJson(TypedDict):
 
 
 class AskResult(TypedDict):
-    kind: Literal["answer", "unknown", "crisis"]
+    kind: Literal["answer", "unknown", "crisis", "check"]
     text: str
     snippets: list[SnippetJson]
 
 
 def ask(message: str) -> AskResult:
-    """The reply to one message, as the bot would give it (triage first)."""
-    verdict = triage(message)
+    """The reply to one message, as the bot would give it (the safety net first)."""
+    verdict = assess(message)
     if verdict.kind is not None:
         return {
             "kind": "crisis",
-            "text": crisis_reply(verdict.kind, care_team_told=False),
+            "text": crisis_reply(verdict.kind, care_team_told=False, lang=verdict.lang),
             "snippets": [],
         }
+    if verdict.is_check:
+        return {"kind": "check", "text": check_prompt(verdict.lang, None).text, "snippets": []}
     result = answer(message)
     return {
         "kind": result.kind,

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     craving_alert_threshold: int = Field(default=8, ge=0, le=10)
     missed_doses_alert_count: int = Field(default=2, ge=1, le=30)
     unanswered_alert_count: int = Field(default=3, ge=1, le=30)
+    # An "Are you safe right now?" without an answer alerts the care team after this.
+    safety_check_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     support_invite_days: int = Field(default=7, ge=1, le=60)
 
     # Retention of free text and delivered messages, in days (0: not kept at all).

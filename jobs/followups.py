@@ -193,7 +193,7 @@ async def _close_windows(
                 patient_id=patient.id,
                 kind="safety",
                 now=now,
-                payload={"text": reminders.MISSED_DOSE_SAFETY},
+                payload={"text": reminders.missed_dose_safety(schedule.kind)},
                 dedupe_key=f"safety:{dose.id}",
             )
             result.safety_messages += 1

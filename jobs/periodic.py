@@ -20,6 +20,7 @@ from jobs.conversations import expire_abandoned
 from jobs.digest import send_digests
 from jobs.followups import follow_up
 from jobs.retention import apply_retention
+from jobs.safety_checks import safety_check_sweep
 from jobs.stats import refresh_stale_stats
 from jobs.tick import tick
 
@@ -66,6 +67,7 @@ def periodic_jobs(ctx: AppContext) -> list[PeriodicJob]:
         PeriodicJob("tick", every, _guarded("tick", tick, ctx)),
         PeriodicJob("follow-up", every, _guarded("follow-up", follow_up, ctx)),
         PeriodicJob("check-ins", every, _guarded("check-ins", check_in_tick, ctx)),
+        PeriodicJob("safety-checks", every, _guarded("safety-checks", safety_check_sweep, ctx)),
         PeriodicJob(
             "expire-conversations", 1800, _guarded("expire-conversations", expire_abandoned, ctx)
         ),

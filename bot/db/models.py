@@ -326,6 +326,37 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None]
 
 
+class SafetyCheck(Base):
+    """An "Are you safe right now?" the bot asked after an ambiguous risk signal.
+
+    Open until the patient taps an answer; one left unanswered past ``due_at`` alerts the care
+    team once (``alerted_at``). Ids reach the chat in button data, so they are never reused.
+    """
+
+    __tablename__ = "safety_checks"
+    __table_args__ = (
+        Index(
+            "ix_safety_checks_waiting",
+            "due_at",
+            postgresql_where=text("answered_at IS NULL AND alerted_at IS NULL"),
+            sqlite_where=text("answered_at IS NULL AND alerted_at IS NULL"),
+        ),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    asked_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    # Which language the question was asked in, so the follow-ups match it.
+    lang: Mapped[str] = mapped_column(String(8), default="en")
+    answered_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(String(16))
+    alerted_at: Mapped[datetime | None]
+
+
 class ConsentRecord(Base):
     """Each consent a patient gave or refused, with the version of the text and when."""
 

@@ -142,16 +142,40 @@ def injection_day(schedule_id: int, due_at: datetime, plain: bool) -> Reply:
 
 
 # A lock screen shows the first line: keep it neutral, put the safety facts after it.
-MISSED_DOSE_SAFETY = (
+# Facts (../shared/clinical-facts.md): the block fades within about a day of a missed tablet
+# (F014, F077) and after a missed injection (F050, F052, F072); tolerance is already low after
+# detox, so the danger is the block wearing off while tolerance is low (F046, F049); a missed
+# injection is given as soon as possible (F071, F073) and opioids used since must be told to the
+# team first (F074); sources disagree on missed tablets, so the team decides and nobody doubles
+# up (F075, F076); naloxone and 911 (F054, F056, F057).
+_TOLERANCE = (
+    "One important thing: without naltrexone the opioid block wears off, and your body's "
+    "tolerance to opioids is likely lower than it used to be. Using opioids now, even an amount "
+    "you used to take, could cause an overdose that kills. Please keep naloxone (Narcan) nearby "
+    "(most pharmacies have it without a prescription), don't use alone, and call 911 if someone "
+    "is very drowsy or breathing slowly."
+)
+MISSED_TABLET_SAFETY = (
     "A quick note from your care companion.\n\n"
-    "It looks like a dose was missed. That's okay, it happens, and you can pick up again with "
-    "your next one.\n\n"
-    "One important thing: when naltrexone is missed or stopped, the body's tolerance to opioids "
-    "is lower than before, so using opioids now carries a much higher risk of overdose. Please "
-    "keep naloxone (Narcan) nearby (most pharmacies have it without a prescription), don't use "
-    "alone, and call 911 if someone is very drowsy or breathing slowly.\n\n"
+    "It looks like a dose was missed. That's okay, it happens. Never take two doses to make "
+    "up for one; ask your care team or pharmacist what to do about the missed dose.\n\n"
+    f"{_TOLERANCE}\n\n"
     "Your care team is there to help you get back on track."
 )
+MISSED_INJECTION_SAFETY = (
+    "A quick note from your care companion.\n\n"
+    "It looks like your injection hasn't been confirmed. Please call your clinic today to get "
+    "it as soon as possible; don't wait for the next planned date. If you have used any "
+    "opioids since your last injection, tell the team before the injection: it can cause "
+    "sudden, severe withdrawal.\n\n"
+    f"{_TOLERANCE}\n\n"
+    "Your care team is there to help you."
+)
+
+
+def missed_dose_safety(kind: str) -> str:
+    """The note after a first missed dose: what the label says differs for injections."""
+    return MISSED_INJECTION_SAFETY if kind == "monthly_injection" else MISSED_TABLET_SAFETY
 
 
 def answered(label: str, at_local: str, late: bool = False) -> str:

@@ -26,6 +26,7 @@ class AlertKind(StrEnum):
     INJECTION_OVERDUE = "injection_overdue"
     UNREACHABLE = "unreachable"
     UNRESPONSIVE = "unresponsive"
+    SAFETY_CHECK = "safety_check"
 
 
 URGENT = "urgent"
@@ -42,6 +43,14 @@ LABELS: dict[str, str] = {
     AlertKind.INJECTION_OVERDUE: "Injection overdue",
     AlertKind.UNREACHABLE: "Blocked the bot",
     AlertKind.UNRESPONSIVE: "Not answering",
+    AlertKind.SAFETY_CHECK: "No answer to “Are you safe?”",
+    # One alert per crisis kind, so a second kind is a new card that notifies (not an edit).
+    "crisis:suicide_self_harm": "Crisis: suicide or self-harm",
+    "crisis:overdose_emergency": "Crisis: overdose or emergency",
+    "crisis:poisoning": "Crisis: poisoning (medicine or product)",
+    "crisis:medical_emergency": "Crisis: medical emergency",
+    "crisis:use_in_progress": "Crisis: using now",
+    "crisis:help_now": "Crisis: asked for help now",
 }
 
 
@@ -62,6 +71,12 @@ class Finding:
     kind: AlertKind
     summary: str
     severity: str = NORMAL
+    # Splits one kind into episodes of their own (each crisis kind): stored as "kind:variant".
+    variant: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}:{self.variant}" if self.variant else self.kind.value
 
 
 def _who(name: str) -> str:
@@ -71,16 +86,40 @@ def _who(name: str) -> str:
 _CRISIS_LABEL = {
     CrisisKind.SUICIDE_SELF_HARM: "may be thinking about suicide or self-harm",
     CrisisKind.OVERDOSE_EMERGENCY: "may be having an overdose or medical emergency",
+    CrisisKind.POISONING: "may have taken too much of a medicine or a harmful product",
+    CrisisKind.MEDICAL_EMERGENCY: "may be having a medical emergency (such as a severe "
+    "allergic reaction)",
     CrisisKind.USE_IN_PROGRESS: "may be using right now",
 }
+_LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
-def crisis(name: str, kind: CrisisKind) -> Finding:
+def crisis(name: str, kind: CrisisKind, lang: str = "en") -> Finding:
+    said = f" They wrote in {_LANGUAGE_NAMES[lang]}." if lang != "en" else ""
     return Finding(
         AlertKind.CRISIS,
         f"URGENT: {_who(name)} {_CRISIS_LABEL[kind]}. They have been given crisis numbers "
-        "(988, 911, SAMHSA). Please reach out now.",
+        f"(911, 988).{said} Please reach out now.",
         URGENT,
+        variant=kind.value,
+    )
+
+
+def help_now(name: str) -> Finding:
+    return Finding(
+        AlertKind.CRISIS,
+        f"URGENT: {_who(name)} was asked “Are you safe right now?” and tapped “I need help "
+        "now”. They have been given crisis numbers (911, 988). Please reach out now.",
+        URGENT,
+        variant="help_now",
+    )
+
+
+def safety_check_unanswered(name: str, minutes: int) -> Finding:
+    return Finding(
+        AlertKind.SAFETY_CHECK,
+        f"{_who(name)} wrote something that may signal risk and did not answer “Are you safe "
+        f"right now?” within {minutes} minutes. Please check in with them today.",
     )
 
 

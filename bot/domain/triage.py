@@ -89,7 +89,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final, TypeAlias
 
@@ -101,6 +101,11 @@ class CrisisKind(StrEnum):
 
     SUICIDE_SELF_HARM = "suicide_self_harm"
     OVERDOSE_EMERGENCY = "overdose_emergency"
+    # A medicine other than an opioid, or a household product: Poison Control as well as 911.
+    POISONING = "poisoning"
+    # Not an overdose: a severe allergic reaction, chest pain, alcohol poisoning, a withdrawal
+    # seizure. Naloxone is not the answer to these; 911 is.
+    MEDICAL_EMERGENCY = "medical_emergency"
     USE_IN_PROGRESS = "use_in_progress"
 
 
@@ -114,6 +119,10 @@ class Triage:
 
     kind: CrisisKind | None
     matched_rule: str | None
+    # A crisis phrase was there but negated, idiomatic or in the past ("I'm not going to kill
+    # myself", "this traffic is killing me"): evidence against a crisis that the learned layer
+    # cannot see on its own (bot.safety.net).
+    cancelled: bool = field(default=False, compare=False)
 
     @property
     def is_crisis(self) -> bool:
@@ -128,50 +137,123 @@ _FAIL_SAFE: Final = Triage(CrisisKind.SUICIDE_SELF_HARM, "internal.error")
 # --------------------------------------------------------------------------
 
 _CARE_TEAM = "Your care team has been told and will reach out to you."
+_CARE_TEAM_LATER = "When you can, please also tell your care team."
 _HELPLINES = (
     "Call or text 988 (Suicide and Crisis Lifeline) any time. "
     "SAMHSA National Helpline: 1-800-662-4357, free, confidential, 24/7."
 )
 
-_REPLIES: Final[dict[CrisisKind, str]] = {
-    CrisisKind.SUICIDE_SELF_HARM: (
-        "I'm really glad you told me. You are not alone. "
-        "Please call or text 988 (Suicide and Crisis Lifeline) now to talk with "
-        "someone, any time. If you might act on these thoughts or are in danger, "
-        "call 911 or your local emergency number. "
-        "SAMHSA National Helpline: 1-800-662-4357, free, confidential, 24/7. "
-        f"{_CARE_TEAM} If you can, stay with someone you trust."
-    ),
-    CrisisKind.OVERDOSE_EMERGENCY: (
-        "This may be an emergency. Call 911 or your local emergency number now. "
-        "If you have naloxone (Narcan), give it now, and again after 2 to 3 "
-        "minutes if there is no response. Do not leave the person alone; if they "
-        "are breathing, lay them on their side. If it is you, tell someone near you "
-        "now. You are not alone. "
-        f"{_CARE_TEAM} {_HELPLINES}"
-    ),
-    CrisisKind.USE_IN_PROGRESS: (
-        "Thank you for telling me. You are not alone. Please never try to "
-        "overcome the naltrexone block with more opioids: it can cause a fatal "
-        "overdose. If you or anyone is very drowsy, hard to wake or breathing "
-        "slowly, call 911 now and give naloxone (Narcan) if you have it. "
-        "Don't use alone, and don't drive. "
-        f"{_CARE_TEAM} {_HELPLINES}"
-    ),
+_CARE_TEAM_ES = "Tu equipo de atención ya sabe y se comunicará contigo."
+_CARE_TEAM_LATER_ES = "Cuando puedas, avísale también a tu equipo de atención."
+_HELPLINES_ES = (
+    "Llama o envía un mensaje de texto al 988 (Línea de Prevención del Suicidio y Crisis; "
+    "marca 2 para español, o escribe AYUDA por texto) a cualquier hora. Línea Nacional de "
+    "SAMHSA: 1-800-662-4357, gratis, confidencial, 24/7, en español."
+)
+
+# Each reply names 911 and 988 (a test checks it), says what to do first, and never suggests
+# taking more opioids. Facts: ../shared/clinical-facts.md F054, F057, F064-F067, F149-F158.
+_REPLIES: Final[dict[str, dict[CrisisKind, str]]] = {
+    "en": {
+        CrisisKind.SUICIDE_SELF_HARM: (
+            "I'm really glad you told me. You are not alone. "
+            "Please call or text 988 (Suicide and Crisis Lifeline) now to talk with "
+            "someone, any time. If you might act on these thoughts or are in danger, "
+            "call 911 or your local emergency number. "
+            "SAMHSA National Helpline: 1-800-662-4357, free, confidential, 24/7. "
+            f"{_CARE_TEAM} If you can, stay with someone you trust."
+        ),
+        CrisisKind.OVERDOSE_EMERGENCY: (
+            "This may be an emergency. Call 911 or your local emergency number now. "
+            "If you have naloxone (Narcan), give it now, and again after 2 to 3 "
+            "minutes if there is no response. Do not leave the person alone; if they "
+            "are breathing, lay them on their side. If it is you, tell someone near you "
+            "now. If pills or a medicine other than opioids were taken, also call Poison "
+            f"Control: 1-800-222-1222. You are not alone. {_CARE_TEAM} {_HELPLINES}"
+        ),
+        CrisisKind.POISONING: (
+            "This may be an emergency. If anyone is hard to wake, having a seizure or "
+            "trouble breathing, call 911 now. Otherwise call Poison Control right now at "
+            "1-800-222-1222 (free, 24/7): don't wait for symptoms, and have the bottle with "
+            "you. If opioids could be involved, give naloxone (Narcan) if you have it. "
+            "Don't leave the person alone. If this was on purpose, you can also call or "
+            f"text 988 any time. {_CARE_TEAM}"
+        ),
+        CrisisKind.MEDICAL_EMERGENCY: (
+            "This may be a medical emergency. Call 911 or your local emergency number now, "
+            "especially for swelling of the face, lips, tongue or throat, trouble breathing, "
+            "chest pain, fainting or a seizure. Don't drive yourself; stay with someone if "
+            "you can. If opioids could be involved, give naloxone (Narcan) if you have it. "
+            f"{_CARE_TEAM} For a crisis of any kind you can also call or text 988."
+        ),
+        CrisisKind.USE_IN_PROGRESS: (
+            "Thank you for telling me. You are not alone. Please never try to "
+            "overcome the naltrexone block with more opioids: it can cause a fatal "
+            "overdose. If you or anyone is very drowsy, hard to wake or breathing "
+            "slowly, call 911 now and give naloxone (Narcan) if you have it. "
+            "Don't use alone, and don't drive. "
+            f"{_CARE_TEAM} {_HELPLINES}"
+        ),
+    },
+    "es": {
+        CrisisKind.SUICIDE_SELF_HARM: (
+            "Gracias por decírmelo. No estás solo ni sola. Por favor llama o envía un "
+            "mensaje de texto al 988 ahora para hablar con alguien (marca 2 para español, o "
+            "escribe AYUDA por texto), a cualquier hora. Si podrías actuar según estos "
+            "pensamientos o estás en peligro, llama al 911. Línea Nacional de SAMHSA: "
+            f"1-800-662-4357, gratis, confidencial, 24/7, en español. {_CARE_TEAM_ES} "
+            "Si puedes, quédate con alguien de confianza."
+        ),
+        CrisisKind.OVERDOSE_EMERGENCY: (
+            "Esto puede ser una emergencia. Llama al 911 ahora. Si tienes naloxona (Narcan), "
+            "dásela ahora, y otra vez después de 2 a 3 minutos si no responde. No dejes sola "
+            "a la persona; si respira, acuéstala de lado. Si eres tú, avísale ahora a alguien "
+            "cerca. Si tomó pastillas o un medicamento que no es un opioide, llama también a "
+            f"Control de Envenenamientos: 1-800-222-1222. No estás solo. {_CARE_TEAM_ES} "
+            f"{_HELPLINES_ES}"
+        ),
+        CrisisKind.POISONING: (
+            "Esto puede ser una emergencia. Si alguien no despierta, tiene una convulsión o "
+            "le cuesta respirar, llama al 911 ahora. Si no, llama ya a Control de "
+            "Envenenamientos al 1-800-222-1222 (gratis, 24/7, en español): no esperes a "
+            "tener síntomas y ten el frasco a mano. Si pudo haber opioides, dale naloxona "
+            "(Narcan) si la tienes. No dejes sola a la persona. Si fue a propósito, también "
+            f"puedes llamar o escribir al 988 a cualquier hora. {_CARE_TEAM_ES}"
+        ),
+        CrisisKind.MEDICAL_EMERGENCY: (
+            "Esto puede ser una emergencia médica. Llama al 911 ahora, sobre todo si se "
+            "hinchan la cara, los labios, la lengua o la garganta, si cuesta respirar, hay "
+            "dolor de pecho, desmayo o una convulsión. No manejes; quédate con alguien si "
+            "puedes. Si pudo haber opioides, usa naloxona (Narcan) si la tienes. "
+            f"{_CARE_TEAM_ES} Para cualquier crisis también puedes llamar o escribir al 988."
+        ),
+        CrisisKind.USE_IN_PROGRESS: (
+            "Gracias por decírmelo. No estás solo ni sola. Nunca intentes vencer el bloqueo "
+            "de la naltrexona con más opioides: puede causar una sobredosis mortal. Si tú o "
+            "alguien está muy somnoliento, no despierta o respira despacio, llama al 911 "
+            "ahora y usa naloxona (Narcan) si la tienes. No consumas a solas y no manejes. "
+            f"{_CARE_TEAM_ES} {_HELPLINES_ES}"
+        ),
+    },
 }
+_TEAM_LINES: Final = {
+    "en": (_CARE_TEAM, _CARE_TEAM_LATER),
+    "es": (_CARE_TEAM_ES, _CARE_TEAM_LATER_ES),
+}
+LANGUAGES: Final = tuple(_REPLIES)
 
 
-_CARE_TEAM_LATER = "When you can, please also tell your care team."
-
-
-def crisis_reply(kind: CrisisKind, *, care_team_told: bool = True) -> str:
+def crisis_reply(kind: CrisisKind, *, care_team_told: bool = True, lang: str = "en") -> str:
     """The plain-text message the patient sees at once for a crisis of ``kind``.
 
     ``care_team_told`` is False when nobody could be alerted (someone not yet enrolled): the reply
-    must never promise a call that is not coming.
+    must never promise a call that is not coming. ``lang`` is the language of the message it
+    answers ("en" or "es"; anything else gets English).
     """
-    reply = _REPLIES[kind]
-    return reply if care_team_told else reply.replace(_CARE_TEAM, _CARE_TEAM_LATER)
+    lang = lang if lang in _REPLIES else "en"
+    reply = _REPLIES[lang][kind]
+    told, later = _TEAM_LINES[lang]
+    return reply if care_team_told else reply.replace(told, later)
 
 
 # --------------------------------------------------------------------------
@@ -793,6 +875,8 @@ class _Rule:
 _SSH = CrisisKind.SUICIDE_SELF_HARM
 _OD = CrisisKind.OVERDOSE_EMERGENCY
 _USE = CrisisKind.USE_IN_PROGRESS
+_POI = CrisisKind.POISONING
+_MED = CrisisKind.MEDICAL_EMERGENCY
 
 
 def _rule(
@@ -833,11 +917,18 @@ _HISTORY_TAIL = (
     r"years|months|most|half|a long)\b|(?:years?|yrs|months?) ago|last (?:year|month)|"
     r"in the past|before (?:i|naltrexone|vivitrol|starting|treatment|rehab|getting|this)|"
     r"back (?:then|when|in)|when i was|in my (?:teens|twenties|20s|30s|youth)|"
-    r"in (?:high school|college|19\d\d|20\d\d)|every day for|daily for))"
+    r"in (?:high school|college|19\d\d|20\d\d)|every day for|daily for|"
+    r"(?:a|one|two|three|several) decades? ago|ages ago|a (?:long )?(?:time|while) ago|"
+    r"when (?:i|he|she|they|we) (?:was|were) (?:a |in |)(?:teen|teenager|kid|young|younger|"
+    r"little|child|student)|as a (?:teen|teenager|kid)|before (?:i|he|she|they) got "
+    r"(?:clean|sober)|hace (?:\w+ )?(?:anos|meses|tiempo)|el ano pasado|cuando (?:era|tenia|"
+    r"estaba)|b4 (?:i|he|she) started|before (?:treatment|rehab|i started)|antes del "
+    r"tratamiento))"
 )
 
 _DIE_IDIOM_TAIL = (
-    r"(?! (?:of|from) (?:laughter|laughing|embarrassment|boredom|happiness|"
+    r"(?! (?:of|from) (?:laughter|laughing|embarrassment|boredom|happiness|hunger|heat|thirst|"
+    r"cold|starvation|old age|"
     r"cuteness|shame|cringe|joy|jealousy|curiosity)| laughing| for\b(?! real| sure)"
     r"| on this hill| happy| a happy| old| of old age| someday| one day| eventually)"
 )
@@ -855,7 +946,8 @@ _GO_ON = (
     r"medication|meds|naltrexone|vivitrol|it|that|this|there|to|online|line|social|"
     r"instagram|tiktok|facebook|and|at|in|for)\b)"
     r"|keep going\b(?! (?:to|with|back|out|there)\b)"
-    r"|(?:wake up|waking up)\b(?! (?:early|so early|at|for (?:work|school|class))\b)"
+    r"|(?:wake up|waking up)\b(?! (?:early|so early|at|for (?:work|school|class)|in the "
+    r"mornings?|on time|before|anymore without)\b)"
     r"|make it\b(?! (?:to|on time|in time|today|there|work|class|back|home|out|up|a)\b)"
     r"(?: through (?:the night|tonight|another day))?|last much longer\b)"
 )
@@ -870,7 +962,7 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"\boverdosed\b" + _HISTORY_TAIL,
         r"\b(?:i|he|she|they|we|think i|think he|think she|i just|he just|she just) od\b",
         r"\b(?:having|had|have|took|taking|take|suffering|experiencing|going through|"
-        r"in the middle of) an? (?:opioid |accidental |bad |)?overdose\b",
+        r"in the middle of) an? (?:opioid |accidental |bad |)?overdose\b" + _HISTORY_TAIL,
         r"\b(?:this is|its|this looks like|looks like) an? (?:opioid |)?overdose\b",
     ),
     _rule(
@@ -931,7 +1023,7 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
     ),
     _rule(
         "od.chest",
-        _OD,
+        _MED,
         100,
         r"\bchest (?:pain|pains|hurts|is hurting|hurting|tight|tightness|is tight|"
         r"feels tight|pressure|feels heavy|is heavy|is pounding|is on fire|is burning|"
@@ -966,7 +1058,8 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"wake up|waking|moving|coming to|come to|coming round|coming around|"
         r"answering me|opening (?:his|her|their) eyes)\b"
         r"(?! to (?:my |me\b|texts|calls|emails|messages|the |treatment|naltrexone|"
-        r"vivitrol|meds|medication|it\b))",
+        r"vivitrol|meds|medication|it\b))"
+        r"(?! (?:in the mornings?|early|on time|for (?:work|school|class)|before|at \d))",
         r"\bcant (?:wake|rouse|get) (?:him|her|them|my \w+|\w+) (?:up|to wake up|to respond|"
         r"awake)\b",
         r"\bcant wake (?:him|her|them)\b",
@@ -1034,7 +1127,7 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
     ),
     _rule(
         "od.withdrawal",
-        _OD,
+        _MED,
         90,
         r"\b(?:im|in|into|having|going through|gone into|went into|put me in|sent me into|"
         r"threw me into|thrown into|think its|think im in|its|this is|got|get|"
@@ -1047,6 +1140,12 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"\b(?:the|having|have|got) dts\b",
     ),
     _rule("od.emergency_number", _OD, 45, r"\b911\b"),
+    _rule(
+        "od.es_overdose_mention",
+        _OD,
+        50,
+        r"\b(?:sobredosis|sobre dosis)\b" + _HISTORY_TAIL,
+    ),
     _rule("od.overdose_mention", _OD, 50, r"\boverdos(?:e|es)\b" + _HISTORY_TAIL),
     # -------------------------------------------------------- suicide / self-harm
     _rule(
@@ -1089,7 +1188,8 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"wishiweredead|endmylife|kilmyself|betterofdead)\b",
     ),
     _rule("ssh.kms", _SSH, 80, r"\bkms\b", r"\bk m s\b", r"\bkys\b", r"\bk y s\b"),
-    _rule("ssh.suicide", _SSH, 80, r"\bsuicid\w*"),
+    # Below the other suicide rules: a phrase with intent names itself, a bare mention is weak.
+    _rule("ssh.suicide", _SSH, 70, r"\bsuicid\w*"),
     _rule(
         "ssh.overdose_intent",
         _SSH,
@@ -1437,6 +1537,145 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"rip|ripped) <NALT> out(?: \w+){0,3}? (?:so (?:that )?i can|to|and|then|in order to) "
         r"(?:use|get high|feel (?:it|the high|high)|shoot up|do dope|party)\b",
     ),
+    # --------------------------------------------------------------- allergic reactions
+    _rule(
+        "med.allergic",
+        _MED,
+        101,
+        r"\b(?:face|lips?|tongue|throat|mouth|eyes?) (?:is |are |keeps |started |starting |"
+        r"getting |feels |feel |)(?:swelling|swollen|swell|closing|closing up|tight)\b",
+        r"\bswelling (?:up )?(?:in |of )?(?:my |his |her |the )?(?:face|lips?|tongue|throat)\b",
+        r"\b(?:allergic reaction|anaphyla\w*)\b" + _HISTORY_TAIL,
+        r"\bhives (?:all over|everywhere|and (?:cant|trouble|hard to) breath\w*)\b",
+        r"\bthroat (?:is )?closing\b",
+    ),
+    # ------------------------------------------------- non-opioid medicines and products
+    _rule(
+        "poison.ingested",
+        _POI,
+        101,
+        # A named medicine that is not an opioid, in an amount: Poison Control, not naloxone.
+        r"\b(?:took|taken|swallowed|popped|downed|ate|drank|had) (?:all|all of|a whole|the whole|"
+        r"an entire|the entire|a|a handful of|a bunch of|a lot of|lots of|like \d+|\d{2,}|"
+        r"too many|too much|way too many|way too much)(?: of)?(?: my| the| his| her| their)? "
+        r"(?:\w+ )?(?:bottle of |box of |pack of )?(?:tylenol|acetaminophen|paracetamol|advil|"
+        r"ibuprofen|aspirin|motrin|aleve|naproxen|sleeping pills|sleep aids?|benadryl|"
+        r"<BENZO>|antidepressants|lithium|insulin|seroquel|trazodone|gabapentin|"
+        r"blood pressure pills|heart pills)\b",
+        r"\b(?:took|taken|swallowed|popped|downed|ate|drank) (?:my |the |his |her |a |an )?"
+        r"(?:whole|entire|full) (?:script|prescription|refill|month of|months supply|"
+        r"supply)\b",
+        r"\b(?:took|taken|swallowed|popped|downed) (?:all|every one|everyone) of (?:my|the|"
+        r"his|her) (?:\w+ )?(?:pills|meds|tablets|medication|medicine|script|prescription)\b",
+        r"\b(?:took|taken|swallowed|popped|downed) all (?:my|the|his|her) (?:\w+ )?(?:pills|"
+        r"meds|tablets|medication|medicine|script)\b" + _HISTORY_TAIL,
+        r"\b(?:got|gotten|getting|get) into (?:my|the|his|her|their|grandmas|grandmas|moms|"
+        r"dads|someones|somebodys) (?:\w+ )?(?:pills|meds|medicine|medication|tablets|"
+        r"bottle|purse|cabinet)\b",
+        r"\b(?:drank|swallowed|drinking|ate) (?:some |a lot of |the )?(?:bleach|antifreeze|"
+        r"drain cleaner|rat poison|cleaning products?|lighter fluid|windshield fluid)\b",
+        r"\b(?:kid|son|daughter|baby|toddler|child|grandson|granddaughter|nephew|niece) "
+        r"(?:\w+ ){0,3}(?:swallowed|ate|took|got into) (?:\w+ ){0,3}(?:pills|meds|tablets|"
+        r"naltrexone|medicine|bottle)\b",
+    ),
+    # --------------------------------------------------------------------- Spanish
+    # Accents are gone by now ("qué" -> "que", "mañana" -> "manana"). Spanish negation ("no
+    # quiero morir") is cancelled by the English cue "no" like any other; phrases whose meaning
+    # is a negation ("ya no quiero vivir") are rules negation cannot cancel.
+    _rule(
+        "ssh.es_want_die",
+        _SSH,
+        80,
+        r"\b(?:me )?(?:quiero|quisiera|queria|kiero|qiero|deseo) (?:morir|morirme|"
+        r"matarme|suicidarme|desaparecer para siempre|estar muert[oa]|dejar de existir)\b",
+        r"\bme (?:quiero|voy a|vo a|pienso) (?:matar|suicidar|morir|quitar la vida|ahorcar|"
+        r"colgar|cortar las venas|tirar de un puente|aventar)\b",
+        r"\b(?:voy|vo) a (?:matarme|suicidarme|quitarme la vida|ahorcarme|colgarme|"
+        r"cortarme las venas|acabar con mi vida|acabar con todo|terminar con todo)\b",
+        r"\b(?:quitarme|quitar me|quitare) la vida\b",
+        r"\b(?:acabar|terminar|terminare|acabare|acabo) con (?:mi vida|todo|todo esto|"
+        r"mi sufrimiento)\b",
+        r"\b(?:ojala|ojal) (?:me muera|no despierte|no amanezca|estuviera muert[oa]|"
+        r"me muriera|no despertar)\b",
+        r"\b(?:mejor|mas vale) (?:estar )?muert[oa]\b",
+        r"\bpensamientos? (?:de|suicidas|de muerte|de matarme)\b",
+        r"\bcarta de despedida\b",
+        r"\bme (?:corto|corte|estoy cortando|quemo|lastimo|hago dano)\b(?! (?:el pelo|"
+        r"el cabello|las unas|cocinando|con el cuchillo|sin querer|afeitando))",
+        r"\b(?:cortarme|lastimarme|hacerme dano)\b",
+        r"\b(?:tengo|compre|consegui|ya tengo|guarde|junte) (?:la |una )?(?:soga|cuerda|"
+        r"pistola|arma|navaja) (?:para|pa)\b",
+        r"\bme despido de (?:todos|ustedes|ti|todo)\b",
+    ),
+    _rule(
+        "ssh.es_not_want_live",
+        _SSH,
+        80,
+        r"\b(?:ya )?no (?:quiero|kiero|deseo|tengo ganas de) (?:seguir )?(?:vivir|viviendo|"
+        r"existir|despertar|estar aqui|estar vivo|estar viva|seguir aqui|seguir)\b"
+        r"(?! (?:asi|con|en|aqui con|de esta|tomando|en este)\b)",
+        r"\bno (?:vale|tiene) (?:la pena|sentido) (?:vivir|seguir viviendo|seguir)\b",
+        r"\b(?:nadie|ninguno) me (?:va a )?(?:extranaria|extranara|extrañaria|extranar)\b",
+        r"\b(?:estarian|estaran|estarán) mejor sin mi\b",
+        r"\bno (?:aguanto|soporto) (?:mas )?(?:vivir|la vida|seguir vivo|seguir viva)\b",
+        negatable=False,
+    ),
+    _rule(
+        "od.es_overdose",
+        _OD,
+        100,
+        r"\bno (?:respira|esta respirando|puede respirar|puedo respirar|reacciona|despierta|"
+        r"se despierta|responde)\b(?! (?:a mis|mis|el telefono|los mensajes|el celular))",
+        r"\b(?:se puso|se esta poniendo|esta|tiene los labios|labios|cara) (?:\w+ )?"
+        r"(?:morad[oa]s?|azul(?:es)?)\b",
+        r"\b(?:se desmayo|se desmayó|inconsciente|convulsion\w*|convulsionando|"
+        r"echando espuma)\b",
+        r"\b(?:me|se|le) (?:meti|metio|tome|tomo|puse|puso) (?:demasiad[oa]|mucho|mucha) "
+        r"(?:fentanilo|fenta|heroina|chiva|pastillas|pastis|pildoras)\b",
+        r"\bllam(?:a|en|o|ar|e) (?:al|a la|una) (?:911|ambulancia)\b",
+    ),
+    _rule(
+        "poison.es_ingested",
+        _POI,
+        100,
+        r"\b(?:me tome|se tomo|me trague|se trago|me bebi|se bebio|tome|tomo) (?:todas|todo|"
+        r"un monton de|muchas|un frasco|el frasco|la caja|el bote|una caja|un bote)"
+        r"(?: \w+){0,3} (?:pastillas|pildoras|medicinas|medicamentos|tabletas|receta|"
+        r"tylenol|paracetamol|ibuprofeno|advil|clonazepam|xanax|frasco|bote|caja)\b",
+        r"\b(?:me tome|se tomo|me trague|se trago|tome|tomo) (?:todas )?(?:mis|las|sus) "
+        r"(?:pastillas|pildoras|medicinas|tabletas)\b",
+        r"\b(?:se tomo|se comio|agarro) (?:las )?(?:pastillas|pildoras|medicinas) de\b",
+        r"\b(?:tome|tomo|me tome|se tomo|bebi|bebio) (?:cloro|blanqueador|veneno|"
+        r"anticongelante)\b",
+    ),
+    _rule(
+        "med.es_emergency",
+        _MED,
+        100,
+        r"\bdolor (?:fuerte )?(?:en el|de|del) pecho\b",
+        r"\bse me (?:esta )?(?:hinchando|hincho|cierra|esta cerrando) (?:la cara|los labios|"
+        r"la garganta|la lengua|los ojos)\b",
+        r"\b(?:cara|labios|garganta|lengua) (?:hinchad[oa]s?|se hincha|se cierra)\b",
+        r"\breaccion alergica\b",
+        r"\b(?:vomitando|vomito|escupiendo) sangre\b",
+        r"\bintoxicacion (?:por|de) alcohol\b",
+        r"\bcoma etilico\b",
+        r"\bme (?:falta|cuesta) (?:el aire|respirar)\b",
+    ),
+    _rule(
+        "use.es_using",
+        _USE,
+        75,
+        r"\b(?:me acabo de|acabo de|me acabe de) (?:inyectar|meter|picar|fumar|drogar|"
+        r"tomar (?:unas|pastillas|fenta))\b",
+        r"\b(?:voy|vo|ire) a (?:usar|drogarme|inyectarme|meterme|picarme|consumir|comprar "
+        r"(?:droga|heroina|fenta|fentanilo|chiva|pastillas)|conectar)\b",
+        r"\bestoy (?:drogad[oa]|usando|consumiendo|bien puesto|bien puesta|high|pasad[oa])\b",
+        r"\b(?:recai|volvi a (?:usar|consumir|inyectarme|drogarme|tomar))\b(?!(?: \w+){0,4} "
+        r"(?:hace (?:\w+ )?(?:anos|meses|una decada)|el ano pasado|en (?:19|20)\d\d|en mis "
+        r"\w+|cuando (?:era|tenia)|pero desde entonces|antes del tratamiento))",
+        r"\b(?:vencer|romper|pasar|brincar|saltar) el bloqueo\b",
+    ),
 )
 
 _RULES: Final[tuple[_Rule, ...]] = tuple(
@@ -1508,9 +1747,81 @@ _BENIGN_ALTS: Final = tuple(
         r"feel|be alive|wake up|exist|deal|do this|be here|suffer|face|be like this)\b)\w+",
         r"\bsuicide (?:squad|silence|boys|doors?|king|prevention)\b",
         r"\bsuicideboys?\b",
+        # too much of something that is not a substance, in the other word order
+        r"\b(?:an |a |total |such an |what an |)overdose of (?:tv|television|netflix|the show|"
+        r"a show|shows|series|a series|the series|drama|reality tv|anime|youtube|tiktok|"
+        r"social media|news|sugar|coffee|caffeine|sunshine|cuteness|love|work|memes|"
+        r"football|sports|christmas|family time)\b",
+        # learning about overdose, not having one
+        r"\b(?:film|movie|documentary|video|show|episode|book|talk|lecture|class|training|"
+        r"presentation|session|workshop|group|article|podcast|story) (?:about|on|covering) "
+        r"(?:\w+ ){0,2}(?:overdoses?|overdosing|suicide)\b",
+        # fear of withdrawal when starting the shot, not a plan to use
+        r"\b(?:ill|i will|im going to|going to|gonna|will|might|could|would) (?:get|be|feel|go) "
+        r"dope ?sick\b",
+        # dreams and nightmares
+        r"\b(?:dreamed|dreamt|dream|dreams|dreaming|nightmare|nightmares|had a dream|sone|"
+        r"sueno|sueño|pesadilla) (?:\w+ ){0,5}?(?:overdos\w*|od|died|dying|sobredosis|"
+        r"mori|me moria|muerto|muerta)\b",
+        # learning how to respond is preparation, not an emergency
+        r"\b(?:how (?:do|would|can|will|could|should) (?:i|you|we|someone|people|one) "
+        r"(?:know|tell|recogni[sz]e|spot|notice|check)|signs? (?:of|that)|symptoms of|"
+        r"what (?:does|do|are) (?:an? )?) (?:if |when |that |)(?:\w+ ){0,4}?"
+        r"(?:overdos\w*|od(?:ing)?)\b",
+        r"\b(?:como se|como saber|como sabes|como reconocer|senales de|sintomas de|"
+        r"signos de) (?:\w+ ){0,5}?sobredosis\b",
+        r"\b(?:how (?:do|to|can|would|should) (?:you|i|we|someone)|learn(?:ed|ing)? (?:how )?"
+        r"to|trained (?:\w+ ){0,3}to|training (?:\w+ ){0,3}to|teach(?:ing)? (?:\w+ ){0,3}to|"
+        r"carry|carrying|keep|keeping|have|got|bought|picked up|where (?:do|can) i get) "
+        r"(?:a |some |the |)(?:use |give |using |giving )?(?:narcan|naloxone|naloxona)\b",
+        # Spanish idioms and learning
+        r"\b(?:(?:me )?(?:quiero|voy a|vo a|iba a|queria) )?(?:morir|morirme|muero|muriendo|"
+        r"moria) (?:de|del) (?:la |el )?(?:verguenza|"
+        r"aburrimiento|risa|hambre|sueno|calor|frio|envidia|ganas|amor|nervios|pena|cansancio|"
+        r"sed|miedo|tristeza)\b",
+        r"\bme (?:corte|corto|cortaba) (?:con (?:una|un|el|la) (?:hoja|papel|cuchillo|lata|"
+        r"vidrio|navaja de afeitar)|el pelo|el cabello|las unas|cocinando|afeitando|"
+        r"sin querer|picando|cortando|pelando|rebanando)\b",
+        r"\b(?:por que|porque|porq|xq|es|seria) (?:es )?(?:peligroso|malo|riesgoso|mortal) "
+        r"(?:\w+ ){0,3}(?:pasar|vencer|romper|brincar|saltar) el bloqueo\b",
+        r"\b(?:peli|pelicula|documental|serie|miniserie|articulo|libro|platica|charla|clase|"
+        r"taller|noticias?|podcast|video|reportaje) (?:sobre|de|acerca de) (?:la |el |una |)"
+        r"(?:crisis de (?:la |las |)|epidemia de )?(?:sobredosis|suicidio|fentanilo)\b",
+        r"\b(?:medicina|medicinas|medicamento|medicamentos|pastillas) (?:de|para) (?:las |la )?"
+        r"(?:convulsiones|epilepsia)\b",
+        # a medicine for seizures, not a seizure
+        r"\b(?:anti ?)?seizure (?:medicine|medicines|medication|medications|meds|med|pills?|"
+        r"drugs?|disorder|prescription|doctor|neurologist)\b",
     )
 )
 _BENIGN_WINDOW: Final = 200
+
+# A clause that tells of the past ("years ago my roommate OD'd", "en 2019 intenté quitarme la
+# vida", "I used to mix xanax and booze") or asks about someone hypothetical ("what should you do
+# if someone has a seizure", "si alguien no respira, qué se hace") makes any crisis phrase in it
+# history or a lesson, wherever in the clause the marker stands. Clauses end at punctuation and at
+# "but"/"pero"/"now", so "I used to cut but I cut again last night" is still a crisis.
+_CLAUSE_BREAK: Final = re.compile(r"\||\b(?:but|pero|now|ahora|though|aunque|until)\b")
+_CLAUSE_CANCEL: Final = re.compile(
+    r"\b(?:(?:\w+ )?years? ago|(?:\w+ )?months ago|a (?:long )?(?:time|while) ago|ages ago|"
+    r"(?:a few|several|two|three) (?:years|summers|winters) (?:ago|back)|last (?:year|spring|"
+    r"summer|fall|autumn|winter)|in (?:19|20)\d\d|back in|back then|back when|in (?:college|"
+    r"high school|my (?:teens|twenties|thirties|20s|30s))|when (?:i|he|she|they|we) (?:was|were) "
+    r"(?:\d+|a |an |young|younger|little|in|still)|used to|freshman year|as a (?:teen|kid)|"
+    r"before (?:treatment|rehab|i got (?:clean|sober)|we met|i started)|"
+    r"hace (?:\w+ )?(?:anos|meses|tiempo|mucho)|el ano pasado|en (?:19|20)\d\d|"
+    r"cuando (?:era|tenia|estaba|yo era)|de (?:chiquit[oa]|chamac[oa]|joven|nin[oa])|"
+    r"(?:if|when|whenever|in case) (?:someone|somebody|a person|anyone|anybody|people|you see|"
+    r"they see|i see|we see)|"
+    r"(?:si|cuando) (?:alguien|una persona|ves a)|en caso de que|"
+    r"(?:warning )?signs? (?:that|of) (?:someone|somebody|a person|a friend)|"
+    r"for (?:my |his |her )?(?:seizures|epilepsy)|para (?:las |la )?(?:convulsiones|epilepsia)|"
+    r"died (?:of|from|by|after)|passed away|lost (?:my|his|her|our|their) \w+ (?:to|from)|"
+    r"funeral|memorial|anniversary of|murio (?:de|por)|fallecio|se nos fue|velorio)\b"
+)
+# Rules whose phrase is itself about time ("relapsed two years ago" is handled inside them) or
+# that name a danger now whatever the clause says.
+_CLAUSE_CANCEL_EXEMPT: Final = frozenset({"od.naloxone"})
 
 # --------------------------------------------------------------------------
 # Negation
@@ -1521,7 +1832,7 @@ _NEGATION_CUES: Final = frozenset(
     for w in (
         "not", "no", "never", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt",
         "werent", "wont", "wouldnt", "havent", "hasnt", "hadnt", "shouldnt", "nor",
-        "aint", "neither",
+        "aint", "neither", "nunca", "jamas", "tampoco",
     )
 )  # fmt: skip
 # Extra cues that only cancel use-in-progress phrases ("I quit using heroin").
@@ -1555,6 +1866,9 @@ _NEGATION_FILLERS: Final = frozenset(
         "might", "experiencing", "get", "getting", "got", "a", "an", "the", "some",
         "more", "or", "suicidal", "self", "harm", "anymore", "right", "now",
         "currently", "anything", "signs", "symptoms", "sign",
+        # Spanish: "no soy suicida", "no estoy pensando en matarme", "no me voy a cortar"
+        "soy", "estoy", "es", "ser", "estar", "me", "voy", "vo", "a", "pienso", "pensando",
+        "en", "tengo", "ganas", "de", "quiero", "lo", "que", "para", "nada",
     )
 )  # fmt: skip
 _NEGATION_WINDOW: Final = 6
@@ -1571,8 +1885,11 @@ def _negated(s: str, start: int, cues: frozenset[str]) -> bool:
         word = words[index]
         if word in cues:
             # A doubled negation affirms: "havent stopped using", "not a day goes by
-            # that i dont think about killing myself".
+            # that i dont think about killing myself". A "no" that opens the clause is an
+            # answer, not a negation: "no im not going to hurt myself".
             earlier = words[max(0, index - _NEGATION_LOOKBACK) : index]
+            if index - len(earlier) == 0 and earlier[:1] == ["no"]:
+                earlier = earlier[1:]
             return _DOUBLE_NEGATORS.isdisjoint(earlier)
         if word not in _NEGATION_FILLERS:
             return False
@@ -1590,6 +1907,12 @@ def _survives(rule: _Rule, m: re.Match[str], s: str, benign: list[re.Pattern[str
         clause_start = s.rfind("|", 0, start) + 1
         if rule.veto_before.search(s, clause_start, start) is not None:
             return False
+    if rule.id not in _CLAUSE_CANCEL_EXEMPT:
+        breaks = [b.end() for b in _CLAUSE_BREAK.finditer(s, 0, start)]
+        after = _CLAUSE_BREAK.search(s, end)
+        clause = s[breaks[-1] if breaks else 0 : after.start() if after else len(s)]
+        if _CLAUSE_CANCEL.search(clause):
+            return False
     window_start, window_end = max(0, start - _BENIGN_WINDOW), end + _BENIGN_WINDOW
     for pattern in benign:
         for exception in pattern.finditer(s, window_start, window_end):
@@ -1598,8 +1921,10 @@ def _survives(rule: _Rule, m: re.Match[str], s: str, benign: list[re.Pattern[str
     return True
 
 
-def _best_rule(s: str, words: frozenset[str]) -> _Rule | None:
-    """Highest-priority rule with at least one surviving match in ``s``."""
+def _best_rule(s: str, words: frozenset[str]) -> tuple[_Rule | None, bool]:
+    """Highest-priority rule with at least one surviving match in ``s``, and whether some
+    match did not survive (negated, vetoed or inside an exception)."""
+    cancelled = False
     candidates = set(_UNINDEXED_ALTS)
     for word in words:
         ids = _ALT_INDEX.get(word)
@@ -1617,19 +1942,22 @@ def _best_rule(s: str, words: frozenset[str]) -> _Rule | None:
                 if benign is None:
                     benign = [b.pattern for b in _BENIGN_ALTS if b.possible(s, words)]
                 if _survives(rule, m, s, benign):
-                    return rule
+                    return rule, cancelled
+                cancelled = True
                 pos = m.start() + 1
-    return None
+    return None, cancelled
 
 
 def _triage(text: str) -> Triage:
     best: _Rule | None = None
+    cancelled = False
     for s, words in _variants(text):
-        rule = _best_rule(s, words)
+        rule, undone = _best_rule(s, words)
+        cancelled = cancelled or undone
         if rule is not None and (best is None or rule.priority > best.priority):
             best = rule
     if best is None:
-        return _NOT_CRISIS
+        return Triage(None, None, cancelled) if cancelled else _NOT_CRISIS
     return Triage(best.kind, best.id)
 
 

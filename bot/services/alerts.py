@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.bulk import is_postgres
 from bot.db.engine import claiming
 from bot.db.models import Alert, AlertStatus, OutboxMessage, OutboxStatus, Patient, Staff
+from bot.domain import risk
 from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.risk import Finding
@@ -110,7 +111,7 @@ async def raise_alert(
         select(Alert)
         .where(
             Alert.patient_id == patient.id,
-            Alert.kind == finding.kind.value,
+            Alert.kind == finding.key,
             Alert.status != AlertStatus.RESOLVED,
         )
         .order_by(Alert.id.desc())
@@ -121,13 +122,26 @@ async def raise_alert(
         existing.last_seen_at = now
         await refresh_cards(session, existing, now)
         return None
+    # Staff reading a new card see what else is going on with this person (kinds never hide
+    # each other, but neither should a new card hide the older ones).
+    others = (
+        await session.scalars(
+            select(Alert.kind)
+            .where(Alert.patient_id == patient.id, Alert.status != AlertStatus.RESOLVED)
+            .order_by(Alert.id)
+        )
+    ).all()
+    summary = finding.summary
+    if others:
+        seen = ", ".join(dict.fromkeys(risk.label(kind) for kind in others))
+        summary = f"{summary} Also open for them: {seen}."
     alert = Alert(
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
-        kind=finding.kind.value,
+        kind=finding.key,
         severity=finding.severity,
         status=AlertStatus.OPEN,
-        summary=finding.summary[:300],
+        summary=summary[:300],
         created_at=now,
         occurrences=1,
         last_seen_at=now,

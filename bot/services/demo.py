@@ -233,7 +233,7 @@ async def _alerts(
             Alert(
                 clinic_id=clinic_id,
                 patient_id=patient.id,
-                kind=finding.kind.value,
+                kind=finding.key,
                 severity=finding.severity,
                 status=status,
                 summary=finding.summary,

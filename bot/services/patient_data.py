@@ -28,6 +28,7 @@ from bot.db.models import (
     Patient,
     PatientStats,
     Question,
+    SafetyCheck,
     Schedule,
     Staff,
     SupportLink,
@@ -64,6 +65,7 @@ ABOUT: tuple[Part, ...] = (
     Part("doses", _t(DoseEvent), lambda p, ref: DoseEvent.patient_id == p.id),
     Part("check_ins", _t(CheckIn), lambda p, ref: CheckIn.patient_id == p.id),
     Part("alerts_about_you", _t(Alert), lambda p, ref: Alert.patient_id == p.id),
+    Part("are_you_safe_questions", _t(SafetyCheck), lambda p, ref: SafetyCheck.patient_id == p.id),
     # The support person's Telegram id is theirs, not the patient's: their name is enough.
     Part(
         "support_people",

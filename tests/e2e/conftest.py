@@ -21,7 +21,7 @@ from tests.conftest import TEST_TOKEN, make_settings
 from tests.fakes.bot_api import FakeBotApi
 
 # The periodic work that follows the clock; `JobRuns` tells a test when it has seen a new time.
-CLOCK_JOBS = ("tick", "follow-up", "check-ins")
+CLOCK_JOBS = ("tick", "follow-up", "check-ins", "safety-checks")
 
 
 @dataclass

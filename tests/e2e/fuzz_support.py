@@ -53,9 +53,10 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.clock import FakeClock
 from bot.db.migrate import upgrade
 from bot.db.models import OutboxMessage, Patient
+from bot.domain.inputs import clean
 from bot.domain.schedules import Plan, PlanKind
-from bot.domain.triage import triage
 from bot.runtime import app_context
+from bot.safety.net import assess
 from bot.services.clinics import add_staff
 from bot.services.context import AppContext
 from bot.telegram.app import build_application, serve
@@ -370,8 +371,9 @@ class Edit(Step):
             message["caption"] = self.text
         else:
             message.update(text=self.text, **_entities(self.text))
-        # Captions are triaged like text: a crisis written into either gets the resources.
-        expect = Expect.REPLY if triage(self.text).kind is not None else Expect.SILENCE
+        # Captions are read like text: a crisis or a risk signal written into either gets the
+        # resources or "Are you safe right now?".
+        expect = Expect.REPLY if assess(self.text).tier is not None else Expect.SILENCE
         parseable({"update_id": 1, "edited_message": message})
         update = await run.api.queue_update({"edited_message": message})
         return Played(self, expect, int(update["update_id"]), silent_chats=(run.chat,))
@@ -810,7 +812,11 @@ class Harness:
         chat = STAFF_CHAT if who is Who.STAFF else next(self._chats)
         self.api.set_user(chat, {"first_name": "Pat", **(user or {})})
         if who is Who.PATIENT:
-            await make_patient(self.ctx, DAILY, chat_id=chat, clinic_id=self.clinic_id, name=name)
+            # Stored as enrolment stores a profile name: cleaned (no NUL, no controls), which is
+            # what the bot itself does with every name it is given.
+            await make_patient(
+                self.ctx, DAILY, chat_id=chat, clinic_id=self.clinic_id, name=clean(name)
+            )
         prelude: list[Step] = [Say(f"/start {self.code}")] if who is Who.VISITOR else []
         return chat, prelude
 

@@ -59,7 +59,11 @@ async def test_a_crisis_alerts_the_clinic_once_and_two_staff_take_and_resolve_it
     await say(live_bot, PAT, "i still want to die")
     await drained(live_bot)
     [alert] = await alerts(live_bot)
-    assert (alert.kind, alert.severity, alert.occurrences) == ("crisis", "urgent", 2)
+    assert (alert.kind, alert.severity, alert.occurrences) == (
+        "crisis:suicide_self_harm",
+        "urgent",
+        2,
+    )
     for staff in (sam, ana):
         assert len(cards(live_bot, staff)) == 1
         await eventually(lambda s=staff: "Happened 2 times" in card_text(live_bot, s), "count")
@@ -223,7 +227,7 @@ async def test_a_crisis_in_a_photo_caption_is_a_crisis(live_bot: LiveBot) -> Non
     assert "988" in (reply.plain_text or "")
     await drained(live_bot)
     [alert] = await alerts(live_bot)
-    assert alert.kind == "crisis" and len(cards(live_bot, SAM)) == 1
+    assert alert.kind == "crisis:suicide_self_harm" and len(cards(live_bot, SAM)) == 1
     mark = live_bot.api.mark(PAT)
     await live_bot.api.send_photo(PAT, caption="my cat")
     [plain] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)

@@ -30,6 +30,7 @@ from bot.db.models import (
     DoseEvent,
     OutboxMessage,
     Patient,
+    SafetyCheck,
     StaffRole,
     SupportLink,
 )
@@ -347,6 +348,7 @@ class World:
     alert_a: int  # clinic A's open alert, about P
     alert_b: int  # clinic B's open alert, about Q
     support_link: int  # P's active support link, to W
+    safety_check: int  # P's open "Are you safe right now?"
     baseline: Snapshot = field(default_factory=dict)
 
     def sender(self, role: Role) -> Sender:
@@ -447,7 +449,13 @@ async def build_world(ctx: AppContext) -> World:
             expires_at=now + timedelta(days=4),
             confirmed_at=now - timedelta(days=3),
         )
-        session.add_all([dose, check_in, link])
+        safety_check = SafetyCheck(
+            patient_id=patients[Role.P],
+            asked_at=now - timedelta(minutes=5),
+            due_at=now + timedelta(minutes=25),
+            lang="en",
+        )
+        session.add_all([dose, check_in, link, safety_check])
         await session.flush()
         alert_ids = []
         # Raised the way the risk rules raise them: the staff cards go out through the outbox.
@@ -465,7 +473,7 @@ async def build_world(ctx: AppContext) -> World:
             update(OutboxMessage).values(status="sent", sent_at=now, telegram_message_id=500)
         )
         dose.reminder_message_id = 400
-        ids = dose.id, check_in.id, link.id
+        ids = dose.id, check_in.id, link.id, safety_check.id
     return World(
         ctx=ctx,
         clinic_a=north,
@@ -480,6 +488,7 @@ async def build_world(ctx: AppContext) -> World:
         alert_a=alert_ids[0],
         alert_b=alert_ids[1],
         support_link=ids[2],
+        safety_check=ids[3],
     )
 
 

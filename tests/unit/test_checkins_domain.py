@@ -129,7 +129,10 @@ def test_risk_rules_and_thresholds() -> None:
     assert risk.unanswered_run([False, False, False, True], 3)
     assert not risk.unanswered_run([False, True, False], 3)
     assert not risk.unanswered_run([False, False], 3)
-    assert risk.label("crisis:overdose_emergency") == "Crisis message"
+    # Each crisis kind is its own alert, named for what it is; an unknown variant keeps a label.
+    assert risk.label("crisis:overdose_emergency") == "Crisis: overdose or emergency"
+    assert risk.label("crisis:something_new") == "Crisis message"
+    assert risk.label("crisis") == "Crisis message"
 
 
 def record(day: int, status: str) -> DoseRecord:

@@ -16,6 +16,8 @@ from bot.domain.triage import CrisisKind, Triage, crisis_reply, triage
 SSH = CrisisKind.SUICIDE_SELF_HARM
 OD = CrisisKind.OVERDOSE_EMERGENCY
 USE = CrisisKind.USE_IN_PROGRESS
+POI = CrisisKind.POISONING
+MED = CrisisKind.MEDICAL_EMERGENCY
 
 # --------------------------------------------------------------------------
 # Evaluation set (kept here for now; a later issue may move it to a data file)
@@ -81,12 +83,12 @@ CRISIS_MESSAGES: list[tuple[str, CrisisKind]] = [
     ("took too many pills", OD),
     ("i took the whole bottle", OD),
     ("i took 30 pills", OD),
-    ("took a handful of my sleeping pills", OD),
+    ("took a handful of my sleeping pills", POI),
     ("took way too many percs", OD),
     ("cant breathe", OD),
     ("i cant breath", OD),
     ("cnt breathe chest tight", OD),
-    ("chest pain real bad", OD),
+    ("chest pain real bad", MED),
     ("hes not breathing", OD),
     ("HE ISNT BREATHING", OD),
     ("his breathing is really slow", OD),
@@ -99,8 +101,8 @@ CRISIS_MESSAGES: list[tuple[str, CrisisKind]] = [
     ("she's seizing", OD),
     ("i think im dying", OD),
     ("should i call 911", OD),
-    ("im in precipitated withdrawal", OD),
-    ("throwing up blood", OD),
+    ("im in precipitated withdrawal", MED),
+    ("throwing up blood", MED),
     ("drank a whole bottle of vodka", OD),
     # use in progress / about to use
     ("using right now", USE),
@@ -127,6 +129,37 @@ CRISIS_MESSAGES: list[tuple[str, CrisisKind]] = [
     ("if i use heroin on vivitrol will i feel it", USE),
     ("mixing xanax and alcohol tonight", USE),
     ("i took fent", USE),
+    # medicines other than opioids, household products
+    ("i took my whole script of sleeping pills", POI),
+    ("my kid got into my pills", POI),
+    ("took all of my tylenol at once", POI),
+    ("swallowed all my meds", POI),
+    ("my toddler swallowed some of grandmas pills", POI),
+    ("i drank bleach", POI),
+    ("me tome todas mis pastillas", POI),
+    ("se tomo las pastillas de su abuela", POI),
+    ("took my whole prescription", POI),
+    ("she ate a whole bottle of advil", POI),
+    # medical emergencies that are not an overdose
+    ("my face is swelling up after my shot", MED),
+    ("my throat is closing", MED),
+    ("allergic reaction to the shot cant breathe right", MED),
+    ("lips swollen and hives all over", MED),
+    ("tengo dolor de pecho", MED),
+    ("se me esta hinchando la cara", MED),
+    ("vomitando sangre", MED),
+    ("pretty sure its alcohol poisoning", MED),
+    ("heart attack i think", MED),
+    ("having the dts", MED),
+    # Spanish
+    ("quiero morir", SSH),
+    ("ya no quiero vivir", SSH),
+    ("me quiero matar", SSH),
+    ("voy a quitarme la vida esta noche", SSH),
+    ("no respira y tiene los labios morados", OD),
+    ("creo que es una sobredosis", OD),
+    ("me acabo de inyectar", USE),
+    ("voy a comprar fenta", USE),
 ]
 
 # Look-alikes that are not crises: idioms, negated statements, benign questions.
@@ -213,10 +246,10 @@ DOCUMENTED_CHOICES: list[tuple[str, CrisisKind | None]] = [
     ("can u od on naltrexone", None),
     ("naloxone for overdose, how does it work?", None),
     ("can I overdose on naltrexone?", OD),
-    ("what are the signs of an overdose", OD),
-    ("how do i know if someone is overdosing", OD),
+    ("what are the signs of an overdose", None),
+    ("how do i know if someone is overdosing", None),
     ("my brother overdosed", OD),
-    ("does naltrexone cause chest pain?", OD),
+    ("does naltrexone cause chest pain?", MED),
     ("does naltrexone cause suicidal thoughts?", SSH),
     ("i want to die lol", SSH),
     ("I want to use so bad", None),
@@ -404,7 +437,7 @@ def test_long_message_with_crisis_at_the_end() -> None:
 # Robustness (hypothesis)
 # --------------------------------------------------------------------------
 
-_RULE_ID_RE = re.compile(r"^(?:ssh|od|use)\.[a-z_]+$")
+_RULE_ID_RE = re.compile(r"^(?:ssh|od|use|poison|med)\.[a-z_]+$")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -455,7 +488,7 @@ _INSERTED: list[tuple[str, CrisisKind]] = [
     ("i took the whole bottle", OD),
     ("i think i overdosed", OD),
     ("hes not breathing", OD),
-    ("my chest hurts", OD),
+    ("my chest hurts", MED),
     ("about to shoot up", USE),
     ("trying to override the block", USE),
     ("using fent right now", USE),
@@ -600,16 +633,20 @@ def test_prefilter_is_sound_on_the_evaluation_set() -> None:
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
 @pytest.mark.parametrize("kind", list(CrisisKind))
-def test_crisis_reply_has_the_essentials(kind: CrisisKind) -> None:
-    reply = crisis_reply(kind)
+def test_crisis_reply_has_the_essentials(kind: CrisisKind, lang: str) -> None:
+    reply = crisis_reply(kind, lang=lang)
     assert "988" in reply
     assert "911" in reply
-    assert "1-800-662-4357" in reply
+    if kind in (POI, MED):
+        # Not a mental-health line first: what to do now, and Poison Control for medicines.
+        assert kind is MED or "1-800-222-1222" in reply
+    else:
+        assert "1-800-662-4357" in reply
     assert "agonist" not in reply.lower()  # also rules out "antagonist"
-    assert "not alone" in reply
-    assert "care team" in reply
-    assert len(reply) <= 600
+    assert ("care team" if lang == "en" else "equipo de atención") in reply
+    assert len(reply) <= (600 if lang == "en" else 700)
     assert not re.search(r"[*_`\[\]<>#|~]", reply), "plain text only, no Markdown/HTML"
     assert reply == reply.strip()
 
@@ -648,4 +685,7 @@ def test_reply_promises_a_call_only_when_the_team_was_told(kind: CrisisKind) -> 
     assert "has been told" in crisis_reply(kind)
     untold = crisis_reply(kind, care_team_told=False)
     assert "has been told" not in untold and "tell your care team" in untold
-    assert "988" in untold and "911" in untold and "1-800-662-4357" in untold
+    assert "988" in untold and "911" in untold
+    assert "ya sabe" in crisis_reply(kind, lang="es")
+    untold_es = crisis_reply(kind, care_team_told=False, lang="es")
+    assert "ya sabe" not in untold_es and "avísale también" in untold_es

@@ -1,0 +1,1 @@
+"""Safety: data and models for spotting crises in patients' free-text messages."""

@@ -1,0 +1,158 @@
+"""The safety net's layers and how they combine: rules, check rules, the learned model, language."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.triage import CrisisKind
+from bot.ml.linear import LinearModel
+from bot.safety import model as safety_model
+from bot.safety import net
+from bot.safety.check_rules import check_rule
+from bot.safety.language import detect
+from bot.safety.net import Tier, assess
+from bot.safety.texts import check_prompt, parse_tap, tap_data
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("quiero morir", "es"),
+        ("ya no aguanto mas", "es"),
+        ("me tomé todas mis pastillas", "es"),
+        ("i want to die", "en"),
+        ("can i drink on naltrexone", "en"),
+        ("kms", "en"),
+        ("AYUDA por favor", "es"),
+    ],
+)
+def test_language_of_the_message(text: str, lang: str) -> None:
+    assert detect(text) == lang
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i feel so hopeless",
+        "whats the point honestly",
+        "nobody needs me",
+        "ive been saving up my pills",
+        "thanks for everything, you wont hear from me again",
+        "ya no puedo más",
+        "para qué seguir",
+    ],
+)
+def test_ambiguous_risk_signals_are_checks(text: str) -> None:
+    assert check_rule(text) is not None
+    verdict = assess(text)
+    assert verdict.tier in (Tier.CHECK, Tier.CRISIS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "whats the point of the shot if i still crave",
+        "i give up on this app, it never loads",
+        "had a good day at work",
+        "thanks for everything, see you thursday",
+    ],
+)
+def test_everyday_messages_are_not_checks(text: str) -> None:
+    assert check_rule(text) is None
+
+
+def _model(crisis_weight: float) -> LinearModel:
+    """A tiny model: the word "zorblax" is a crisis, "glimmer" a check, anything else none."""
+    from array import array
+
+    labels = ("check", "medical_emergency", "none", "overdose_emergency", "poisoning")
+    labels += ("suicide_self_harm", "use_in_progress")
+    index = {"w:zorblax": 0, "w:glimmer": 1}
+    weights = array("f", [0.0] * 14)
+    weights[0 * 7 + labels.index("suicide_self_harm")] = crisis_weight
+    weights[1 * 7 + labels.index("check")] = crisis_weight
+    bias = tuple(2.0 if label == "none" else 0.0 for label in labels)
+    meta = {"thresholds": {"crisis": 0.5, "check": 0.5}}
+    return LinearModel(labels, bias, index, weights, meta)
+
+
+def test_the_model_alone_is_enough_for_a_crisis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safety_model, "_model", _model(40.0))
+    verdict = assess("zorblax is all i think about")
+    assert (verdict.tier, verdict.kind, verdict.rule) == (
+        Tier.CRISIS,
+        CrisisKind.SUICIDE_SELF_HARM,
+        "model",
+    )
+    assert assess("there is a glimmer in me today").tier is Tier.CHECK
+    assert assess("hello there how are you").tier is None
+    # One or two words give the model nothing to read: short messages are the rules' alone.
+    assert assess("zorblax").tier is None
+    # The rules still win on what they know, with their own explainable rule id.
+    assert assess("i want to die").rule == "ssh.want_die"
+
+
+def test_a_crisis_inside_a_long_message_is_not_diluted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safety_model, "_model", _model(40.0))
+    day = "Work was long and the bus was late again and my dog needed a walk. " * 12
+    assert assess(day + "zorblax. " + day).tier is Tier.CRISIS
+    no_punctuation = ("work was long and the bus was late " * 20) + "zorblax " + ("ok " * 80)
+    assert assess(no_punctuation).tier is Tier.CRISIS
+
+
+def test_a_broken_model_leaves_the_rules_in_charge(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(text: str, model: object = None) -> object:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(safety_model, "predict", broken)
+    monkeypatch.setattr(net, "_model_failed", False)
+    assert assess("i want to kill myself").kind is CrisisKind.SUICIDE_SELF_HARM
+    assert assess("i feel so hopeless").tier is Tier.CHECK
+    assert assess("what are the side effects").tier is None
+    assert "safety model unavailable" in caplog.text
+    assert "kill" not in caplog.text
+
+
+def test_the_shipped_model_loads_and_knows_every_kind() -> None:
+    loaded = safety_model.load()
+    assert set(loaded.labels) == {"none", "check", *safety_model.CRISIS_LABELS}
+    thresholds = loaded.meta["thresholds"]
+    assert all(0 < thresholds[name] < 1 for name in ("crisis", "check", "weak"))
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_check_prompt_names_the_numbers_and_offers_three_taps(lang: str) -> None:
+    prompt = check_prompt(lang, 42)
+    assert "911" in prompt.text and "988" in prompt.text
+    data = [button.data for row in prompt.buttons for button in row]
+    assert data == ["sc:42:safe", "sc:42:help", "sc:42:team"]
+    assert all(len(d.encode()) <= 64 for d in data)
+    assert check_prompt(lang, None).buttons == ()
+
+
+def test_check_taps_parse_strictly() -> None:
+    assert parse_tap(tap_data(7, "help")) == (7, "help")
+    for forged in ("sc:7:other", "sc:x:help", "sc:0:safe", "sc:7", "sc:٧:help", "xx:7:help"):
+        assert parse_tap(forged) is None
+
+
+def test_the_shipped_model_was_trained_on_this_corpus() -> None:
+    """Editing bot/safety/corpus/ means retraining (python -m bot.safety.train)."""
+    from bot.safety import corpus
+    from bot.safety.train import corpus_digest
+
+    meta = safety_model.load().meta
+    assert meta["corpus"] == corpus_digest(corpus.generate(meta["seed"]))
+
+
+def test_ask_reports_the_check_tier_and_answers_spanish_crises_in_spanish() -> None:
+    from bot.ask_cli import ask
+
+    check = ask("i feel so hopeless lately")
+    assert check["kind"] == "check" and "are you safe right now?" in check["text"]
+    assert check["snippets"] == []
+    crisis = ask("ya no quiero vivir")
+    assert crisis["kind"] == "crisis" and "988" in crisis["text"]
+    assert "marca 2 para español" in crisis["text"] and "ya sabe" not in crisis["text"]
