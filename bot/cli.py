@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
+import shutil
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Bot
@@ -114,6 +117,21 @@ def _parser() -> argparse.ArgumentParser:
         "login-link", help="print a one-time dashboard link for a staff member"
     )
     staff_link.add_argument("--telegram-id", type=int, required=True)
+
+    content = sub.add_parser("content", help="the curated answers: clinician review, clinic files")
+    content_sub = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
+    review = content_sub.add_parser(
+        "review", help="list snippets never reviewed, or changed since their sign-off"
+    )
+    review.add_argument("--json", action="store_true", help="one JSON document")
+    content_add = content_sub.add_parser(
+        "add", help="check a clinic's own snippet file and install it as content/clinics/CODE.toml"
+    )
+    content_add.add_argument("--clinic", required=True, help="the clinic's invite code")
+    content_add.add_argument("--file", required=True, type=Path, help="the clinic's .toml file")
+    content_add.add_argument(
+        "--dir", type=Path, help="install into this folder (default: content/clinics)"
+    )
     return parser
 
 
@@ -259,11 +277,75 @@ async def _run(settings: Settings, use_webhook: bool = False) -> int:
     return 0
 
 
+def _content_review(as_json: bool) -> int:
+    """Every snippet (shared and each installed clinic file) awaiting a clinician's sign-off."""
+    from bot.qa.content import ContentError, clinics_dir, load_clinic_content, load_content
+    from bot.qa.review import awaiting_review
+
+    try:
+        shared = load_content()
+        contents = [shared] + [
+            load_clinic_content(path.stem, path, shared)
+            for path in sorted(clinics_dir().glob("*.toml"))
+        ]
+    except ContentError as exc:
+        print(f"recovery-bot: {exc}", file=sys.stderr)
+        return 1
+    total = sum(len(content.snippets) for content in contents)
+    items = [item for content in contents for item in awaiting_review(content)]
+    if as_json:
+        rows = [
+            {
+                "id": i.snippet_id,
+                "clinic": i.clinic,
+                "title": i.title,
+                "hash": i.hash,
+                "note": i.note,
+            }
+            for i in items
+        ]
+        print(json.dumps({"snippets": total, "awaiting_review": rows}, ensure_ascii=False))
+        return 0
+    print(f"{len(items)} of {total} snippets await a clinician's review.")
+    for i in items:
+        where = f"[{i.clinic}] " if i.clinic else ""
+        print(f'{where}{i.snippet_id}  {i.note}\n    sign off with reviewed_hash = "{i.hash}"')
+    return 0
+
+
+def _content_add(code: str, source: Path, directory: Path | None) -> int:
+    """Install a clinic's snippet file once it passes every check the bot makes at start-up."""
+    from bot.qa.content import ContentError, clinics_dir, load_clinic_content
+
+    try:
+        content = load_clinic_content(code, source)
+    except ContentError as exc:
+        print(f"recovery-bot: refused: {exc}", file=sys.stderr)
+        return 1
+    assert content.clinic is not None
+    target = (directory or clinics_dir()) / f"{content.clinic}.toml"
+    replaced = target.exists()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    except OSError as exc:
+        print(f"recovery-bot: cannot write {target} ({exc.strerror})", file=sys.stderr)
+        return 1
+    verb = "Replaced" if replaced else "Installed"
+    print(f"{verb} {target}: {len(content.snippets)} snippets for clinic {content.clinic}.")
+    print("They await a clinician's review: see `recovery-bot content review`.")
+    return 0
+
+
 def _warm_up() -> None:
     from bot.qa import warm_up as load_answers
+    from bot.safety.model import warm_up as load_safety_model
 
     warm_up()
     load_answers()
+    # A missing or unreadable safety model stops the bot at start-up, like bad content: the rules
+    # alone would run, but an operator must know the learned layer is gone.
+    load_safety_model()
 
 
 def _lease(settings: Settings) -> timedelta:
@@ -324,6 +406,10 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
 
         questions = [q for q in args.questions if q != "-"] or None
         return await run_ask(questions, args.json, sys.stdin, sys.stdout)
+    if args.command == "content":
+        if args.content_command == "review":
+            return _content_review(args.json)
+        return _content_add(args.clinic, args.file, args.dir)
     if args.command == "db":
         await migrate.upgrade(settings.database_url)
         print(f"Database is up to date ({safe_url(settings.database_url)}).")

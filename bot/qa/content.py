@@ -1,8 +1,12 @@
-"""Load and validate the curated snippets in ``content/snippets.toml``.
+"""Load and validate the curated snippets in ``content/snippets.toml`` and ``content/clinics/``.
 
 A malformed file must stop the bot at start-up with a message an editor can act on (the file and
 the snippet id), never produce a wrong answer later, so every rule is checked here and all
 problems are reported at once.
+
+The shared file holds label-true answers for every patient. A clinic may add its own practical
+snippets (phone, hours, rebooking) in ``content/clinics/<CODE>.toml``: the same schema, loaded
+with :func:`load_clinic_content`, never by default.
 """
 
 from __future__ import annotations
@@ -11,18 +15,59 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Final
 
 from bot.qa.lexicon import MEDICINE_CLASSES
 from bot.resources import resource_dir
 
-__all__ = ["Content", "ContentError", "Snippet", "Source", "default_path", "load_content"]
+__all__ = [
+    "PRIMARY_SOURCE_KINDS",
+    "SNIPPET_KINDS",
+    "SOURCE_KINDS",
+    "Content",
+    "ContentError",
+    "Snippet",
+    "Source",
+    "clinic_path",
+    "clinics_dir",
+    "default_path",
+    "load_clinic_content",
+    "load_content",
+    "normalise_clinic_code",
+]
 
 MIN_SENTENCES: Final = 1
 MAX_SENTENCES: Final = 4
+# Example questions in patients' own words, for retrieval and its evaluation (never shown).
+MIN_EXAMPLES: Final = 6
+MIN_SPANISH_EXAMPLES: Final = 2
+
+SOURCE_KINDS: Final = frozenset(
+    {
+        "fda-label",
+        "medication-guide",
+        "samhsa",
+        "medlineplus",
+        "cdc",
+        "niaaa",
+        "article",
+        "clinic",
+        "poison-control",
+        "988",
+    }
+)
+# Sources a shared snippet can rest on. The article may be cited beside one, never alone.
+PRIMARY_SOURCE_KINDS: Final = SOURCE_KINDS - {"article", "clinic"}
+# "ask-care-team": the answer is that the care team must decide (pregnancy, dose changes...).
+SNIPPET_KINDS: Final = ("answer", "ask-care-team")
 
 _ID_RE: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_FACT_RE: Final = re.compile(r"F\d{3}")
+_HASH_RE: Final = re.compile(r"[0-9a-f]{64}")
+# The shape of a clinic invite code (bot/services/clinics.py), which names the clinic's file.
+_CLINIC_CODE_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The article's factual error. Checked over the raw file, comments included.
 _AGONIST_RE: Final = re.compile(r"opioid\W+agonist", re.IGNORECASE)
 # In what patients see, no "agonist" at all ("antagonist" is fine).
@@ -30,13 +75,26 @@ _BARE_AGONIST_RE: Final = re.compile(r"(?<!ant)agonist", re.IGNORECASE)
 # Replies are plain text: Telegram would show Markdown or HTML characters literally.
 _MARKUP_RE: Final = re.compile(r"[<>*_`#\[\]]")
 # A sentence ends at . ! or ? followed by a space and a capital letter (or an opening quote).
-_SENTENCE_END_RE: Final = re.compile(r"[.!?][\"”’)]?\s+(?=[A-Z“\"(])")
+_SENTENCE_END_RE: Final = re.compile(r"[.!?][\"”’)]?\s+(?=[A-Z“\"(¿¡])")
 _ENDS_SENTENCE_RE: Final = re.compile(r"[.!?][\"”’)]?$")
 
 _TOP_KEYS: Final = frozenset({"sources", "snippet"})
-_SOURCE_KEYS: Final = frozenset({"name"})
-_REQUIRED: Final = ("id", "title", "text", "source", "keywords")
-_OPTIONAL: Final = frozenset({"correction", "mentions", "also", "origin"})
+_SOURCE_KEYS: Final = frozenset({"name", "url", "kind"})
+_REQUIRED: Final = (
+    "id",
+    "title",
+    "text",
+    "source",
+    "keywords",
+    "examples",
+    "examples_es",
+    "reviewed_by",
+    "reviewed_on",
+    "reviewed_hash",
+)
+_OPTIONAL: Final = frozenset(
+    {"correction", "mentions", "also", "always_with", "origin", "facts", "kind", "clinic"}
+)
 
 
 class ContentError(ValueError):
@@ -47,6 +105,12 @@ class ContentError(ValueError):
 class Source:
     key: str
     name: str
+    url: str
+    kind: str
+
+    @property
+    def primary(self) -> bool:
+        return self.kind in PRIMARY_SOURCE_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +120,36 @@ class Snippet:
     text: str
     sources: tuple[Source, ...]
     keywords: tuple[str, ...]
+    # Questions in patients' own words (slang, typos, brand names); Spanish ones apart.
+    examples: tuple[str, ...] = ()
+    examples_es: tuple[str, ...] = ()
+    # Snippets always quoted with this one, in order (safety facts that travel together).
+    always_with: tuple[str, ...] = ()
+    # The F-numbers of the team's sourced clinical facts file (clinical-facts.md) it rests on.
+    facts: tuple[str, ...] = ()
+    kind: str = "answer"
+    clinic: str | None = None
     correction: str | None = None
     mentions: tuple[str, ...] = ()
-    also: str | None = None
     origin: str | None = None
+    # Empty until a clinician signs off; reviewed_hash is bot.qa.review.content_hash then.
+    reviewed_by: str = ""
+    reviewed_on: str = ""
+    reviewed_hash: str = ""
 
     @property
     def source(self) -> str:
         """How the reply names the source(s)."""
         return "; ".join(source.name for source in self.sources)
+
+    @property
+    def also(self) -> str | None:
+        """The first snippet always quoted with this one (the older single-companion field)."""
+        return self.always_with[0] if self.always_with else None
+
+    @property
+    def reviewed(self) -> bool:
+        return bool(self.reviewed_by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +157,8 @@ class Content:
     path: Path
     sources: Mapping[str, Source]
     snippets: tuple[Snippet, ...]
+    # Set for a clinic's own file (its snippets only; the shared ones are loaded apart).
+    clinic: str | None = None
 
     def get(self, snippet_id: str) -> Snippet:
         for snippet in self.snippets:
@@ -84,13 +171,47 @@ def default_path() -> Path:
     return resource_dir("content") / "snippets.toml"
 
 
+def clinics_dir() -> Path:
+    return resource_dir("content") / "clinics"
+
+
+def normalise_clinic_code(code: str) -> str | None:
+    code = code.strip()
+    return code.upper() if _CLINIC_CODE_RE.fullmatch(code) else None
+
+
+def clinic_path(code: str) -> Path:
+    """Where a clinic's own snippets live: ``content/clinics/<CODE>.toml``."""
+    normalised = normalise_clinic_code(code)
+    if normalised is None:
+        raise ContentError(f"{code!r} is not a clinic code (letters, digits, '-' and '_')")
+    return clinics_dir() / f"{normalised}.toml"
+
+
 def sentence_count(text: str) -> int:
     return len(_SENTENCE_END_RE.split(text.strip()))
 
 
 def load_content(path: Path | None = None) -> Content:
-    """Read and validate the snippets; raise :class:`ContentError` listing every problem."""
-    path = path or default_path()
+    """Read and validate the shared snippets; raise :class:`ContentError` listing every problem."""
+    return _load(path or default_path(), clinic=None, shared=None)
+
+
+def load_clinic_content(
+    code: str, path: Path | None = None, shared: Content | None = None
+) -> Content:
+    """Read and validate one clinic's snippets (``content/clinics/<CODE>.toml`` by default).
+
+    They follow the shared schema; they may cite the clinic's own sources (kind "clinic") or the
+    shared ones, name shared snippets in ``always_with``, but never reuse a shared id. ``shared``
+    defaults to :func:`load_content`.
+    """
+    default = clinic_path(code)  # also checks the code
+    shared = shared if shared is not None else load_content()
+    return _load(path or default, clinic=default.stem, shared=shared)
+
+
+def _load(path: Path, clinic: str | None, shared: Content | None) -> Content:
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -109,41 +230,71 @@ def load_content(path: Path | None = None) -> Content:
         )
     for key in sorted(set(data) - _TOP_KEYS):
         problems.append(f"unknown top-level key {key!r} (expected [sources] and [[snippet]])")
-    sources = _sources(data.get("sources"), problems)
-    snippets = _snippets(data.get("snippet"), sources, problems)
+    own_sources = _sources(data.get("sources"), clinic, problems)
+    known: Mapping[str, Source] = own_sources
+    if shared is not None:
+        for key in sorted(set(own_sources) & set(shared.sources)):
+            problems.append(f"source {key!r}: the shared content already has a source by that key")
+        known = {**shared.sources, **own_sources}
+    context = _Context(clinic=clinic, sources=known, shared=shared)
+    snippets = _snippets(data.get("snippet"), context, problems)
     if problems:
         raise ContentError(f"{path}: invalid content:\n  " + "\n  ".join(problems))
-    return Content(path=path, sources=sources, snippets=snippets)
+    return Content(path=path, sources=own_sources, snippets=snippets, clinic=clinic)
 
 
-def _sources(value: object, problems: list[str]) -> dict[str, Source]:
+@dataclass(frozen=True, slots=True)
+class _Context:
+    clinic: str | None
+    sources: Mapping[str, Source]
+    shared: Content | None
+
+
+def _sources(value: object, clinic: str | None, problems: list[str]) -> dict[str, Source]:
+    if value is None and clinic is not None:
+        return {}  # a clinic file may cite only the shared sources
     if not isinstance(value, dict) or not value:
         problems.append("[sources] is missing or empty")
         return {}
     sources: dict[str, Source] = {}
     for key, table in value.items():
         if not isinstance(table, dict):
-            problems.append(f"source {key!r}: must be a table with a name")
+            problems.append(f"source {key!r}: must be a table with a name, url and kind")
             continue
+        errors: list[str] = []
         for extra in sorted(set(table) - _SOURCE_KEYS):
-            problems.append(f"source {key!r}: unknown field {extra!r}")
-        name = table.get("name")
+            errors.append(f"unknown field {extra!r}")
+        name, url, kind = (table.get(field) for field in ("name", "url", "kind"))
         if not isinstance(name, str) or not name.strip():
-            problems.append(f"source {key!r}: 'name' must be a non-empty string")
-            continue
-        sources[key] = Source(key=key, name=name.strip())
+            errors.append("'name' must be a non-empty string")
+        if not isinstance(kind, str) or kind not in SOURCE_KINDS:
+            errors.append(f"'kind' must be one of {', '.join(sorted(SOURCE_KINDS))}")
+        elif kind == "clinic" and clinic is None:
+            errors.append("sources of kind 'clinic' belong in a clinic's own file")
+        # A clinic's front desk, or the article (read as a copy), may have no web address; a
+        # primary source must have one so a reviewer can check the snippet against it.
+        optional_url = kind in ("clinic", "article")
+        if url is None and optional_url:
+            url = ""
+        if not isinstance(url, str) or not ((optional_url and url == "") or _is_url(url)):
+            errors.append("'url' must be an https:// address")
+        problems.extend(f"source {key!r}: {error}" for error in errors)
+        if not errors and isinstance(name, str) and isinstance(url, str) and isinstance(kind, str):
+            sources[key] = Source(key=key, name=name.strip(), url=url.strip(), kind=kind)
     return sources
 
 
-def _snippets(
-    value: object, sources: Mapping[str, Source], problems: list[str]
-) -> tuple[Snippet, ...]:
+def _is_url(value: str) -> bool:
+    return re.fullmatch(r"https://[^\s/]+\.[^\s]+", value.strip()) is not None
+
+
+def _snippets(value: object, context: _Context, problems: list[str]) -> tuple[Snippet, ...]:
     if not isinstance(value, list) or not value:
         problems.append("no [[snippet]] entries")
         return ()
     snippets: list[Snippet] = []
     seen: set[str] = set()
-    all_ids = {t.get("id") for t in value if isinstance(t, dict)}
+    shared_ids = {s.id for s in context.shared.snippets} if context.shared else set()
     for position, table in enumerate(value, start=1):
         if not isinstance(table, dict):
             problems.append(f"snippet #{position}: must be a table")
@@ -151,20 +302,52 @@ def _snippets(
         raw_id = table.get("id")
         label = f"snippet {raw_id!r}" if isinstance(raw_id, str) else f"snippet #{position}"
         errors: list[str] = []
-        snippet = _snippet(table, sources, errors)
+        snippet = _snippet(table, context, errors)
         if snippet is not None:
             if snippet.id in seen:
                 errors.append("duplicate id")
+            if snippet.id in shared_ids:
+                errors.append("the shared content already has a snippet with this id")
             seen.add(snippet.id)
         problems.extend(f"{label}: {error}" for error in errors)
         if snippet is not None and not errors:
             snippets.append(snippet)
+    all_ids = {t.get("id") for t in value if isinstance(t, dict)} | shared_ids
     for snippet in snippets:
-        if snippet.also is not None and snippet.also not in all_ids:
-            problems.append(
-                f"snippet {snippet.id!r}: 'also' names unknown snippet {snippet.also!r}"
-            )
+        for other in snippet.always_with:
+            if other not in all_ids:
+                problems.append(
+                    f"snippet {snippet.id!r}: 'always_with' names unknown snippet {other!r}"
+                )
+    problems.extend(_shared_examples(snippets, context.shared))
     return tuple(snippets)
+
+
+def _shared_examples(snippets: list[Snippet], shared: Content | None) -> list[str]:
+    """An example question listed under two snippets would teach retrieval both answers."""
+    owner: dict[str, str] = {}
+    if shared is not None:
+        for snippet in shared.snippets:
+            for example in (*snippet.examples, *snippet.examples_es):
+                owner.setdefault(_fold(example), snippet.id)
+    problems: list[str] = []
+    for snippet in snippets:
+        own: set[str] = set()
+        for example in (*snippet.examples, *snippet.examples_es):
+            folded = _fold(example)
+            first = owner.setdefault(folded, snippet.id)
+            if first != snippet.id:
+                problems.append(
+                    f"snippet {snippet.id!r}: example {example!r} is also an example of {first!r}"
+                )
+            elif folded in own:
+                problems.append(f"snippet {snippet.id!r}: example {example!r} is listed twice")
+            own.add(folded)
+    return problems
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
 def _text_field(table: Mapping[str, object], name: str, errors: list[str]) -> str | None:
@@ -182,12 +365,19 @@ def _string_list(table: Mapping[str, object], name: str, errors: list[str]) -> t
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         errors.append(f"{name!r} must be a string or a list of non-empty strings")
         return ()
-    return tuple(v.strip() for v in value)
+    return tuple(" ".join(v.split()) for v in value)
 
 
-def _snippet(
-    table: Mapping[str, object], sources: Mapping[str, Source], errors: list[str]
-) -> Snippet | None:
+def _plain_string(table: Mapping[str, object], name: str, errors: list[str]) -> str:
+    """A string that may be empty (the review fields)."""
+    value = table.get(name, "")
+    if not isinstance(value, str):
+        errors.append(f"{name!r} must be a string (empty until a clinician signs off)")
+        return ""
+    return value.strip()
+
+
+def _snippet(table: Mapping[str, object], context: _Context, errors: list[str]) -> Snippet | None:
     for missing in (f for f in _REQUIRED if f not in table):
         errors.append(f"missing required field {missing!r}")
     for extra in sorted(set(table) - set(_REQUIRED) - _OPTIONAL):
@@ -197,23 +387,34 @@ def _snippet(
         errors.append("id must be lower-case words joined by '-' (like 'missed-dose')")
     title = _text_field(table, "title", errors)
     text = _text_field(table, "text", errors)
-    keywords = _string_list(table, "keywords", errors)
-    if "keywords" in table and not keywords:
-        errors.append("'keywords' must not be empty")
-    source_keys = _string_list(table, "source", errors)
-    if "source" in table and not source_keys:
-        errors.append("'source' must name at least one source")
-    for key in source_keys:
-        if key not in sources:
-            errors.append(f"unknown source {key!r} (known: {', '.join(sorted(sources))})")
+    keywords = _non_empty_list(table, "keywords", errors)
+    examples = _non_empty_list(table, "examples", errors, at_least=MIN_EXAMPLES)
+    examples_es = _non_empty_list(table, "examples_es", errors, at_least=MIN_SPANISH_EXAMPLES)
+    sources = _cited_sources(table, context, errors)
     mentions = _string_list(table, "mentions", errors)
     for mention in mentions:
         if mention not in MEDICINE_CLASSES:
             errors.append(f"'mentions' names unknown medicine class {mention!r}")
+    always_with = _companions(table, snippet_id, errors)
+    facts = _string_list(table, "facts", errors)
+    for fact in facts:
+        if not _FACT_RE.fullmatch(fact):
+            errors.append(f"'facts' entry {fact!r} is not an F-number like 'F012'")
+    if context.clinic is None and not facts and "facts" not in table:
+        errors.append("missing 'facts': the F-numbers of the facts file the snippet rests on")
+    kind = table.get("kind", "answer")
+    if kind not in SNIPPET_KINDS:
+        errors.append(f"'kind' must be one of {', '.join(SNIPPET_KINDS)}")
+    elif kind == "ask-care-team" and text is not None and "care team" not in text.lower():
+        errors.append("an 'ask-care-team' snippet must tell the patient to ask their care team")
+    clinic = _clinic(table, context, errors)
+    review = {
+        name: _plain_string(table, name, errors)
+        for name in ("reviewed_by", "reviewed_on", "reviewed_hash")
+    }
+    errors.extend(_review_problems(**review))
     optional = {
-        name: _text_field(table, name, errors)
-        for name in sorted(_OPTIONAL - {"mentions"})
-        if name in table
+        name: _text_field(table, name, errors) for name in ("correction", "origin") if name in table
     }
     if text is not None:
         count = sentence_count(text)
@@ -231,18 +432,98 @@ def _snippet(
             errors.append(f"{name} says 'agonist'; naltrexone is an opioid antagonist")
         if _MARKUP_RE.search(value):
             errors.append(f"{name} contains Markdown/HTML characters; replies are plain text")
-    if snippet_id is not None and optional.get("also") == snippet_id:
-        errors.append("'also' must name another snippet")
     if errors or snippet_id is None or title is None or text is None:
         return None
     return Snippet(
         id=snippet_id,
         title=title,
         text=text,
-        sources=tuple(sources[k] for k in source_keys),
+        sources=sources,
         keywords=keywords,
+        examples=examples,
+        examples_es=examples_es,
+        always_with=always_with,
+        facts=facts,
+        kind=str(kind),
+        clinic=clinic,
         correction=optional.get("correction"),
         mentions=mentions,
-        also=optional.get("also"),
         origin=optional.get("origin"),
+        **review,
     )
+
+
+def _non_empty_list(
+    table: Mapping[str, object], name: str, errors: list[str], at_least: int = 1
+) -> tuple[str, ...]:
+    values = _string_list(table, name, errors)
+    if name in table and len(values) < at_least:
+        errors.append(
+            f"{name!r} must not be empty"
+            if at_least == 1
+            else f"{name!r} needs at least {at_least} entries (has {len(values)})"
+        )
+    return values
+
+
+def _cited_sources(
+    table: Mapping[str, object], context: _Context, errors: list[str]
+) -> tuple[Source, ...]:
+    keys = _string_list(table, "source", errors)
+    if "source" in table and not keys:
+        errors.append("'source' must name at least one source")
+    for key in keys:
+        if key not in context.sources:
+            errors.append(f"unknown source {key!r} (known: {', '.join(sorted(context.sources))})")
+    sources = tuple(context.sources[k] for k in keys if k in context.sources)
+    complete = len(sources) == len(keys) > 0
+    if complete and context.clinic is None and not any(s.primary for s in sources):
+        errors.append(
+            "cites no primary source (FDA label, Medication Guide, SAMHSA, MedlinePlus, "
+            "CDC, NIAAA, Poison Control or 988); the article may only be cited beside one"
+        )
+    return sources
+
+
+def _companions(
+    table: Mapping[str, object], snippet_id: str | None, errors: list[str]
+) -> tuple[str, ...]:
+    if "also" in table and "always_with" in table:
+        errors.append("give 'always_with' only ('also' is its older, single-snippet name)")
+    name = "always_with" if "always_with" in table else "also"
+    companions = _string_list(table, name, errors)
+    if snippet_id is not None and snippet_id in companions:
+        errors.append(f"{name!r} must name other snippets, not this one")
+    if len(set(companions)) != len(companions):
+        errors.append(f"{name!r} names a snippet twice")
+    return companions
+
+
+def _clinic(table: Mapping[str, object], context: _Context, errors: list[str]) -> str | None:
+    if "clinic" not in table:
+        return context.clinic
+    value = table.get("clinic")
+    if context.clinic is None:
+        errors.append("'clinic' snippets belong in content/clinics/<CODE>.toml")
+        return None
+    if not isinstance(value, str) or normalise_clinic_code(value) != context.clinic:
+        errors.append(f"'clinic' must be {context.clinic!r}, the code the file is named after")
+    return context.clinic
+
+
+def _review_problems(reviewed_by: str, reviewed_on: str, reviewed_hash: str) -> list[str]:
+    if not reviewed_by and not reviewed_on:
+        return [] if not reviewed_hash else ["'reviewed_hash' is set but nobody signed off"]
+    if not reviewed_by or not reviewed_on:
+        return ["'reviewed_by' and 'reviewed_on' go together: both empty or both set"]
+    problems: list[str] = []
+    try:
+        date.fromisoformat(reviewed_on)
+    except ValueError:
+        problems.append(f"'reviewed_on' {reviewed_on!r} is not a date like 2026-01-31")
+    if not _HASH_RE.fullmatch(reviewed_hash):
+        problems.append(
+            "'reviewed_hash' must be the 64-character content hash at sign-off "
+            "(see `recovery-bot content review`)"
+        )
+    return problems

@@ -1,0 +1,77 @@
+"""`recovery-bot content review` and `content add`, run as a real process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.qa.content import clinics_dir, load_content
+from bot.qa.review import content_hash
+from tests.integration.test_cli import clean_env, cli
+
+EXAMPLE = clinics_dir() / "EXAMPLE.toml.sample"
+
+
+async def test_content_review_lists_every_unreviewed_snippet(tmp_path: Path) -> None:
+    shared = load_content()
+    code, out, err = await cli("content", "review", "--json", env=clean_env(), cwd=tmp_path)
+    assert code == 0, err
+    report = json.loads(out)
+    rows = report["awaiting_review"]
+    assert report["snippets"] >= len(shared.snippets)
+    shared_rows = [row for row in rows if row["clinic"] is None]
+    assert [row["id"] for row in shared_rows] == [s.id for s in shared.snippets]
+    first = shared.snippets[0]
+    assert shared_rows[0] == {
+        "id": first.id,
+        "clinic": None,
+        "title": first.title,
+        "hash": content_hash(first),
+        "note": "never reviewed",
+    }
+
+    code, out, err = await cli("content", "review", env=clean_env(), cwd=tmp_path)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == f"{len(rows)} of {report['snippets']} snippets await a clinician's review."
+    assert f"{first.id}  never reviewed" in lines
+    assert f'    sign off with reviewed_hash = "{content_hash(first)}"' in lines
+
+
+async def test_content_add_installs_a_valid_clinic_file(tmp_path: Path) -> None:
+    into = tmp_path / "clinics"
+    args = ("content", "add", "--clinic", "north1", "--file", str(EXAMPLE), "--dir", str(into))
+    code, out, err = await cli(*args, env=clean_env(), cwd=tmp_path)
+    assert code == 0, err
+    installed = into / "NORTH1.toml"
+    assert installed.read_text(encoding="utf-8") == EXAMPLE.read_text(encoding="utf-8")
+    assert out.startswith(f"Installed {installed}: 4 snippets for clinic NORTH1.")
+    code, out, err = await cli(*args, env=clean_env(), cwd=tmp_path)
+    assert code == 0 and out.startswith(f"Replaced {installed}"), err
+
+
+async def test_content_add_refuses_an_invalid_file_listing_the_problems(tmp_path: Path) -> None:
+    broken = tmp_path / "mine.toml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace('id = "example-clinic-contact"', 'id = "forms"')
+    text = text.replace("Our pharmacy", "Our **pharmacy**")
+    broken.write_text(text, encoding="utf-8")
+    into = tmp_path / "clinics"
+    code, out, err = await cli(
+        "content",
+        "add",
+        "--clinic",
+        "NORTH1",
+        "--file",
+        str(broken),
+        "--dir",
+        str(into),
+        env=clean_env(),
+        cwd=tmp_path,
+    )
+    assert code == 1 and out == ""
+    assert "refused" in err and str(broken) in err
+    assert "snippet 'forms': the shared content already has a snippet with this id" in err
+    assert "snippet 'example-clinic-pharmacy': title contains Markdown/HTML" in err
+    assert "Traceback" not in err
+    assert not into.exists()
