@@ -1,11 +1,13 @@
-"""Benchmark free-text answers: speed, quality, and plain BM25 over the article as the reference.
+"""Benchmark free-text answers: speed, quality on the development and held-out sets, a baseline.
 
     .venv/bin/python -m bench.bench_answers [--article PATH] [--write bench/results/answers.md]
-    .venv/bin/python -m bench.bench_answers --calibrate
+        [--dev tests/data/qa_eval.toml] [--heldout tests/data/sealed/qa_heldout.toml]
 
-Measures answer latency (p50/p99 over the evaluation set), index build time, and the evaluation
-numbers of the bot next to plain BM25 over the source article's paragraphs, on the same questions.
-``--calibrate`` grid-searches the two constants of bot/qa/calibration.py on the "tune" split only.
+Measures answer latency (p50/p99 over the development questions), the time to build the index
+(content, model and index), and top-1 accuracy and abstention of the bot next to plain BM25 over
+the source article's paragraphs, on the development set and the held-out set side by side. The
+held-out columns say "not present" until that file exists; only its totals are ever reported.
+Thresholds are calibrated by ``python -m bot.qa.train`` (development set only), not here.
 
 The article is not part of the repository; pass its path with --article (or RB_ARTICLE).
 """
@@ -20,24 +22,25 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.domain.triage import triage
 from bot.qa import answers
-from bot.qa.calibration import ANSWER_THRESHOLD, MIN_EVIDENCE
-from bot.qa.content import Content, load_content
-from bot.qa.evaluation import EvalSet, QaScore, load_eval_set, score_qa, score_triage
-from bot.qa.retrieval import Index
+from bot.qa.content import Content
+from bot.qa.evaluation import Answerer, EvalSet, QaScore, load_eval_set, score_qa, score_triage
 
 ROOT = Path(__file__).resolve().parent.parent
-EVAL_PATH = ROOT / "tests" / "data" / "qa_eval.toml"
+DEV_PATH = ROOT / "tests" / "data" / "qa_eval.toml"
+HELDOUT_PATH = ROOT / "tests" / "data" / "sealed" / "qa_heldout.toml"
 DEFAULT_ARTICLE = Path(os.environ.get("RB_ARTICLE", "/work/shared/source/what-is-naltrexone.txt"))
-LATENCY_ROUNDS = 30
-BUILD_ROUNDS = 30
+LATENCY_ROUNDS = 20
+BUILD_ROUNDS = 10
+NOT_PRESENT = "not present"
+NOT_MEASURED = "not measured"
 
-# Utility used to calibrate both systems: a wrong snippet is as bad as a right one is good, and
-# answering a question we should not answer (another medicine, general health) is worse.
+# Utility used to calibrate the baseline the way bot/qa/train.py calibrates the bot: a wrong
+# snippet is as bad as a right one is good, and answering a question we should not answer
+# (another medicine, general health) is worse.
 RIGHT, WRONG, FALSE_ANSWER = 1.0, -1.0, -2.0
 
 
@@ -115,11 +118,8 @@ def paragraph_snippets(paragraphs: Sequence[str], content: Content) -> list[froz
     return [frozenset(ids) for ids in out]
 
 
-Answerer = Callable[[str], frozenset[str] | None]
-
-
 def baseline_answerer(bm25: PlainBM25, mapping: list[frozenset[str]], threshold: float) -> Answerer:
-    def answerer(question: str) -> frozenset[str] | None:
+    def answerer(question: str, clinic: str | None) -> frozenset[str] | None:
         index, score = bm25.top(question)
         if index < 0 or score <= threshold:
             return None
@@ -128,52 +128,19 @@ def baseline_answerer(bm25: PlainBM25, mapping: list[frozenset[str]], threshold:
     return answerer
 
 
-def bot_answerer(
-    index: Index, threshold: float = ANSWER_THRESHOLD, min_evidence: float = MIN_EVIDENCE
-) -> Answerer:
-    def answerer(question: str) -> frozenset[str] | None:
-        hits = answers.decide(
-            question, index, threshold=threshold, min_evidence=min_evidence
-        ).answer.snippets
+def bot_answerer() -> Answerer:
+    def answerer(question: str, clinic: str | None) -> frozenset[str] | None:
+        hits = answers.answer(question, clinic=clinic).snippets
         return frozenset([hits[0].id]) if hits else None
 
     return answerer
 
 
-# --------------------------------------------------------------------------------------------
-# Calibration
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Setting:
-    threshold: float
-    min_evidence: float
-    score: QaScore
-
-    @property
-    def utility(self) -> float:
-        return utility(self.score)
-
-
-def calibrate_bot(index: Index, tune: EvalSet) -> list[Setting]:
-    settings = []
-    for t in range(5, 100, 5):
-        for e in range(0, 17):
-            threshold, min_evidence = t / 100, e / 2
-            score = score_qa(bot_answerer(index, threshold, min_evidence), tune)
-            settings.append(Setting(threshold, min_evidence, score))
-    # Best utility first; among equals the most cautious threshold, then the smallest evidence
-    # floor that does the job (a higher floor only costs short, genuine questions like "booze?").
-    settings.sort(key=lambda s: (-s.utility, -s.threshold, s.min_evidence))
-    return settings
-
-
-def calibrate_baseline(bm25: PlainBM25, mapping: list[frozenset[str]], tune: EvalSet) -> float:
+def calibrate_baseline(bm25: PlainBM25, mapping: list[frozenset[str]], dev: EvalSet) -> float:
     best = (-math.inf, 0.0)
     for step in range(0, 121):
         threshold = step / 10
-        value = utility(score_qa(baseline_answerer(bm25, mapping, threshold), tune))
+        value = utility(score_qa(baseline_answerer(bm25, mapping, threshold), dev))
         if value >= best[0]:  # later (higher) thresholds win ties: more cautious
             best = (value, threshold)
     return best[1]
@@ -204,10 +171,11 @@ def time_calls(fn: Callable[[str], object], messages: Sequence[str], rounds: int
 
 
 def time_builds(rounds: int) -> list[float]:
+    """What start-up costs: read and validate the content, load the model, build the index."""
     samples = []
     for _ in range(rounds):
         start = time.perf_counter_ns()
-        Index(load_content())
+        answers.load()
         samples.append((time.perf_counter_ns() - start) / 1e6)
     return samples
 
@@ -228,20 +196,28 @@ def pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def qa_row(name: str, split: str, s: QaScore) -> str:
+def cells(score: QaScore | None, missing: str = NOT_PRESENT) -> str:
+    if score is None:
+        return f"{missing} | {missing} | {missing}"
     return (
-        f"| {name} | {split} | {s.correct}/{s.answerable} ({pct(s.accuracy)}) | "
-        f"{s.wrong} ({pct(s.wrong_rate)}) | {s.abstained}/{s.unknown} ({pct(s.abstention)}) |"
+        f"{score.correct}/{score.answerable} ({pct(score.accuracy)}) | "
+        f"{score.wrong} ({pct(score.wrong_rate)}) | "
+        f"{score.abstained}/{score.unknown} ({pct(score.abstention)})"
     )
 
 
-def report(article: Path, command: str) -> str:
-    eval_set = load_eval_set(EVAL_PATH)
+def report(article: Path, dev_path: Path, heldout_path: Path | None, command: str) -> str:
+    """The report; ``heldout_path`` None: the held-out set is not read in this run."""
+    dev = load_eval_set(dev_path)
+    present = heldout_path is not None and heldout_path.is_file()
+    held_out = load_eval_set(heldout_path) if heldout_path is not None and present else None
+    missing = NOT_PRESENT if heldout_path is not None else NOT_MEASURED
     first_build = time_builds(1)[0]
     builds = time_builds(BUILD_ROUNDS)
-    index = answers.load()
-    questions = [q.text for q in eval_set.answerable] + [q.text for q in eval_set.unknown]
-    everything = questions + [m for m, _ in eval_set.crisis] + list(eval_set.not_crisis)
+    index = answers.warm_up()
+    engine = answers.engine()
+    questions = [q.text for q in dev.answerable] + [q.text for q in dev.unknown]
+    everything = questions + [m for m, _ in dev.crisis] + list(dev.not_crisis)
     latency = time_calls(answers.answer, questions, LATENCY_ROUNDS)
     pipeline = time_calls(ask_pipeline, everything, LATENCY_ROUNDS)
     long_message = ("I have been thinking about my treatment a lot lately and " * 80)[:4096]
@@ -250,49 +226,44 @@ def report(article: Path, command: str) -> str:
     paragraphs = article_paragraphs(article)
     mapping = paragraph_snippets(paragraphs, index.content)
     plain = PlainBM25(paragraphs)
-    tune, holdout = eval_set.split("tune"), eval_set.split("holdout")
-    baseline_threshold = calibrate_baseline(plain, mapping, tune)
+    baseline_threshold = calibrate_baseline(plain, mapping, dev)
     systems: list[tuple[str, Answerer]] = [
-        ("bot (bot.qa)", bot_answerer(index)),
+        ("bot (bot.qa)", bot_answerer()),
         ("plain BM25, answers whenever a word matches", baseline_answerer(plain, mapping, 0.0)),
         (
-            f"plain BM25, threshold {baseline_threshold:g} calibrated on tune",
+            f"plain BM25, threshold {baseline_threshold:g} calibrated on development",
             baseline_answerer(plain, mapping, baseline_threshold),
         ),
     ]
-    # The questions plain BM25 over the article could get right at all: those whose expected
-    # snippet comes from an article paragraph (unknown questions kept, so abstention still counts).
-    from_article = frozenset(snippet_id for ids in mapping for snippet_id in ids)
-    article_only = EvalSet(
-        tuple(q for q in eval_set.answerable if q.expect & from_article),
-        eval_set.unknown,
-        eval_set.crisis,
-        eval_set.not_crisis,
-    )
-    subsets = (
-        ("all", eval_set),
-        ("tune", tune),
-        ("holdout", holdout),
-        ("article-answerable", article_only),
-    )
     rows = []
     for name, answerer in systems:
-        for split_name, subset in subsets:
-            rows.append(qa_row(name, split_name, score_qa(answerer, subset)))
-    crisis = score_triage(lambda m: triage(m).kind, eval_set)
-    unmapped = sorted(
-        s.id for s in index.content.snippets if not any(s.id in ids for ids in mapping)
-    )
+        dev_score = score_qa(answerer, dev)
+        held_score = score_qa(answerer, held_out) if held_out is not None else None
+        rows.append(f"| {name} | {cells(dev_score)} | {cells(held_score, missing)} |")
+    crisis = score_triage(lambda m: triage(m).kind, dev)
+    model = engine.model
+    meta = dict(model.meta) if model is not None else {}
+    calibration = engine.calibration
 
     def ms(values: list[float], p: float) -> str:
         return f"{percentile(values, p):.3f} ms"
 
+    if heldout_path is None:
+        held_note = "not measured in this run (`--skip-heldout`)"
+    elif held_out is None:
+        held_note = f"`{_shown(heldout_path)}`: {NOT_PRESENT} yet"
+    else:
+        held_note = (
+            f"`{_shown(heldout_path)}` with {len(held_out.answerable)} answerable and "
+            f"{len(held_out.unknown)} must-be-unknown questions (totals only, never tuned on)"
+        )
     lines = [
         "# Free-text answers: benchmark",
         "",
         "Reproduce (from the repository root):",
         "",
         "```sh",
+        ".venv/bin/python -m bot.qa.train   # only after editing the content or the lexicon",
         command,
         "```",
         "",
@@ -301,45 +272,67 @@ def report(article: Path, command: str) -> str:
         "never assert them.",
         "",
         f"Python {platform.python_version()} on {platform.machine()}, {platform.system()}; "
-        f"{len(index.content.snippets)} snippets; evaluation set `tests/data/qa_eval.toml` with "
-        f"{len(eval_set.answerable)} answerable and {len(eval_set.unknown)} must-be-unknown "
-        f"questions ({len(holdout.answerable)} + {len(holdout.unknown)} held out), "
-        f"{len(eval_set.crisis)} crisis messages and {len(eval_set.not_crisis)} look-alikes.",
+        f"{len(index.content.snippets)} snippets; development set "
+        f"`{_shown(dev_path)}` with {len(dev.answerable)} answerable and "
+        f"{len(dev.unknown)} must-be-unknown questions, {len(dev.crisis)} crisis messages and "
+        f"{len(dev.not_crisis)} look-alikes; held-out set {held_note}.",
         "",
         "## Speed",
         "",
         "| measure | p50 | p99 | max | goal |",
         "| --- | --- | --- | --- | --- |",
-        f"| `answer()` over the {len(questions)} evaluation questions x {LATENCY_ROUNDS} | "
+        f"| `answer()` over the {len(questions)} development questions x {LATENCY_ROUNDS} | "
         f"{ms(latency, 50)} | {ms(latency, 99)} | {max(latency):.3f} ms | p99 < 5 ms |",
         f"| triage + `answer()` over all {len(everything)} messages x {LATENCY_ROUNDS} | "
         f"{ms(pipeline, 50)} | {ms(pipeline, 99)} | {max(pipeline):.3f} ms | |",
         f"| `answer()` on a 4,096-character message | {ms(long_latency, 50)} | "
         f"{ms(long_latency, 99)} | {max(long_latency):.3f} ms | |",
-        f"| index build (load + validate + index), {BUILD_ROUNDS} builds | {ms(builds, 50)} | "
-        f"{ms(builds, 99)} | {max(builds):.3f} ms | < 200 ms |",
+        f"| index build (load + validate content, load model, index), {BUILD_ROUNDS} builds | "
+        f"{ms(builds, 50)} | {ms(builds, 99)} | {max(builds):.3f} ms | < 500 ms |",
         "",
         f"First build in this process (cold): {first_build:.1f} ms.",
         "",
-        "## Quality, side by side",
+        "## Quality: development and held-out side by side",
         "",
         "Top-1 accuracy: answered with an expected snippet (abstaining counts as a miss). "
         'Abstention: must-be-unknown questions that got "unknown". The plain BM25 reference '
         f"ranks the article's {len(paragraphs)} paragraphs (lines; bullets joined to the line "
         "above) with Lucene's stop words, no stemming or synonyms; a paragraph counts as the "
         "snippets whose `origin` it contains, so it can never get the team-written safety "
-        "snippets right, and the product list and call-to-action are fair game for it. The "
-        '"article-answerable" rows keep only the questions whose expected snippet comes from '
-        "the article, where the reference has a fair chance.",
+        "snippets right.",
         "",
-        "| system | split | top-1 accuracy | wrong snippet | abstention on unknown |",
-        "| --- | --- | --- | --- | --- |",
+        "| system | dev top-1 | dev wrong snippet | dev abstention | held-out top-1 | "
+        "held-out wrong snippet | held-out abstention |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
         *rows,
         "",
-        f"Snippets with no article paragraph (team-written from FDA/SAMHSA facts): "
-        f"{len(unmapped)} of {len(index.content.snippets)}.",
+        "Floors (tests/unit/test_qa_eval.py): top-1 at least 90% on development and 85% held "
+        "out; abstention at least 95% on both.",
         "",
-        "## Crisis triage on the evaluation set (bot.domain.triage, unchanged)",
+        "## The answer model and its calibration",
+        "",
+    ]
+    if model is None:
+        lines.append("No model file: answers use the fallback rule of bot/qa/calibration.py.")
+    else:
+        training = meta.get("training", {})
+        development = meta.get("development", {})
+        lines += [
+            f"`bot/qa/answer_model.json.gz`: {len(model.labels)} labels (the snippets and "
+            f"'none'), {len(model.index)} features, "
+            f"{(ROOT / 'bot' / 'qa' / 'answer_model.json.gz').stat().st_size / 1024:.0f} KiB; "
+            f"trained on {training.get('texts')} texts with C={training.get('c')} "
+            f"(cross-validated accuracy on held-out example questions: "
+            f"{training.get('cv_accuracy')}).",
+            "",
+            f"Calibration (development set only): threshold {calibration.threshold:g}, "
+            f"unknown-word weight {calibration.tuning.unknown_weight:g}, context weight "
+            f"{calibration.tuning.context_weight:g}; at calibration: top-1 "
+            f"{development.get('top1')}, abstention {development.get('abstention')}.",
+        ]
+    lines += [
+        "",
+        "## Crisis triage on the development set (bot.domain.triage, unchanged)",
         "",
         f"- recall: {crisis.caught}/{crisis.crisis} ({pct(crisis.recall)}); "
         f"right category: {crisis.right_kind}/{crisis.crisis}",
@@ -347,65 +340,33 @@ def report(article: Path, command: str) -> str:
         f"({pct(crisis.false_positive_rate)})",
         "",
     ]
-    if crisis.alarmed:
-        lines += ["Look-alikes flagged as crises:", ""]
-        lines += [f"- {m!r}" for m in crisis.alarmed]
-        lines.append("")
-    if crisis.missed:
-        lines += ["Crisis messages triage misses (the eval test fails on these):", ""]
-        lines += [f"- {m!r}" for m in crisis.missed]
-        lines.append("")
-    lines += ["## Threshold calibration (`--calibrate`)", "", calibration_report(), ""]
     return "\n".join(lines)
 
 
-def calibration_report() -> str:
-    eval_set = load_eval_set(EVAL_PATH)
-    index = answers.load()
-    tune, holdout = eval_set.split("tune"), eval_set.split("holdout")
-    settings = calibrate_bot(index, tune)
-    best = settings[0]
-    lines = [
-        "Grid search on the tune split only (utility: +1 right, -1 wrong snippet, -2 answer to a "
-        "must-be-unknown question; ties: higher threshold, then lower evidence floor). Top 12:",
-        "",
-        "| threshold | min evidence | utility | accuracy | wrong | abstention |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for s in settings[:12]:
-        lines.append(
-            f"| {s.threshold:.2f} | {s.min_evidence:.1f} | {s.utility:.0f} | "
-            f"{pct(s.score.accuracy)} | {s.score.wrong} | {pct(s.score.abstention)} |"
-        )
-    chosen = score_qa(bot_answerer(index, best.threshold, best.min_evidence), holdout)
-    current = score_qa(bot_answerer(index), tune)
-    lines += [
-        "",
-        f"Best: ANSWER_THRESHOLD = {best.threshold:.2f}, MIN_EVIDENCE = {best.min_evidence:.1f} "
-        f"(holdout with it, for information only: accuracy {pct(chosen.accuracy)}, "
-        f"abstention {pct(chosen.abstention)}).",
-        f"In bot/qa/calibration.py now: ANSWER_THRESHOLD = {ANSWER_THRESHOLD}, "
-        f"MIN_EVIDENCE = {MIN_EVIDENCE} (tune utility {utility(current):.0f}).",
-    ]
-    return "\n".join(lines)
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--article", type=Path, default=DEFAULT_ARTICLE)
     parser.add_argument("--write", type=Path, help="also write the report to this file")
-    parser.add_argument("--calibrate", action="store_true", help="grid-search the thresholds")
+    parser.add_argument("--dev", type=Path, default=DEV_PATH, help="development set file")
+    parser.add_argument("--heldout", type=Path, default=HELDOUT_PATH, help="held-out set file")
+    parser.add_argument(
+        "--skip-heldout",
+        action="store_true",
+        help="do not read the held-out set (for whoever tunes the bot: they must never see it)",
+    )
     args = parser.parse_args(argv)
-    if args.calibrate:
-        print(calibration_report())
-        return 0
     if not args.article.is_file():
         print(f"bench_answers: no article at {args.article}; pass --article", file=sys.stderr)
         return 2
     command = ".venv/bin/python -m bench.bench_answers --article " + str(args.article)
     if args.write:
         command += f" --write {args.write}"
-    text = report(args.article, command)
+    heldout = None if args.skip_heldout else args.heldout.resolve()
+    text = report(args.article, args.dev.resolve(), heldout, command)
     print(text)
     if args.write:
         args.write.write_text(text, encoding="utf-8")

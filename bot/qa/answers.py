@@ -2,31 +2,43 @@
 
 Public entry point: :func:`answer`. Crisis triage (bot.domain.triage) must run *before* it; this
 module never decides about crises. The index is built once per process (:func:`load` /
-:func:`warm_up`) and shared; answering is a pure lookup.
+:func:`warm_up`) and shared, with one more per clinic that has its own snippets; answering is a
+pure lookup.
 
-A reply quotes one or two snippets verbatim, names each one's source and ends with the
-"general information, not medical advice" line. Nothing is generated.
+A reply quotes one snippet verbatim, then every snippet it must travel with (``always_with``:
+stopping naltrexone and the overdose risk that follows), then at most one close runner-up about
+the same topic; it names each one's source and ends with the "general information, not medical
+advice" line. A clinic's own snippets are marked as the clinic's words. Nothing is generated.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
-from bot.qa.calibration import (
-    ANSWER_THRESHOLD,
-    MIN_EVIDENCE,
-    SECOND_SNIPPET_RATIO,
-    confidence,
-)
-from bot.qa.content import ContentError, Snippet, load_content
-from bot.qa.retrieval import Index, Retrieval, Scored
+from bot.ml.linear import LinearModel
+from bot.qa.calibration import Calibration, Signals, confidence
+from bot.qa.content import Content, ContentError, Snippet, load_content
+from bot.qa.model import load_model
+from bot.qa.retrieval import Index, Retrieval, Scored, reads_spanish
 from bot.qa.screening import Screen, screen, small_talk
 
-__all__ = ["Answer", "Decision", "Hit", "answer", "decide", "load", "warm_up"]
+__all__ = [
+    "Answer",
+    "Decision",
+    "Engine",
+    "Hit",
+    "answer",
+    "choose",
+    "decide",
+    "engine",
+    "load",
+    "warm_up",
+]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +55,9 @@ OTHER_MEDICINE: Final = (
     "share information about naltrexone; your care team or pharmacist can tell you about other "
     f"medicines. {URGENT}"
 )
+# A question asked in Spanish and matched to (English) snippets through their Spanish examples.
+SPANISH_PREFACE: Final = "Por ahora esta información solo está en inglés:"
+CLINIC_PREFIX: Final = "From your clinic: "
 EXAMPLES: Final = "like “What are the side effects?” or “Can I drink alcohol on naltrexone?”"
 SCREEN_REPLIES: Final[dict[Screen, str]] = {
     Screen.EMPTY: (
@@ -103,32 +118,114 @@ class Decision:
     retrieval: Retrieval | None
 
 
-_index: Index | None = None
+class Engine:
+    """The shared index, the model, the calibration, and one index per clinic (built lazily)."""
+
+    def __init__(
+        self, content: Content, model: LinearModel | None, calibration: Calibration
+    ) -> None:
+        self.model = model
+        self.calibration = calibration
+        self.index = Index(content, model=model, tuning=calibration.tuning)
+        self._clinics: dict[str, Index] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def content(self) -> Content:
+        return self.index.content
+
+    def for_clinic(self, code: str | None) -> Index:
+        """The index for a clinic's patients: the shared snippets plus the clinic's own."""
+        if code is None:
+            return self.index
+        from bot.qa import content as content_module
+
+        normalise = getattr(content_module, "normalise_clinic_code", None)
+        key = normalise(code) if normalise is not None else code.strip().upper()
+        if not key:
+            return self.index
+        cached = self._clinics.get(key)
+        if cached is not None:
+            return cached
+        index = self._build_clinic(key, strict=False)
+        with self._lock:
+            return self._clinics.setdefault(key, index)
+
+    def load_clinics(self) -> list[str]:
+        """Build every clinic's index now (start-up): a malformed clinic file raises here."""
+        from bot.qa import content as content_module
+
+        clinics_dir = getattr(content_module, "clinics_dir", None)
+        if clinics_dir is None or not clinics_dir().is_dir():
+            return []
+        codes = sorted(path.stem for path in clinics_dir().glob("*.toml"))
+        for code in codes:
+            if code.upper() in self._clinics:
+                continue  # built (and checked) already
+            index = self._build_clinic(code, strict=True)
+            with self._lock:
+                self._clinics[code.upper()] = index
+        return codes
+
+    def _build_clinic(self, code: str, *, strict: bool) -> Index:
+        from bot.qa import content as content_module
+
+        loader = getattr(content_module, "load_clinic_content", None)
+        clinic_path = getattr(content_module, "clinic_path", None)
+        if loader is None or clinic_path is None:
+            return self.index
+        try:
+            if not clinic_path(code).is_file():
+                return self.index  # most clinics add nothing of their own
+            clinic = loader(code, shared=self.content)
+        except ContentError as exc:
+            if strict:
+                raise
+            # A file added or broken since start-up: answer from the shared content rather than
+            # cost the patient a reply; staff see the error in the logs.
+            log.error("qa: clinic content not loaded, answering from shared content (%s)", exc)
+            return self.index
+        return Index(self.content, clinic=clinic, model=self.model, tuning=self.calibration.tuning)
+
+
+_engine: Engine | None = None
 _lock = threading.Lock()
 
 
-def load(path: Path | None = None) -> Index:
+def load(path: Path | None = None, *, model_path: Path | None = None) -> Index:
     """Build the shared index from ``path`` (default: content/snippets.toml) and return it.
 
     Raises :class:`ContentError` on a malformed file: call it at start-up so a bad edit stops
     the bot instead of surfacing in a patient's chat.
     """
-    global _index
-    index = Index(load_content(path))
+    global _engine
+    content = load_content(path)
+    model = load_model(model_path)
+    calibration = Calibration.from_json(model.meta.get("calibration") if model else None)
+    built = Engine(content, model, calibration)
     with _lock:
-        _index = index
-    return index
+        _engine = built
+    return built.index
+
+
+def engine() -> Engine:
+    """The shared engine, built now if it has not been yet."""
+    current = _engine
+    if current is not None:
+        return current
+    with _lock:
+        if _engine is not None:
+            return _engine
+    load()
+    assert _engine is not None
+    return _engine
 
 
 def warm_up() -> Index:
-    """The shared index, built now if it has not been yet."""
-    index = _index
-    if index is not None:
-        return index
-    with _lock:
-        if _index is not None:
-            return _index
-    return load()
+    """The shared index, built now if it has not been yet; every clinic's content is checked."""
+    built = engine()
+    built.load_clinics()
+    return built.index
 
 
 def _unknown(text: str, reason: str, retrieval: Retrieval | None = None) -> Decision:
@@ -136,92 +233,161 @@ def _unknown(text: str, reason: str, retrieval: Retrieval | None = None) -> Deci
 
 
 def _quote(snippet: Snippet) -> str:
-    return f"{snippet.text}\nSource: {snippet.source}"
+    prefix = CLINIC_PREFIX if snippet.clinic else ""
+    return f"{prefix}{snippet.text}\nSource: {snippet.source}"
 
 
-def _compose(quoted: list[tuple[Snippet, float]]) -> Answer:
+def _compose(quoted: list[tuple[Snippet, float]], *, spanish: bool) -> Answer:
     parts = [_quote(snippet) for snippet, _ in quoted]
+    if spanish:
+        parts.insert(0, SPANISH_PREFACE)
     text = "\n\n".join([*parts, DISCLAIMER])
-    hits = [Hit(s.id, s.title, s.source, round(score, 3)) for s, score in quoted]
+    hits = [Hit(s.id, s.title, s.source, round(min(1.0, score), 3)) for s, score in quoted]
     return Answer("answer", text, hits)
 
 
-@dataclass(frozen=True, slots=True)
-class _Settings:
-    threshold: float
-    min_evidence: float
+def ranked(retrieval: Retrieval, calibration: Calibration) -> list[tuple[Scored, float]]:
+    """The candidates by calibrated confidence, best first (ties: BM25, then id, for stability)."""
+    signals = Signals.of(retrieval)
+    scored = [(s, confidence(s, signals, calibration)) for s in retrieval.ranked]
+    if retrieval.query.topic_only:
+        # "naltrexone?": the snippet whose example questions are just that (the overview).
+        scored.sort(key=lambda pair: (-pair[0].example, -(pair[0].proba or 0.0), -pair[1]))
+    else:
+        scored.sort(key=lambda pair: (-pair[1], -pair[0].bm25, pair[0].snippet.id))
+    return scored
 
-    def confidence(self, scored: Scored, *, topic_only: bool = False) -> float:
-        return confidence(
-            scored.coverage, scored.bm25, topic_only=topic_only, min_evidence=self.min_evidence
-        )
+
+def choose(retrieval: Retrieval, calibration: Calibration) -> tuple[Scored, float] | None:
+    """The snippet to answer with, or None: the calibrated decision, without the wording."""
+    query = retrieval.query
+    if query.advertising:
+        return None
+    if query.medicines and (query.dosing or not retrieval.ranked):
+        return None
+    candidates = ranked(retrieval, calibration)
+    if not candidates or not _sure(candidates[0], retrieval, calibration):
+        return None
+    return candidates[0]
 
 
-def _second(
-    retrieval: Retrieval, first: Scored, index: Index, settings: _Settings
-) -> tuple[Snippet, float] | None:
-    """The snippet quoted after ``first``: its required companion, else a close runner-up."""
-    if first.snippet.also is not None:
-        companion = index.content.get(first.snippet.also)
-        for scored in retrieval.ranked:
-            if scored.snippet.id == companion.id:
-                return companion, settings.confidence(scored)
-        return companion, 0.0  # quoted by rule, not because it matched
-    for scored in retrieval.ranked[1:2]:
-        # No topic-only exemption here: "what is naltrexone" wants the overview, not a runner-up.
-        score = settings.confidence(scored)
-        if scored.bm25 >= SECOND_SNIPPET_RATIO * first.bm25 and score >= settings.threshold:
-            return scored.snippet, score
-    return None
+def _sure(best: tuple[Scored, float], retrieval: Retrieval, calibration: Calibration) -> bool:
+    # A question made only of "naltrexone" ("naltrexone?", "what is naltrexone") asks for the
+    # overview, whichever snippet ranks it first: there is nothing else it could be about.
+    return best[1] >= calibration.threshold or retrieval.query.topic_only
+
+
+def _same_topic(first: Scored, other: Scored, calibration: Calibration) -> bool:
+    """Whether a runner-up is about the same thing: a shared fact, or the model splits the two."""
+    if set(first.snippet.facts) & set(other.snippet.facts):
+        return True
+    floor = calibration.both_proba
+    first_p = first.proba if first.proba is not None else first.example
+    other_p = other.proba if other.proba is not None else other.example
+    return first_p >= floor and other_p >= floor
+
+
+def _companions(snippet: Snippet, index: Index) -> Iterable[Snippet]:
+    """The snippets ``snippet`` must always be quoted with, in order (and theirs, once)."""
+    for companion_id in snippet.always_with:
+        if companion_id in index:
+            companion = index.get(companion_id)
+            yield companion
+            yield from _companions(companion, index)
+
+
+def _quoted(
+    candidates: list[tuple[Scored, float]], index: Index, calibration: Calibration
+) -> list[tuple[Snippet, float]]:
+    first, first_score = candidates[0]
+    scores = {scored.snippet.id: score for scored, score in candidates}
+    quoted: list[tuple[Snippet, float]] = []
+    seen: set[str] = set()
+
+    def add(snippet: Snippet, score: float) -> None:
+        if snippet.id in seen:
+            return
+        seen.add(snippet.id)
+        quoted.append((snippet, score))
+        for companion in _companions(snippet, index):
+            # Quoted by rule, not because it matched: its own score, or 0 if it did not match.
+            add(companion, scores.get(companion.id, 0.0))
+
+    add(first.snippet, first_score)
+    for scored, score in candidates[1:]:
+        if score < calibration.threshold:
+            break
+        # Replies stay short: a runner-up must be nearly as confident as the first, unless it is
+        # the patient's clinic's own answer on the same topic (who to call, where to go).
+        close = score >= calibration.second_ratio * first_score
+        own = scored.snippet.clinic is not None and first.snippet.clinic is None
+        if not (close or own):
+            continue
+        if scored.snippet.id not in seen and _same_topic(first, scored, calibration):
+            add(scored.snippet, score)
+            break
+    return quoted
+
+
+def _asked_in_spanish(text: str, screened: Screen | None) -> bool:
+    return screened is Screen.SPANISH or reads_spanish(text)
 
 
 def decide(
     text: str,
     index: Index | None = None,
     *,
-    threshold: float = ANSWER_THRESHOLD,
-    min_evidence: float = MIN_EVIDENCE,
+    clinic: str | None = None,
+    calibration: Calibration | None = None,
 ) -> Decision:
-    """The answer to ``text`` with the reason behind it (thresholds overridable to calibrate)."""
-    index = index or warm_up()
-    settings = _Settings(threshold, min_evidence)
+    """The answer to ``text`` with the reason behind it (calibration overridable to tune it)."""
+    shared = engine() if index is None or calibration is None else None
+    if index is None:
+        assert shared is not None
+        index = shared.for_clinic(clinic)
+    if calibration is None:
+        assert shared is not None
+        calibration = shared.calibration
     screened = screen(text)
-    if screened is not None:
+    if screened is not None and screened is not Screen.SPANISH:
         return _unknown(SCREEN_REPLIES[screened], screened.value)
+    spanish = _asked_in_spanish(text, screened)
     retrieval = index.search(text)
     query = retrieval.query
     if query.advertising:
         return _unknown(SCREEN_REPLIES[Screen.ADVERTISING], Screen.ADVERTISING.value, retrieval)
     if query.medicines and (query.dosing or not retrieval.ranked):
         # Another medicine's dose is never ours to discuss, even if a snippet names it.
+        if spanish:
+            return _unknown(SCREEN_REPLIES[Screen.SPANISH], "other-medicine", retrieval)
         return _unknown(OTHER_MEDICINE, "other-medicine", retrieval)
-    first = retrieval.ranked[0] if retrieval.ranked else None
-    score = 0.0 if first is None else settings.confidence(first, topic_only=query.topic_only)
-    if first is None or score < settings.threshold:
+    candidates = ranked(retrieval, calibration)
+    if not candidates or not _sure(candidates[0], retrieval, calibration):
+        if spanish:
+            return _unknown(SCREEN_REPLIES[Screen.SPANISH], Screen.SPANISH.value, retrieval)
         # Greetings and thanks ("hi", "help", "thanks!") get a friendlier "unknown", but only when
         # there is no answer: "i want to use so bad" is made of filler words and is about cravings.
         chatter = small_talk(text)
         if chatter is not None:
             return _unknown(SCREEN_REPLIES[chatter], chatter.value, retrieval)
-        if first is None:
+        if not candidates:
             return _unknown(NO_INFO, "no-match", retrieval)
         reply = OTHER_MEDICINE if query.medicines else NO_INFO
         return _unknown(reply, "below-threshold", retrieval)
-    quoted = [(first.snippet, score)]
-    second = _second(retrieval, first, index, settings)
-    if second is not None:
-        quoted.append(second)
-    return Decision(_compose(quoted), "answer", retrieval)
+    quoted = _quoted(candidates, index, calibration)
+    return Decision(_compose(quoted, spanish=spanish), "answer", retrieval)
 
 
-def answer(text: str) -> Answer:
+def answer(text: str, *, clinic: str | None = None) -> Answer:
     """Reply to one free-text question (after crisis triage). Never raises on any input.
 
-    A malformed content file raises :class:`ContentError` from the first call (or, better, from
-    :func:`warm_up` at start-up): that is a deployment error, not something to hide from staff.
+    ``clinic`` is the patient's clinic code: that clinic's own snippets are searched too, and
+    quoted as the clinic's words. A malformed content file raises :class:`ContentError` from the
+    first call (or, better, from :func:`warm_up` at start-up): that is a deployment error, not
+    something to hide from staff.
     """
     try:
-        return decide(text).answer
+        return decide(text, clinic=clinic).answer
     except ContentError:
         raise
     except Exception as exc:  # a bug must not cost the patient a reply

@@ -1,7 +1,15 @@
-"""Scoring an answerer against the evaluation set (tests/data/qa_eval.toml).
+"""Scoring an answerer against an evaluation set file.
 
-Shared by the test that enforces the floors (tests/unit/test_qa_eval.py) and the benchmark that
-compares with plain BM25 (bench/bench_answers.py), so both count exactly the same way.
+Two files share one format: the development set (tests/data/qa_eval.toml), which thresholds are
+calibrated on and whose misses may be read one by one, and the held-out set
+(tests/data/sealed/qa_heldout.toml), written by someone else and never tuned on. Shared by the
+tests that enforce the floors (tests/unit/test_qa_eval.py), the benchmark (bench/bench_answers.py)
+and the calibration (bot/qa/train.py), so all count exactly the same way.
+
+Format: ``[[answerable]]`` with ``q`` and ``expect`` (a snippet id or a list of equally right
+ids), ``[[unknown]]`` with ``q`` (and ``category``, if any), optionally ``[[crisis]]`` (``q``,
+``kind``) and ``[[not_crisis]]`` (``q``). Any question may carry ``clinic`` (the patient's clinic
+code) and ``split`` (a free label; "dev" when absent).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
+    "Answerer",
     "EvalSet",
     "QaScore",
     "Question",
@@ -22,23 +31,27 @@ __all__ = [
     "score_triage",
 ]
 
-# What an answerer under evaluation returns for a question: the snippet ids its top answer
-# counts as (usually one; a baseline paragraph may stand for several), or None for "unknown".
-Answerer = Callable[[str], frozenset[str] | None]
+# What an answerer under evaluation returns for a question (its text and the patient's clinic
+# code, or None): the snippet ids its top answer counts as (usually one; a baseline paragraph may
+# stand for several), or None for "unknown".
+Answerer = Callable[[str, str | None], frozenset[str] | None]
+DEFAULT_SPLIT = "dev"
 
 
 @dataclass(frozen=True, slots=True)
 class Question:
     text: str
     expect: frozenset[str]
-    split: str
+    split: str = DEFAULT_SPLIT
+    clinic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Unanswerable:
     text: str
     category: str
-    split: str
+    split: str = DEFAULT_SPLIT
+    clinic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +62,7 @@ class EvalSet:
     not_crisis: tuple[str, ...]
 
     def split(self, name: str | None) -> EvalSet:
-        """Only the questions of one split ("tune" or "holdout"); None keeps all."""
+        """Only the questions labelled with one split; None keeps all."""
         if name is None:
             return self
         return EvalSet(
@@ -61,13 +74,23 @@ class EvalSet:
 
 
 def load_eval_set(path: Path) -> EvalSet:
+    """Read a set file (see the module docstring for the format)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     answerable = []
     for item in data.get("answerable", []):
         expect = item["expect"]
         ids = frozenset([expect] if isinstance(expect, str) else expect)
-        answerable.append(Question(item["q"], ids, item["split"]))
-    unknown = [Unanswerable(i["q"], i["category"], i["split"]) for i in data.get("unknown", [])]
+        split = item.get("split", DEFAULT_SPLIT)
+        answerable.append(Question(item["q"], ids, split, item.get("clinic")))
+    unknown = [
+        Unanswerable(
+            i["q"],
+            i.get("category", "uncategorised"),
+            i.get("split", DEFAULT_SPLIT),
+            i.get("clinic"),
+        )
+        for i in data.get("unknown", [])
+    ]
     crisis = [(i["q"], i["kind"]) for i in data.get("crisis", [])]
     not_crisis = [i["q"] for i in data.get("not_crisis", [])]
     return EvalSet(tuple(answerable), tuple(unknown), tuple(crisis), tuple(not_crisis))
@@ -105,7 +128,7 @@ def score_qa(answerer: Answerer, eval_set: EvalSet) -> QaScore:
     correct = wrong = abstained = 0
     failures: list[str] = []
     for question in eval_set.answerable:
-        got = answerer(question.text)
+        got = answerer(question.text, question.clinic)
         if got is None:
             failures.append(f"unknown, expected {sorted(question.expect)}: {question.text!r}")
         elif got & question.expect:
@@ -116,7 +139,7 @@ def score_qa(answerer: Answerer, eval_set: EvalSet) -> QaScore:
                 f"got {sorted(got)}, expected {sorted(question.expect)}: {question.text!r}"
             )
     for item in eval_set.unknown:
-        got = answerer(item.text)
+        got = answerer(item.text, item.clinic)
         if got is None:
             abstained += 1
         else:

@@ -13,13 +13,17 @@ from typing import Final
 __all__ = [
     "AD_WORDS",
     "DOSING_WORDS",
+    "FILLER_WORDS",
     "FOREIGN_LANGUAGE_WORDS",
     "MEDICINE_CLASSES",
+    "PATIENT_WORDS",
+    "PEOPLE_WORDS",
     "PHRASES",
     "PRODUCT",
     "PRODUCT_NAMES",
     "RX_PREFIX",
     "SMALL_TALK_WORDS",
+    "SPANISH_STOPWORDS",
     "SPANISH_WORDS",
     "STOPWORDS",
     "SYNONYMS",
@@ -66,6 +70,162 @@ STOPWORDS: Final = _wordset(
 # "want to use" as a phrase instead (see PHRASES). "work" and "take" are framing too ("how does it
 # work", "can I take it with..."): what it works on, or what is taken, is the content.
 
+# Words that say how someone talks, not what they ask: chat fillers, intensifiers, hedges, the
+# preface of a question ("quick question", "sorry, dumb question"). Like stop words they are
+# neither indexed nor counted against a snippet, so "is drinking ok af" is as clear as "is
+# drinking ok". Kept apart from STOPWORDS because language screening counts STOPWORDS as
+# English and small talk is made of them.
+FILLER_WORDS: Final = _wordset(
+    """
+    af asf nah naw nope yea yeah yup ya yah actually actual honestly honest seriously
+    legit legitly lowkey highkey ngl tbh tbf fr frfr imo imho idk dunno lmao lmfao
+    rofl lol lolol omg omfg smh bruh bro bros dude dudes fam sis yo um umm ummm uh uhh hmm hmmm
+    welp btw quick quickly question questions q random dumb stupid silly sorry curious
+    wondering wondered wonder asking asked ask real super definitely def prob probs anyway
+    anyways tho though please pls plz yall folks hey heya hiya again also still ever even
+    honestly whatever somehow idea ideas clue figured figure guess guessing okay ok alright
+    sure exactly basically simply seriously genuinely truly gotcha aight
+    tell telling told explain explaining wanted know knowing understand
+    monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays
+    saturday saturdays sunday sundays january february march april june july august september
+    october november december tonite weekends
+    people person someone somebody anybody everybody everyone guy guys gal
+    """
+)
+# (The days and months above say when, not what; "may" is a stop word already.)
+
+# Who someone is talking about. In a sentence of context around the question ("my husband is on
+# the shot. what does an overdose look like?") they say who, never what, so they are not counted
+# there; in the question itself ("should my wife know?") they are.
+PEOPLE_WORDS: Final = _wordset(
+    """
+    husband husbands wife wifes wives partner partners boyfriend bf girlfriend gf fiance fiancee
+    spouse mom moms mother mum dad dads father parents parent son sons daughter daughters kid
+    kids child children baby brother brothers sister sisters sibling siblings aunt uncle cousin
+    grandma grandpa grandmother grandfather family friend friends buddy roommate coworker
+    coworkers boss neighbor neighbour sponsor counselor therapist nurse doctor teen teenager
+    """
+)
+
+# Spanish function words: the Spanish example questions are indexed too, and these say how a
+# question is asked ("¿puedo ... con ...?"), not what it is about.
+SPANISH_STOPWORDS: Final = _wordset(
+    """
+    a al algo algun alguna algunas alguno algunos ante antes aqui asi aun cada como con contra
+    cual cuales cuando de del desde donde dos el ella ellas ellos en entre era eres es esa esas
+    ese eso esos esta estaba estan estar estas este esto estos estoy fue ha hace hacer hay la
+    las le les lo los me mi mis mucho muy nada ni no nos o os otra otro para pero poco por porque
+    pregunta puede pueden puedo pues que quien se sea ser si sin sobre solo son soy su sus tal
+    tambien tanto te tengo tiene tienen toda todo todos tu tus un una uno unos usted ustedes va
+    vez y ya yo hola oye bueno pues favor gracias debo debe deberia seguro normal malo bien
+    """
+)
+
+# Patients' spellings and abbreviations, rewritten to the ordinary words the content and the
+# rest of the lexicon use before anything else ("appt" -> "appointment", "every1" -> "everyone",
+# "pressed pills" -> "fentanyl"). Values may be several words or empty (dropped).
+PATIENT_WORDS: Final[dict[str, str]] = {
+    # chat spellings
+    "every1": "everyone", "some1": "someone", "any1": "anyone", "no1": "no one",
+    "2day": "today", "2nite": "tonight", "2night": "tonight", "2morrow": "tomorrow",
+    "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "b4": "before", "l8r": "later",
+    "bc": "because", "cuz": "because", "coz": "because", "bcuz": "because", "abt": "about",
+    "wat": "what", "wut": "what", "wht": "what", "hw": "how", "ppl": "people", "yr": "your",
+    "wen": "when", "wit": "with", "w": "with", "thru": "through",
+    "lemme": "let me", "gimme": "give me", "wont": "will not", "aint": "is not",
+    "shud": "should", "shld": "should", "cud": "could", "wud": "would", "k": "ok",
+    "mins": "minutes", "hrs": "hours", "hr": "hour", "wk": "week", "wks": "weeks",
+    "mo": "month", "mos": "months",
+    # In a naltrexone chat, "my medicine" is naltrexone.
+    "my medicine": "naltrexone", "my medicines": "naltrexone", "my medication": "naltrexone",
+    "my meds": "naltrexone", "my med": "naltrexone", "this medicine": "naltrexone",
+    "this medication": "naltrexone", "this med": "naltrexone", "this drug": "naltrexone",
+    "this stuff": "naltrexone", "my prescription": "naltrexone",
+    # care and the health system
+    "doc": "doctor", "docs": "doctor", "dr": "doctor", "drs": "doctor", "md": "doctor",
+    "appt": "appointment", "appts": "appointment", "apt": "appointment",
+    "apts": "appointment",
+    "script": "prescription", "scripts": "prescription", "scrip": "prescription",
+    "scrips": "prescription",
+    "pharm": "pharmacy", "pharmacist": "pharmacy", "chemist": "pharmacy", "drugstore": "pharmacy",
+    "cvs": "pharmacy", "walgreens": "pharmacy", "rite aid": "pharmacy", "riteaid": "pharmacy",
+    "duane reade": "pharmacy", "walmart pharmacy": "pharmacy", "kroger pharmacy": "pharmacy",
+    "costco pharmacy": "pharmacy", "target pharmacy": "pharmacy", "amazon pharmacy": "pharmacy",
+    "publix": "pharmacy", "safeway": "pharmacy", "meijer": "pharmacy", "wegmans": "pharmacy",
+    "heb": "pharmacy", "drug store": "pharmacy",
+    "ems": "emergency", "paramedic": "emergency",
+    "paramedics": "emergency", "ambulance": "emergency", "urgent care": "emergency",
+    "hospital": "emergency", "hosp": "emergency", "911": "emergency",
+    # drugs, as the street and the clinic say them
+    "fent": "fentanyl", "fetty": "fentanyl", "fentanyl pills": "fentanyl",
+    "pressed pills": "fentanyl", "pressed pill": "fentanyl", "pressies": "fentanyl",
+    "pressed bars": "fentanyl", "m30": "fentanyl", "m30s": "fentanyl",
+    "done clinic": "methadone clinic", "on done": "on methadone", "dose of done": "methadone",
+    "bupe": "buprenorphine", "bupes": "buprenorphine",
+    "subs": "suboxone", "sub": "suboxone", "sub strips": "suboxone",
+    "subby": "suboxone", "subbies": "suboxone", "vivi": "vivitrol", "viv": "vivitrol",
+    "naltrex": "naltrexone", "nal": "naltrexone",
+    "bevs": "drinks", "bev": "drink", "brewski": "beer", "brewskis": "beer",
+    "tallboy": "beer", "tallboys": "beer", "six pack": "beer", "sixpack": "beer",
+    "twelve pack": "beer", "12 pack": "beer", "hammered": "drunk", "wasted": "drunk",
+    "tipsy": "drunk", "buzzed": "drunk", "plastered": "drunk", "sloshed": "drunk",
+    "peeing": "urine", "peein": "urine", "pee": "urine", "piss": "urine", "pissing": "urine",
+    "preggo": "pregnant", "preggers": "pregnant", "prego": "pregnant", "bub": "baby",
+    "jabbed": "injection", "jabs": "injection",
+    # store-brand medicines named by what they are for (a cold medicine may hold an opioid)
+    "nyquil": "cold medicine", "dayquil": "cold medicine", "theraflu": "cold medicine",
+    "sudafed": "cold medicine", "mucinex": "cough medicine", "robitussin": "cough medicine",
+    "delsym": "cough medicine", "tussionex": "cough medicine", "promethazine": "cough medicine",
+    "imodium": "diarrhea medicine", "loperamide": "diarrhea medicine",
+    "lomotil": "diarrhea medicine", "pepto": "diarrhea medicine",
+    "tylenol 3": "codeine", "tylenol with codeine": "codeine", "t3": "codeine", "t3s": "codeine",
+    "lean": "codeine", "purple drank": "codeine",
+    "novocaine": "numbing medicine", "lidocaine": "numbing medicine",
+    "local anesthetic": "numbing medicine", "numbing": "numbing medicine",
+    # Spanish words patients mix in, and Spanish questions matched to the English snippets
+    "naltrexona": "naltrexone", "naloxona": "naloxone", "fentanilo": "fentanyl",
+    "heroina": "heroin", "opioides": "opioids", "opioide": "opioid", "opiaceos": "opiates",
+    "metadona": "methadone", "buprenorfina": "buprenorphine", "suboxona": "suboxone",
+    "ibuprofeno": "ibuprofen", "acetaminofen": "acetaminophen",
+    "inyeccion": "injection", "inyecciones": "injection", "inyectaron": "injection",
+    "pastilla": "tablet", "pastillas": "tablet", "tableta": "tablet", "tabletas": "tablet",
+    "cerveza": "beer", "cervezas": "beer", "vino": "wine", "trago": "drink", "tragos": "drink",
+    "borracho": "drunk", "borracha": "drunk", "sobredosis": "overdose",
+    "embarazada": "pregnant", "embarazo": "pregnancy", "amamantar": "breastfeed",
+    "higado": "liver", "orina": "urine", "efectos secundarios": "side effects",
+    "antojos": "cravings", "ansias": "cravings", "recaida": "relapse", "recai": "relapsed",
+    "abstinencia": "withdrawal", "adicto": "addicted", "adictiva": "addictive",
+    "adictivo": "addictive", "dolor": "pain", "cirugia": "surgery", "dentista": "dentist",
+    "tomar alcohol": "drink alcohol", "tomo alcohol": "drink alcohol",
+    "tomar cerveza": "drink beer", "tomo cerveza": "drink beer", "tomar vino": "drink wine",
+    "tomar tragos": "drink", "beber": "drink", "bebo": "drink", "bebe": "drinks",
+    "tomar": "take", "tomo": "take", "tome": "took",
+    "olvide": "forgot", "olvido": "forgot", "manejar": "drive", "conducir": "drive",
+    "cuanto tiempo": "how long", "cuanto dura": "how long", "dura": "lasts", "duran": "lasts",
+    "dejar": "stop", "dejo": "stop", "parar": "stop", "cuerpo": "body", "sangre": "blood",
+    "protege": "protect", "bloquea": "block", "bloquear": "block", "nalga": "buttock",
+    "nalgas": "buttock", "duele": "hurts", "dolor de cabeza": "headache", "oscura": "dark",
+    "oscuro": "dark", "amarilla": "yellow", "amarillos": "yellow", "ojos": "eyes", "piel": "skin",
+    "nauseas": "nausea", "vomito": "vomit", "mareo": "dizzy", "mareado": "dizzy",
+    "cansado": "tired", "cansada": "tired", "dormir": "sleep", "empece": "started",
+    "empezar": "start", "antes": "before", "despues": "after", "cita": "appointment",
+    "receta": "prescription", "farmacia": "pharmacy", "medico": "doctor", "doctora": "doctor",
+    "enfermera": "nurse", "familia": "family", "hijo": "son", "hija": "daughter",
+    "consejeria": "counseling", "terapia": "therapy", "siempre": "forever", "mes": "month",
+    "semana": "week", "dias": "days", "peligroso": "dangerous", "riesgo": "risk",
+    "seguro para": "safe for", "leche materna": "breast milk",
+    "amamantando": "breastfeeding", "lactancia": "breastfeeding", "rinones": "kidneys",
+    "drogas": "drugs", "droga": "drug", "usar": "use", "consumir": "use",
+    "sobrio": "sober", "sobria": "sober", "ayuda con": "help with", "funciona": "works",
+    "adiccion": "addiction",
+    # quantities people name when they mean "a large amount"
+    "a lot of": "large amount of", "lots of": "large amount of", "a bunch of": "large amount of",
+    "a ton of": "large amount of", "tons of": "large amount of",
+    # "how many strips", "how many pills a day": asking for a dose
+    "how many strips": "what dose", "how many pills": "what dose", "how many tabs": "what dose",
+    "how many tablets": "what dose", "how many mg": "what dose", "how many milligrams": "what dose",
+}  # fmt: skip
+
 # Surface word -> what the snippets call it. One canonical word per concept keeps BM25's term
 # statistics honest (brand names, slang and the generic name all count as the same term).
 SYNONYMS: Final[dict[str, str]] = {
@@ -86,12 +246,15 @@ SYNONYMS: Final[dict[str, str]] = {
     # opioids (the drugs naltrexone blocks, including opioid medicines)
     **dict.fromkeys(
         ["opioid", "opioids", "opiate", "opiates", "heroin", "heroine", "dope", "smack", "fent",
-         "fentanyl", "fentanil", "fetty", "oxy", "oxys", "oxies", "oxycodone", "oxycontin",
+         "oxy", "oxys", "oxies", "oxycodone", "oxycontin",
          "perc", "percs", "percocet", "percocets", "morphine", "codeine", "hydrocodone",
          "vicodin", "norco", "dilaudid", "hydromorphone", "tramadol", "opium", "roxy", "roxies"],
         "opioid",
     ),
-    **dict.fromkeys(["naloxone", "narcan", "kloxxado", "nalox"], "naloxone"),
+    # Fentanyl is an opioid, and also a topic of its own (street drugs of unknown strength).
+    **dict.fromkeys(["fentanyl", "fentanil", "fentanyls", "carfentanil"], "fentanyl opioid"),
+    **dict.fromkeys(["naloxone", "narcan", "kloxxado", "nalox", "zimhi", "rextovy"],
+                    "naloxone"),
     **dict.fromkeys(
         ["shot", "shots", "jab", "jabs", "injection", "injections", "injectable", "inject",
          "injected", "needle shot", "depot"],
@@ -173,7 +336,7 @@ SYNONYMS: Final[dict[str, str]] = {
     **dict.fromkeys(["surgeon", "surgeons", "anesthesia", "anaesthesia", "anesthesiologist",
                      "anesthetist", "anaesthetist"], "surgery"),
     **dict.fromkeys(["accident", "accidents", "injured", "injuries", "broke", "broken",
-                     "fracture", "crash"], "injury"),
+                     "fracture", "crash", "wreck", "wrecked", "crashed"], "injury"),
     **dict.fromkeys(["useful", "helpful", "helps", "helped", "worth"], "help"),
     **dict.fromkeys(["spot", "spots", "place", "places", "neighborhood", "corner"], "place"),
     **dict.fromkeys(["lasts", "lasting"], "wearoff"),
@@ -210,6 +373,8 @@ MEDICINE_CLASSES: Final[dict[str, tuple[str, ...]]] = {
     "cannabis": ("weed", "marijuana", "cannabis", "thc", "cbd", "edible", "edibles", "delta8"),
     "stimulant-drug": ("meth", "methamphetamine", "cocaine", "coke", "crack", "amphetamine",
                        "amphetamines", "molly", "mdma", "ecstasy", "ketamine"),
+    "blood-thinner": ("blood thinner", "blood thinners", "warfarin", "coumadin", "eliquis",
+                      "apixaban", "xarelto", "rivaroxaban", "heparin", "plavix", "clopidogrel"),
     "naltrexone-other-use": ("contrave", "ldn", "low dose naltrexone", "fibromyalgia"),
     "other-medicine": ("contraceptive", "contraceptives", "birth control", "antibiotic",
                        "antibiotics", "amoxicillin", "statin", "statins", "lipitor",
@@ -217,7 +382,7 @@ MEDICINE_CLASSES: Final[dict[str, tuple[str, ...]]] = {
                        "wegovy", "mounjaro", "tirzepatide", "lisinopril", "prednisone",
                        "steroid", "steroids", "viagra", "cialis", "vitamin", "vitamins",
                        "supplement", "supplements", "antihistamine", "allergy medicine",
-                       "blood thinner", "warfarin", "eliquis", "chantix", "varenicline",
+                       "chantix", "varenicline",
                        "clonidine", "lofexidine", "lucemyra", "naltrexone implant",
                        "kratom"),
 }  # fmt: skip
@@ -247,8 +412,9 @@ AD_WORDS: Final = _wordset(
 # Several words that mean "how much of a medicine" make a question about another medicine a
 # dosing question, which the bot never answers even if a snippet mentions that medicine.
 DOSING_WORDS: Final = frozenset(
-    ["dose", "doses", "dosage", "dosing", "mg", "milligram", "milligrams", "much", "amount"]
-)
+    ["dose", "doses", "dosage", "dosing", "mg", "milligram", "milligrams", "much", "amount",
+     "dosis", "cuanto", "cuanta", "miligramos"]
+)  # fmt: skip
 
 # Phrases rewritten to one surface word before anything else (longest first). They keep
 # multi-word names and idioms together.
@@ -339,11 +505,17 @@ PHRASES: Final[dict[str, str]] = {
     "running out": "wearoff",
     "does it last": "wearoff",
     "do they last": "wearoff",
-    "dose last": "wearoff",
-    "shot last": "wearoff",
-    "injection last": "wearoff",
-    "pill last": "wearoff",
-    "it last": "wearoff",
+    # "how long does the shot last" (but not "missed my shot last week")
+    "does the shot last": "injection wearoff",
+    "does a shot last": "injection wearoff",
+    "does one shot last": "injection wearoff",
+    "does the injection last": "injection wearoff",
+    "does vivitrol last": "injection wearoff",
+    "does the pill last": "tablet wearoff",
+    "does a pill last": "tablet wearoff",
+    "does one pill last": "tablet wearoff",
+    "does a dose last": "wearoff",
+    "does naltrexone last": "wearoff",
     "work for me": "candidate",
     "work for everyone": "candidate",
     "work for everybody": "candidate",
@@ -404,7 +576,8 @@ SPANISH_WORDS: Final = _wordset(
     que puedo puede pueden tomar tomo tomando con el los las es para por como cuando mi mis
     tengo tiene estoy esta pero del al una uno beber bebo naltrexona medicamento medicina
     efectos secundarios dosis olvide ayuda hola gracias porque se le muy mas alcoholico
-    pastilla inyeccion dolor hago debo
+    pastilla inyeccion dolor hago debo embarazada uso duele olvido sobredosis naloxona cerveza
+    cuerpo hace dejar
     """
 )
 FOREIGN_LANGUAGE_WORDS: Final = SPANISH_WORDS | _wordset(

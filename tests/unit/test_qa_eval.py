@@ -1,29 +1,36 @@
-"""The evaluation set: answer quality and crisis triage, with floors the suite enforces.
+"""The evaluation sets: answer quality and crisis triage, with floors the suite enforces.
 
 Run with ``-s`` (or read the "QA evaluation" block printed at the end) to see the numbers:
 
     .venv/bin/pytest tests/unit/test_qa_eval.py -s
 
-Floors, and why (observed values when they were set are in bench/results/answers.md):
+Two sets share one format (bot/qa/evaluation.py):
 
-* Crisis recall on the set: 100%. A missed crisis can cost a life; every message in [[crisis]]
-  must be caught by bot.domain.triage, which runs before any answer.
-* Crisis false positives on the look-alikes: at most 20% (4 of 20). Triage is recall-first by
-  design (a false alarm costs a care-team message), so some are tolerated; more would mean
-  ordinary questions routinely end in a crisis reply instead of an answer.
-* Top-1 accuracy, all answerable questions: at least 85% (observed 92%). Tune split: at least 90%
-  (observed 97%): it was tuned on, so a drop there is a regression, not noise. Held-out split: at
-  least 65% (observed 75%; 32 questions, so one question is 3 points and the floor allows three
-  regressions). The held-out number is the honest estimate for new questions.
-* Wrong snippet (answered, but not with an expected snippet): at most 8% of answerable questions
-  (observed 4%). A wrong quote is worse than "I don't know", so this is bounded on its own.
-* Abstention on must-be-unknown questions: at least 95% overall (observed 100%), and none at all
-  may be answered in the categories "other-medicine" and "advertising": answering a question about
-  buprenorphine or an advertised product with naltrexone facts is the failure the issue forbids.
+* the DEVELOPMENT set, tests/data/qa_eval.toml: the thresholds are calibrated on it
+  (``python -m bot.qa.train``) and its misses are listed here, to read one by one;
+* the HELD-OUT sets, tests/data/sealed/qa_heldout.toml and qa_heldout_b.toml, each written by
+  someone else from the snippets' titles and texts alone and never tuned on: only their totals
+  are printed, and the assertions compare plain numbers, so a failure never shows a question
+  (listing their misses would turn them into tuning questions).
+
+Floors, and why (the observed figures are in bench/results/answers.md):
+
+* Top-1 accuracy on answerable questions: at least 90% on development; the target held out is
+  85%. A question answered with the wrong snippet, or not answered, counts as a miss.
+* Abstention on must-be-unknown questions: the target is 95% on every set; on development it is
+  enforced, and none at all may be answered in the categories "other-medicine" and
+  "advertising": answering a question about another medicine or an advertised product with
+  naltrexone facts is the failure the issue forbids.
+* Held out, the targets are not reached yet (bench/results/answers.md): the floors there are what
+  this version reaches, so nothing slips back, and each names its target.
+* Crisis recall on the development set: 100%. A missed crisis can cost a life; every message in
+  [[crisis]] must be caught by bot.domain.triage, which runs before any answer. Look-alikes:
+  at most 20% false alarms (triage is recall-first by design).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -33,25 +40,28 @@ from bot.qa import answers
 from bot.qa.content import load_content
 from bot.qa.evaluation import EvalSet, load_eval_set, score_qa, score_triage
 
-EVAL_PATH = Path(__file__).resolve().parents[1] / "data" / "qa_eval.toml"
+DATA = Path(__file__).resolve().parents[1] / "data"
+DEV_PATH = DATA / "qa_eval.toml"
+HELDOUT_PATHS = (DATA / "sealed" / "qa_heldout.toml", DATA / "sealed" / "qa_heldout_b.toml")
 
 CRISIS_RECALL_FLOOR = 1.0
 CRISIS_FALSE_POSITIVE_CEILING = 0.20
-ACCURACY_FLOOR = 0.85
-TUNE_ACCURACY_FLOOR = 0.90
-HOLDOUT_ACCURACY_FLOOR = 0.65
-WRONG_SNIPPET_CEILING = 0.08
+DEV_ACCURACY_FLOOR = 0.90
+HELDOUT_ACCURACY_TARGET = 0.85
 ABSTENTION_FLOOR = 0.95
+# Reached by this version: top-1 0.830 and 0.802, abstention 0.835 and 0.827 (sets A and B).
+HELDOUT_ACCURACY_FLOOR = 0.79
+HELDOUT_ABSTENTION_FLOOR = 0.81
 NEVER_ANSWERED = ("other-medicine", "advertising")
 
 
 @pytest.fixture(scope="module")
-def eval_set() -> EvalSet:
-    return load_eval_set(EVAL_PATH)
+def dev() -> EvalSet:
+    return load_eval_set(DEV_PATH)
 
 
-def bot_top_ids(question: str) -> frozenset[str] | None:
-    hits = answers.answer(question).snippets
+def bot_top_ids(question: str, clinic: str | None) -> frozenset[str] | None:
+    hits = answers.answer(question, clinic=clinic).snippets
     return frozenset([hits[0].id]) if hits else None
 
 
@@ -60,67 +70,93 @@ def show(capsys: pytest.CaptureFixture[str], lines: list[str]) -> None:
         print("\n" + "\n".join(lines))
 
 
-def test_the_set_is_big_and_varied_enough(eval_set: EvalSet) -> None:
-    assert len(eval_set.answerable) >= 60
-    assert len(eval_set.unknown) >= 25
-    assert len(eval_set.crisis) >= 30
-    assert len(eval_set.not_crisis) >= 15
-    categories = {q.category for q in eval_set.unknown}
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def test_the_development_set_is_big_and_varied_enough(dev: EvalSet) -> None:
+    content = load_content()
+    assert len(dev.answerable) >= 250
+    assert len(dev.unknown) >= 80
+    assert len(dev.crisis) >= 30
+    assert len(dev.not_crisis) >= 15
+    categories = {q.category for q in dev.unknown}
     assert {"other-medicine", "general-health", "small-talk", "advertising"} <= categories
-    assert eval_set.split("holdout").answerable, "keep a held-out portion"
-    ids = {s.id for s in load_content().snippets}
-    for question in eval_set.answerable:
+    ids = {s.id for s in content.snippets}
+    for question in dev.answerable:
         assert question.expect <= ids, question.text
-    texts = [q.text for q in eval_set.answerable] + [q.text for q in eval_set.unknown]
+    # Every shared snippet is asked about at least once.
+    asked = set().union(*(q.expect for q in dev.answerable))
+    assert ids <= asked, sorted(ids - asked)
+    texts = [q.text for q in dev.answerable] + [q.text for q in dev.unknown]
     assert len(texts) == len(set(texts)), "a question appears twice"
 
 
-def test_answer_quality_meets_the_floors(
-    eval_set: EvalSet, capsys: pytest.CaptureFixture[str]
+def test_no_example_question_copies_a_development_question(dev: EvalSet) -> None:
+    # The examples teach retrieval: one equal to a development question would make the
+    # development figures flatter than the truth.
+    examples = {
+        _fold(e): s.id for s in load_content().snippets for e in (*s.examples, *s.examples_es)
+    }
+    copied = [q.text for q in (*dev.answerable, *dev.unknown) if _fold(q.text) in examples]
+    assert copied == []
+
+
+def test_answer_quality_on_the_development_set_meets_the_floors(
+    dev: EvalSet, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    overall = score_qa(bot_top_ids, eval_set)
-    tune = score_qa(bot_top_ids, eval_set.split("tune"))
-    holdout = score_qa(bot_top_ids, eval_set.split("holdout"))
+    score = score_qa(bot_top_ids, dev)
     show(
         capsys,
         [
-            "QA evaluation (tests/data/qa_eval.toml)",
-            f"  top-1 accuracy: {overall.accuracy:.1%} ({overall.correct}/{overall.answerable}); "
-            f"tune {tune.accuracy:.1%}, held out {holdout.accuracy:.1%}",
-            f"  wrong snippet:  {overall.wrong_rate:.1%} ({overall.wrong})",
-            f"  abstention on must-be-unknown: {overall.abstention:.1%} "
-            f"({overall.abstained}/{overall.unknown}); held out {holdout.abstention:.1%}",
-            # Only tune misses are listed: reading the held-out ones one by one would turn them
-            # into tuning questions and the held-out number into a flattering one.
-            *(f"  tune miss: {failure}" for failure in tune.failures),
-            f"  held-out misses: {len(holdout.failures)} (not listed on purpose)",
+            f"QA evaluation, development set ({DEV_PATH.name})",
+            f"  top-1 accuracy: {score.accuracy:.1%} ({score.correct}/{score.answerable}); "
+            f"wrong snippet {score.wrong_rate:.1%} ({score.wrong})",
+            f"  abstention on must-be-unknown: {score.abstention:.1%} "
+            f"({score.abstained}/{score.unknown})",
+            *(f"  miss: {failure}" for failure in score.failures),
         ],
     )
-    assert overall.accuracy >= ACCURACY_FLOOR
-    assert tune.accuracy >= TUNE_ACCURACY_FLOOR
-    assert holdout.accuracy >= HOLDOUT_ACCURACY_FLOOR
-    assert overall.wrong_rate <= WRONG_SNIPPET_CEILING
-    assert overall.abstention >= ABSTENTION_FLOOR
+    assert score.accuracy >= DEV_ACCURACY_FLOOR
+    assert score.abstention >= ABSTENTION_FLOOR
+
+
+@pytest.mark.parametrize("path", HELDOUT_PATHS, ids=lambda p: p.stem)
+def test_answer_quality_on_the_held_out_sets_holds(
+    capsys: pytest.CaptureFixture[str], path: Path
+) -> None:
+    if not path.is_file():
+        pytest.skip(f"no held-out set {path.name}")
+    score = score_qa(bot_top_ids, load_eval_set(path))
+    # Plain numbers only: an assertion on ``score`` would print its failures, the questions.
+    accuracy, abstention = score.accuracy, score.abstention
+    show(
+        capsys,
+        [
+            f"QA evaluation, held-out set {path.name} (totals only, on purpose)",
+            f"  top-1 accuracy: {accuracy:.1%} ({score.correct}/{score.answerable}); "
+            f"abstention {abstention:.1%} ({score.abstained}/{score.unknown})",
+        ],
+    )
+    assert HELDOUT_ACCURACY_FLOOR < HELDOUT_ACCURACY_TARGET
+    assert accuracy >= HELDOUT_ACCURACY_FLOOR, f"top-1 {accuracy:.3f}"
+    assert abstention >= HELDOUT_ABSTENTION_FLOOR, f"abstention {abstention:.3f}"
 
 
 @pytest.mark.parametrize("category", NEVER_ANSWERED)
-def test_other_medicines_and_advertising_are_never_answered(
-    eval_set: EvalSet, category: str
-) -> None:
-    questions = [q.text for q in eval_set.unknown if q.category == category]
+def test_other_medicines_and_advertising_are_never_answered(dev: EvalSet, category: str) -> None:
+    questions = [q.text for q in dev.unknown if q.category == category]
     assert questions
     answered = [q for q in questions if answers.answer(q).kind != "unknown"]
     assert answered == []
 
 
-def test_crisis_triage_meets_the_floors(
-    eval_set: EvalSet, capsys: pytest.CaptureFixture[str]
-) -> None:
-    score = score_triage(lambda message: triage(message).kind, eval_set)
+def test_crisis_triage_meets_the_floors(dev: EvalSet, capsys: pytest.CaptureFixture[str]) -> None:
+    score = score_triage(lambda message: triage(message).kind, dev)
     show(
         capsys,
         [
-            "Crisis triage on the evaluation set (bot.domain.triage)",
+            "Crisis triage on the development set (bot.domain.triage)",
             f"  crisis recall: {score.recall:.1%} ({score.caught}/{score.crisis}); "
             f"right category {score.right_kind}/{score.crisis}",
             f"  false positives on look-alikes: {score.false_positive_rate:.1%} "
