@@ -337,6 +337,19 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
+    @app.get("/content", include_in_schema=False)
+    async def content(request: Request, visitor: Page) -> HTMLResponse:
+        async with ctx.sessions.begin() as session:
+            items = await staff_views.content_review(ctx, session, visitor.staff)
+        return dash.render(
+            request,
+            "content.html",
+            title="Answers awaiting review",
+            nav="content",
+            visitor=visitor,
+            items=items,
+        )
+
     @app.get("/audit", include_in_schema=False)
     async def audit(request: Request, visitor: Page, before: int | None = None) -> HTMLResponse:
         if before is not None and not _valid_id(before):

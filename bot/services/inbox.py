@@ -20,8 +20,10 @@ from bot.domain.onboarding import Draft, Outcome
 from bot.domain.reminders import parse_tap as parse_dose_tap
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.timezones import resolve_zone, zone_from_location
-from bot.domain.triage import CrisisKind, crisis_reply, triage
+from bot.domain.triage import CrisisKind, crisis_reply
 from bot.qa import answer as answer_question
+from bot.safety import texts as safety_texts
+from bot.safety.net import Assessment, assess
 from bot.services import (
     alerts,
     audit,
@@ -29,6 +31,7 @@ from bot.services import (
     consent,
     conversations,
     patient_data,
+    safety_checks,
     staff_commands,
     support,
 )
@@ -336,9 +339,10 @@ class Inbox:
 
     async def text(self, sender: Sender, text: str) -> list[Reply]:
         sender, text = _cleaned(sender), clean(text)
-        verdict = triage(text)
-        if verdict.kind is not None:
-            return [await self._crisis(sender, verdict.kind, verdict.matched_rule)]
+        # Nothing else is said after a crisis or a check: no answer, no "I don't know".
+        verdict = assess(text)
+        if verdict.tier is not None:
+            return [await self._safety(sender, verdict)]
         async with self.ctx.sessions.begin() as session:
             current = await conversations.load(session, sender.chat_id)
             if current is not None and current.flow == ONBOARDING:
@@ -365,7 +369,9 @@ class Inbox:
             # Answered from curated snippets only; below the confidence threshold the reply
             # says plainly that it does not know. The question is kept only if the operator
             # chose to (QUESTION_RETENTION_DAYS), to see what the content does not cover.
-            answer = answer_question(text)
+            # The clinic's own snippets (phone, hours, rebooking) reach its own patients only.
+            clinic = await session.get(Clinic, patient.clinic_id)
+            answer = answer_question(text, clinic=clinic.invite_code if clinic else None)
             if self.ctx.settings.question_retention_days > 0:
                 session.add(
                     Question(
@@ -378,20 +384,28 @@ class Inbox:
             return [Reply(answer.text)]
 
     async def edited_text(self, sender: Sender, text: str) -> list[Reply]:
-        """An edited message is not a new answer, but a crisis written into it still counts."""
+        """An edited message is not a new answer, but a crisis or a risk signal written into it
+        still counts."""
         sender, text = _cleaned(sender), clean(text)
-        verdict = triage(text)
-        if verdict.kind is None:
+        verdict = assess(text)
+        if verdict.tier is None:
             return []
-        return [await self._crisis(sender, verdict.kind, verdict.matched_rule)]
+        return [await self._safety(sender, verdict)]
 
-    async def _crisis(self, sender: Sender, kind: CrisisKind, rule: str | None) -> Reply:
+    async def _safety(self, sender: Sender, verdict: Assessment) -> Reply:
+        if verdict.kind is None:
+            return await safety_checks.ask(self.ctx, sender.chat_id, verdict.lang)
+        return await self._crisis(sender, verdict.kind, verdict.rule, verdict.lang)
+
+    async def _crisis(
+        self, sender: Sender, kind: CrisisKind, rule: str | None, lang: str = "en"
+    ) -> Reply:
         now = self.ctx.clock.now()
         async with self.ctx.sessions.begin() as session:
             patient = await patient_by_chat(session, sender.chat_id)
             if patient is not None:
                 alert = await raise_alert(
-                    session, patient, risk.crisis(patient.display_name, kind), now
+                    session, patient, risk.crisis(patient.display_name, kind, lang), now
                 )
                 audit.record(
                     session,
@@ -408,7 +422,7 @@ class Inbox:
                 )
                 ref = self.ctx.patient_ref(patient.id)
                 log.warning("crisis alert raised", extra={"patient": ref})
-        return Reply(crisis_reply(kind, care_team_told=patient is not None))
+        return Reply(crisis_reply(kind, care_team_told=patient is not None, lang=lang))
 
     # Buttons and locations --------------------------------------------------------------------
 
@@ -428,6 +442,11 @@ class Inbox:
             return await checkins.contact_request(self.ctx, sender.chat_id, data == "cc:yes")
         if data == "sos:call":
             return await self._sos_call(sender)
+        if data.startswith("sc:"):
+            check_tap = safety_texts.parse_tap(data)
+            if check_tap is None:
+                return TapResult(notice=safety_checks.NOT_VALID)
+            return await safety_checks.answer(self.ctx, sender.chat_id, *check_tap)
         if data in (consent.STOP_YES, consent.STOP_NO):
             return await consent.stop(self.ctx, sender.chat_id, data == consent.STOP_YES)
         if data.startswith("cv:"):
@@ -515,9 +534,9 @@ class Inbox:
         """A photo, sticker, voice note or anything else that is not text. A caption is free
         text like any other: a crisis written under a photo is answered as one."""
         if caption:
-            verdict = triage(clean(caption))
-            if verdict.kind is not None:
-                return [await self._crisis(_cleaned(sender), verdict.kind, verdict.matched_rule)]
+            verdict = assess(clean(caption))
+            if verdict.tier is not None:
+                return [await self._safety(_cleaned(sender), verdict)]
         async with self.ctx.sessions() as session:
             current = await conversations.load(session, sender.chat_id)
             if current is not None and current.flow == ONBOARDING:

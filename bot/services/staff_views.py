@@ -20,6 +20,7 @@ from bot.db.models import (
     AlertStatus,
     AuditEntry,
     CheckIn,
+    Clinic,
     DoseEvent,
     Patient,
     Schedule,
@@ -31,6 +32,8 @@ from bot.domain.adherence import DoseRecord
 from bot.domain.inputs import clean
 from bot.domain.replies import TapResult
 from bot.domain.schedules import describe_plan
+from bot.qa.content import clinic_path, load_clinic_content, load_content
+from bot.qa.review import ReviewItem, awaiting_review
 from bot.services import alerts, audit
 from bot.services.clinic_summary import Counts, Listing, PatientRow, clinic_counts, clinic_patients
 from bot.services.context import AppContext
@@ -450,3 +453,17 @@ async def audit_log(
         )
         for entry, name in rows
     ]
+
+
+async def content_review(
+    ctx: AppContext, session: AsyncSession, staff: StaffMember
+) -> list[ReviewItem]:
+    """What awaits a clinician's sign-off: the shared snippets, then the staff member's clinic's
+    own (read-only here; clinicians sign off in the content files)."""
+    shared = load_content()
+    items = awaiting_review(shared)
+    code = await session.scalar(select(Clinic.invite_code).where(Clinic.id == staff.clinic_id))
+    if code is not None and clinic_path(code).is_file():
+        items += awaiting_review(load_clinic_content(code, shared=shared))
+    read(session, ctx, staff, "content.review", detail={"awaiting": len(items)})
+    return items

@@ -58,7 +58,17 @@ from bot.domain.reminders import tap_data as dose_tap
 from bot.domain.replies import Reply
 from bot.operator_cli import login_link
 from bot.runtime import app_context
-from bot.services import alerts, consent, conversations, doses, inbox, staff_auth, support
+from bot.safety import texts as safety_texts
+from bot.services import (
+    alerts,
+    consent,
+    conversations,
+    doses,
+    inbox,
+    safety_checks,
+    staff_auth,
+    support,
+)
 from bot.services import checkins as checkin_service
 from bot.services import staff_commands as staff_module
 from bot.services.clinics import OperatorError
@@ -161,6 +171,9 @@ tap cv:yes:<version> (P, Q asked)    R  A  A  R  R  R  R  R
 tap cv:no:<version> (P, Q asked)     R  A  A  R  R  R  R  R
 tap stop:yes                         R  A  A  R  R  R  R  R
 tap stop:no                          R  A  A  R  R  R  R  R
+tap sc:<P's safety check>:safe       R  A  R  R  R  R  R  R
+tap sc:<P's safety check>:help       R  A  R  R  R  R  R  R
+tap sc:<P's safety check>:team       R  A  R  R  R  R  R  R
 """
 
 # Patients (P, Q), U and W have no dashboard column: they cannot get a sign-in link at all
@@ -178,6 +191,7 @@ GET /patients/<Q>                    Rsign  R404   A200   R404   Rend
 GET /alerts                          Rsign  A200   A200   A200   Rend
 GET /alerts?show=all (both resolved) Rsign  A200   A200   A200   Rend
 GET /export.csv                      Rsign  A200   A200   A200   Rend
+GET /content                         Rsign  A200   A200   A200   Rend
 GET /audit                           Rsign  R403   R403   A200   Rend
 GET /api/patients                    R401   A200   A200   A200   R401
 GET /api/patients/<P>                R401   A200   R404   A200   R401
@@ -641,6 +655,17 @@ def own_alert(kind: risk.AlertKind) -> Check:
     return check
 
 
+def check_answered(answer: str, alert_kind: str | None) -> Check:
+    async def check(run: Run) -> None:
+        [row] = run.change.touched("safety_checks")
+        assert row["answer"] == answer and row["patient_id"] == run.own
+        new_alerts = run.change.new("alerts", patient_id=run.own)
+        assert [a["kind"] for a in new_alerts] == ([alert_kind] if alert_kind else [])
+        assert not [a for a in run.change.touched("alerts") if a["patient_id"] == run.other]
+
+    return check
+
+
 async def contact_declined(run: Run) -> None:
     assert run.outcome.tap is not None and run.outcome.tap.chosen == texts.CONTACT_DECLINED
     assert run.change.empty, run.change.describe()
@@ -700,6 +725,7 @@ NOT_ENROLLED = replies_are(texts.NOT_ENROLLED)
 NOTHING_STORED = replies_are(texts.NOTHING_STORED)
 STALE = notice_is(texts.STALE_BUTTON)
 CHECK_IN_NOT_YOURS = notice_is(checkin_service.NOT_YOURS)
+SAFETY_CHECK_NOT_VALID = notice_is(safety_checks.NOT_VALID)
 
 
 def _dose(action: str) -> Runner:
@@ -822,6 +848,21 @@ TELEGRAM_ACTIONS: dict[str, TelegramAction] = {
         CHECK_IN_NOT_YOURS,
     ),
     "tap cc:no": TelegramAction(tap(lambda _w, _t: "cc:no"), contact_declined, CHECK_IN_NOT_YOURS),
+    "tap sc:<P's safety check>:safe": TelegramAction(
+        tap(lambda w, _t: safety_texts.tap_data(w.safety_check, "safe")),
+        check_answered("safe", None),
+        SAFETY_CHECK_NOT_VALID,
+    ),
+    "tap sc:<P's safety check>:help": TelegramAction(
+        tap(lambda w, _t: safety_texts.tap_data(w.safety_check, "help")),
+        check_answered("help", "crisis:help_now"),
+        SAFETY_CHECK_NOT_VALID,
+    ),
+    "tap sc:<P's safety check>:team": TelegramAction(
+        tap(lambda w, _t: safety_texts.tap_data(w.safety_check, "team")),
+        check_answered("team", risk.AlertKind.CONTACT_REQUEST.value),
+        SAFETY_CHECK_NOT_VALID,
+    ),
     "tap sos:call": TelegramAction(
         tap(lambda _w, _t: "sos:call"), own_alert(risk.AlertKind.SOS), STALE
     ),
@@ -1068,6 +1109,10 @@ def web_reads_nothing_changed(check: Callable[[WebRun], None]) -> WebCheck:
     return wrapped
 
 
+def review_list_shown(run: WebRun) -> None:
+    assert "awaiting review" in run.response.text
+
+
 def shows_own_patient(run: WebRun) -> None:
     assert NAMES[run.mine] in run.response.text.replace("&#39;", "'")
 
@@ -1256,6 +1301,9 @@ WEB_ACTIONS: dict[str, WebAction] = {
     ),
     "GET /export.csv": WebAction(
         "GET", "/export.csv", lambda _w: "/export.csv", web_reads_nothing_changed(csv_of_own_clinic)
+    ),
+    "GET /content": WebAction(
+        "GET", "/content", lambda _w: "/content", web_reads_nothing_changed(review_list_shown)
     ),
     "GET /audit": WebAction(
         "GET", "/audit", lambda _w: "/audit", web_reads_nothing_changed(audit_page), admins_only
@@ -1519,7 +1567,7 @@ async def test_the_matrix_covers_every_command_callback_and_route(tmp_path: Path
 
     # Every callback family the inbox routes.
     families = _callback_prefixes_the_inbox_names()
-    expected = {"ob", "set", "sf", "d", "c", "cc", "sos", "a", "sp", "pt", "cv", "stop"}
+    expected = {"ob", "set", "sf", "d", "c", "cc", "sos", "a", "sp", "pt", "cv", "stop", "sc"}
     assert families == expected, families ^ expected
     tapped = {_row_prefix(r) for r in TELEGRAM_ROWS} - {None}
     assert families - tapped == set(), f"callbacks without a row: {families - tapped}"
