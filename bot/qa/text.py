@@ -7,25 +7,15 @@ linguistically right: "drinking", "drinks" and "drink" must meet, and "liver" mu
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Final
+
+# Shared with the safety net's features: both read patients' words the same way (lower case,
+# accents and apostrophes dropped, stretched letters "sooo" cut to two).
+from bot.ml.features import normalise
 
 __all__ = ["normalise", "stem", "words"]
 
-# Apostrophes are dropped inside words ("don't" -> "dont") rather than split on, so contractions
-# stay one token that the stop-word list knows.
-_APOSTROPHES: Final = dict.fromkeys(map(ord, "'`´ʹʻʼʽ‘’‛′＇"), None)
 _WORD_RE: Final = re.compile(r"[a-z0-9]+")
-# "sooo", "naltrexoneee": three or more of a letter become two, which the typo matcher can fix.
-_RUN_RE: Final = re.compile(r"([a-z])\1{2,}")
-
-
-def normalise(text: str) -> str:
-    """Lower case, accents and apostrophes removed, compatibility forms folded."""
-    folded = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).lower())
-    if not folded.isascii():
-        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return _RUN_RE.sub(r"\1\1", folded)
 
 
 def words(text: str) -> list[str]:
