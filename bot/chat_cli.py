@@ -62,6 +62,12 @@ class TerminalChat:
         line = line.strip()
         if line.lower() in ("quit", "exit", "/quit"):
             return False
+        # A button labelled with what was typed wins over the button at that position: the
+        # craving scale's buttons read 0-10, so "9" means the one labelled 9, not the ninth.
+        for button in self.buttons:
+            if button.label.strip().casefold() == line.casefold():
+                self.show_tap(await self.inbox.tap(self.sender, button.data))
+                return True
         number = parse_number(line, len(self.buttons)) if self.buttons else None
         if number is not None:
             index = number - 1

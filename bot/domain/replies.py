@@ -27,6 +27,10 @@ class Reply:
     link_preview: bool = True
     # A file sent with the text as its caption: (file name, content), e.g. /mydata's JSON.
     document: tuple[str, bytes] | None = None
+    # Safety-critical (crisis lines, "Are you safe right now?"): if Telegram cannot take it now,
+    # it goes through the outbox and is delivered later rather than lost. Text and inline
+    # buttons only (that is all the outbox carries).
+    urgent: bool = False
 
 
 @dataclass(frozen=True)

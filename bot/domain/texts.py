@@ -140,6 +140,34 @@ CANCELLED = (
     "whenever you want to start again."
 )
 NOTHING_TO_CANCEL = "There's nothing to cancel right now. Send /help to see what I can do."
+CANCELLED_CHANGE = "Okay, I've stopped there, and nothing has changed."
+# What /cancel says for each flow it can stop, by the flow's stored name (bot.services.inbox,
+# patient_settings, checkins). Only a set-up that never finished talks about the invite link.
+_CANCELLED_BY_FLOW = {
+    "onboarding": CANCELLED,
+    "pause": (
+        "Okay, I've cancelled the pause, so nothing has changed: your reminders stay as they "
+        "were. Send /schedule to see them."
+    ),
+    "set_time": (
+        "Okay, I've cancelled the time change, so nothing has changed: your reminders stay at "
+        "the same time. Send /schedule to see or change them."
+    ),
+    "set_zone": (
+        "Okay, I've cancelled the time zone change, so nothing has changed. Send /schedule to "
+        "see your plan."
+    ),
+    "set_checkin": "Okay, I've cancelled that, so nothing has changed in your check-ins.",
+    "delete": "Okay, I've cancelled that. Nothing was deleted.",
+    "checkin_note": "Okay, no note then. Your check-in answers are saved.",
+}
+
+
+def cancelled(flow: str | None) -> str:
+    """The reply to /cancel, for the flow it stopped."""
+    return _CANCELLED_BY_FLOW.get(flow or "", CANCELLED_CHANGE)
+
+
 STALE_BUTTON = "That button is from an earlier step, so I didn't change anything."
 STALE_BUTTON_NEXT = "Here's where we are now:"
 UNKNOWN_COMMAND = "I don't know that command. Send /help to see what I can do."
@@ -201,9 +229,10 @@ def coping(prompts: list[tuple[str, str]]) -> str:
     """``prompts`` are (text, source) pairs from content/coping.toml."""
     lines = "\n".join(f"• {text}" for text, _ in prompts)
     sources = "; ".join(dict.fromkeys(source for _, source in prompts))
+    what = "Two things that can help" if len(prompts) == 2 else "Something that can help"
     return (
-        "That sounds hard. Cravings rise and fall, and even strong ones pass. Two things that "
-        f"can help right now:\n{lines}\n\n(From {sources}.)\n\n"
+        "That sounds hard. Cravings rise and fall, and even strong ones pass. "
+        f"{what} right now:\n{lines}\n\n(From {sources}.)\n\n"
         "If you feel you might use, you can send /sos at any time."
     )
 

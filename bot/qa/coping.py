@@ -18,6 +18,7 @@ from bot.resources import resource_dir
 _ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _MARKUP_RE = re.compile(r"[<>*_`#\[\]]")
 MAX_LENGTH = 240
+_ABOUT = ("any", "alcohol")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,8 @@ class CopingPrompt:
     id: str
     text: str
     source: str
+    # "alcohol" for guidance about drinking only; "any" fits every substance.
+    about: str = "any"
 
 
 def default_path() -> Path:
@@ -45,6 +48,7 @@ def load_coping(path: Path | None = None) -> tuple[CopingPrompt, ...]:
         pid = str(entry.get("id", ""))
         text = " ".join(str(entry.get("text", "")).split())
         source = sources.get(str(entry.get("source", "")), "")
+        about = str(entry.get("about", "any"))
         where = f"prompt {index} ({pid or 'no id'})"
         if not _ID_RE.fullmatch(pid) or pid in seen:
             problems.append(f"{where}: id must be unique, lower-case words joined by '-'")
@@ -52,10 +56,14 @@ def load_coping(path: Path | None = None) -> tuple[CopingPrompt, ...]:
             problems.append(f"{where}: text must be plain, 1..{MAX_LENGTH} characters")
         if not source:
             problems.append(f"{where}: source must name an entry under [sources]")
+        if about not in _ABOUT:
+            problems.append(f"{where}: about must be one of {', '.join(_ABOUT)}")
         seen.add(pid)
-        prompts.append(CopingPrompt(pid, text, source))
+        prompts.append(CopingPrompt(pid, text, source, about))
     if len(prompts) < 2:
         problems.append("at least two prompts are needed")
+    if not any(p.about == "any" for p in prompts):
+        problems.append("at least one prompt must fit any substance (about = \"any\")")
     if problems:
         raise ContentError(f"{path}: " + "; ".join(problems))
     return tuple(prompts)
@@ -66,8 +74,9 @@ def coping_prompts() -> tuple[CopingPrompt, ...]:
     return load_coping()
 
 
-def pick(seed: int, count: int = 2) -> list[CopingPrompt]:
-    """``count`` different prompts, varying with ``seed`` so the same two don't always come."""
-    prompts = coping_prompts()
+def pick(seed: int, count: int = 2, drug_use: bool = False) -> list[CopingPrompt]:
+    """``count`` different prompts, varying with ``seed`` so the same two don't always come.
+    After reported opioid or other drug use, only prompts that fit any substance."""
+    prompts = tuple(p for p in coping_prompts() if not drug_use or p.about == "any")
     start = seed % len(prompts)
     return [prompts[(start + k) % len(prompts)] for k in range(min(count, len(prompts)))]

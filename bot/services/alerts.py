@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +22,7 @@ from bot.domain import risk
 from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.risk import Finding
+from bot.domain.wording import staff_time
 from bot.services import audit
 from bot.services.context import AppContext
 from bot.services.outbox import enqueue, payload_for
@@ -58,11 +58,7 @@ def parse_tap(data: str) -> AlertTap | None:
 
 
 def _local(at: datetime, zone: str) -> str:
-    try:
-        tz = ZoneInfo(zone)
-    except (KeyError, ValueError):
-        tz = ZoneInfo("UTC")
-    return at.astimezone(tz).strftime("%a %d %b %H:%M")
+    return staff_time(at, zone)
 
 
 def card(alert: Alert, names: dict[int, str], zone: str) -> Reply:

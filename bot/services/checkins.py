@@ -133,7 +133,8 @@ def _follow_ups(ctx: AppContext, check_in: CheckIn, answers: Answers) -> list[Re
     if answers.use is not None and answers.use is not Use.NO:
         replies.append(Reply(texts.after_reported_use(), _contact_buttons()))
     if answers.craving is not None and answers.craving >= ctx.settings.craving_alert_threshold:
-        prompts = pick(check_in.id)
+        drug_use = answers.use in (Use.OPIOIDS, Use.OTHER)
+        prompts = pick(check_in.id, drug_use=drug_use)
         replies.append(Reply(texts.coping([(p.text, p.source) for p in prompts])))
     return replies
 

@@ -54,12 +54,17 @@ async def advance(
     return expected_revision + 1 if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
-async def end(session: AsyncSession, chat_id: int, expected_revision: int | None = None) -> bool:
+async def end(
+    session: AsyncSession, chat_id: int, expected_revision: int | None = None
+) -> str | None:
+    """End the chat's flow; returns which flow was ended (None when there was none, or it had
+    moved past ``expected_revision``), so a reply can say what was stopped."""
     statement = delete(Conversation).where(Conversation.chat_id == chat_id)
     if expected_revision is not None:
         statement = statement.where(Conversation.revision == expected_revision)
-    result = await session.execute(statement.execution_options(synchronize_session=False))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    returning = statement.returning(Conversation.flow)
+    result = await session.execute(returning.execution_options(synchronize_session=False))
+    return result.scalar_one_or_none()
 
 
 async def expire_older_than(session: AsyncSession, cutoff: datetime) -> int:

@@ -170,7 +170,8 @@ class Inbox:
                     return await self._begin_settings(session, sender, settings.FLOW_CHECKIN)
                 return await checkins.start_now(self.ctx, session, patient)
             if name == "progress":
-                return [await progress(session, patient, self.ctx.clock.now())]
+                now, threshold = self.ctx.clock.now(), self.ctx.settings.thresholds.craving
+                return [await progress(session, patient, now, threshold)]
             if name == "support":
                 return await support.support_command(self.ctx, session, patient)
             return await self._begin_settings(session, sender, settings.FLOW_PAUSE)
@@ -219,9 +220,12 @@ class Inbox:
         """Crisis resources at once; a button asks the care team to reach out."""
         async with self.ctx.sessions() as session:
             patient = await patient_by_chat(session, sender.chat_id)
+        # urgent: delivered later through the outbox if Telegram cannot take it now.
         if patient is None:
-            return [Reply(crisis_reply(CrisisKind.SUICIDE_SELF_HARM, care_team_told=False))]
-        return [Reply(texts.SOS, ((Button(texts.SOS_BUTTON, "sos:call"),),))]
+            return [
+                Reply(crisis_reply(CrisisKind.SUICIDE_SELF_HARM, care_team_told=False), urgent=True)
+            ]
+        return [Reply(texts.SOS, ((Button(texts.SOS_BUTTON, "sos:call"),),), urgent=True)]
 
     async def _sos_call(self, sender: Sender) -> TapResult:
         now = self.ctx.clock.now()
@@ -332,7 +336,7 @@ class Inbox:
         async with self.ctx.sessions.begin() as session:
             ended = await conversations.end(session, sender.chat_id)
         if ended:
-            return [Reply(texts.CANCELLED, clear_keyboard=True)]
+            return [Reply(texts.cancelled(ended), clear_keyboard=True)]
         return [Reply(texts.NOTHING_TO_CANCEL)]
 
     # Free text --------------------------------------------------------------------------------
@@ -394,8 +398,11 @@ class Inbox:
 
     async def _safety(self, sender: Sender, verdict: Assessment) -> Reply:
         if verdict.kind is None:
-            return await safety_checks.ask(self.ctx, sender.chat_id, verdict.lang)
-        return await self._crisis(sender, verdict.kind, verdict.rule, verdict.lang)
+            reply = await safety_checks.ask(self.ctx, sender.chat_id, verdict.lang)
+        else:
+            reply = await self._crisis(sender, verdict.kind, verdict.rule, verdict.lang)
+        # urgent: delivered later through the outbox if Telegram cannot take it now.
+        return replace(reply, urgent=True)
 
     async def _crisis(
         self, sender: Sender, kind: CrisisKind, rule: str | None, lang: str = "en"
@@ -421,7 +428,12 @@ class Inbox:
                     },
                 )
                 ref = self.ctx.patient_ref(patient.id)
-                log.warning("crisis alert raised", extra={"patient": ref})
+                # An open alert counting one more occurrence is not a new alert: saying "raised"
+                # twice would send an operator looking for a second card that does not exist.
+                if alert is not None:
+                    log.warning("crisis alert raised", extra={"patient": ref})
+                else:
+                    log.warning("crisis on an open alert", extra={"patient": ref})
         return Reply(crisis_reply(kind, care_team_told=patient is not None, lang=lang))
 
     # Buttons and locations --------------------------------------------------------------------
@@ -446,7 +458,9 @@ class Inbox:
             check_tap = safety_texts.parse_tap(data)
             if check_tap is None:
                 return TapResult(notice=safety_checks.NOT_VALID)
-            return await safety_checks.answer(self.ctx, sender.chat_id, *check_tap)
+            done = await safety_checks.answer(self.ctx, sender.chat_id, *check_tap)
+            # urgent: crisis lines after "I need help now" must not be lost (see Reply.urgent).
+            return replace(done, replies=[replace(r, urgent=True) for r in done.replies])
         if data in (consent.STOP_YES, consent.STOP_NO):
             return await consent.stop(self.ctx, sender.chat_id, data == consent.STOP_YES)
         if data.startswith("cv:"):

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import CravingPoint, progress_png
 from bot.db.models import CheckIn, DoseEvent, Patient, Schedule, ScheduleKind
 from bot.domain import adherence
 from bot.domain.adherence import Coverage, DoseRecord
+from bot.domain.risk import Thresholds
 from bot.domain.replies import Reply
+from bot.domain.wording import count
 
 WINDOW_DAYS = 30
 
@@ -83,8 +85,19 @@ def _share(label: str, coverage: Coverage) -> str:
     return f"{label}: {coverage.covered} of {coverage.due} days ({coverage.percent}%)"
 
 
-def _encouragement(week: Coverage, streak: int) -> str:
+HARD_WEEK = (
+    "It sounds like this week has had some hard moments. That's not a failure: telling someone "
+    "is a strong step. Your care team is there to help, and if you're not safe right now, "
+    "send /sos."
+)
+
+
+def _encouragement(week: Coverage, streak: int, hard_week: bool = False) -> str:
     ratio = week.ratio
+    # Praise for the doses would read as not listening to someone who just said they used or
+    # had a craving they could hardly hold: support comes first.
+    if hard_week:
+        return HARD_WEEK
     if ratio is None:
         return "Your first reminders are on their way. Every dose counts."
     if ratio >= adherence.ADHERENT:
@@ -103,23 +116,49 @@ def progress_text(
     streak: int,
     days_in_treatment: int,
     cravings: Sequence[CravingPoint],
+    hard_week: bool = False,
 ) -> str:
     lines = [
         "Your progress",
         "",
         _share("Last 7 days", week),
         _share("Last 30 days", month),
-        f"Current streak: {streak} day{'s' if streak != 1 else ''}",
+        f"Current streak: {count(streak, 'day')}",
         f"Days in treatment: {days_in_treatment}",
     ]
     if cravings:
         lines.append(f"Latest craving: {cravings[-1].craving}/10")
-    lines += ["", _encouragement(week, streak)]
+    lines += ["", _encouragement(week, streak, hard_week)]
     return "\n".join(lines)
 
 
-async def progress(session: AsyncSession, patient: Patient, now: datetime) -> Reply:
+async def hard_week(
+    session: AsyncSession, patient_id: int, now: datetime, craving_threshold: int
+) -> bool:
+    """A check-in in the last 7 days with a craving at the alert threshold or reported use."""
+    found = await session.scalar(
+        select(CheckIn.id)
+        .where(
+            CheckIn.patient_id == patient_id,
+            CheckIn.created_at >= now - timedelta(days=7),
+            or_(
+                CheckIn.craving >= craving_threshold,
+                and_(CheckIn.substance_use.is_not(None), CheckIn.substance_use != "no"),
+            ),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def progress(
+    session: AsyncSession,
+    patient: Patient,
+    now: datetime,
+    craving_threshold: int = Thresholds().craving,
+) -> Reply:
     past = await history(session, patient, now, WINDOW_DAYS)
+    hard = await hard_week(session, patient.id, now, craving_threshold)
     week = adherence.pdc(past.records, past.today, 7)
     month = adherence.pdc(past.records, past.today, WINDOW_DAYS)
     streak = adherence.streaks(past.records, past.today).current
@@ -127,4 +166,4 @@ async def progress(session: AsyncSession, patient: Patient, now: datetime) -> Re
     start = past.today - timedelta(days=WINDOW_DAYS - 1)
     cells = adherence.calendar(past.records, start, past.today)
     image = progress_png(cells, past.cravings, title="Your last 30 days")
-    return Reply(progress_text(week, month, streak, days_in, past.cravings), image=image)
+    return Reply(progress_text(week, month, streak, days_in, past.cravings, hard), image=image)

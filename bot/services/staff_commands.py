@@ -18,6 +18,7 @@ from bot.domain import texts
 from bot.domain.adherence import Coverage
 from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
+from bot.domain.wording import count, staff_time
 from bot.services import alerts, staff_views
 from bot.services.clinic_summary import PatientRow
 from bot.services.context import AppContext
@@ -36,7 +37,7 @@ def _pct(coverage: Coverage) -> str:
 def _when(at: datetime | None, zone: str) -> str:
     if at is None:
         return "never"
-    return at.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+    return staff_time(at, zone)
 
 
 def _reason(row: PatientRow, craving_threshold: int) -> str:
@@ -92,7 +93,10 @@ def detail_reply(detail: staff_views.PatientDetail, staff: StaffMember) -> Reply
         due = row.next_injection.strftime("%a %d %b") if row.next_injection else "not set"
         lines.append(f"Next injection: {due}{' (overdue)' if row.injection_overdue else ''}")
     else:
-        lines.append(f"Streak: {row.current_streak} days now, longest {detail.longest_streak}")
+        lines.append(
+            f"Streak: {count(row.current_streak, 'day')} now, "
+            f"longest {count(detail.longest_streak, 'day')}"
+        )
         lines.append(f"Missed in a row: {row.consecutive_misses}")
     rate = "–" if row.on_time_rate is None else f"{round(row.on_time_rate * 100)}%"
     checks = "–" if row.check_in_rate is None else f"{round(row.check_in_rate * 100)}%"

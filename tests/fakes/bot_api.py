@@ -197,6 +197,7 @@ class Call:
     status: int | None = None
     description: str | None = None
     chaos: str | None = None  # the fault chaos mode injected into this call, if any
+    injected: bool = False  # the fault came from fail_first_attempts (deterministic)
 
     @property
     def ok(self) -> bool:
@@ -356,6 +357,28 @@ class ChaosEvent:
     chat_id: Any
     status: int | None
     retry_after: int | None
+
+
+@dataclass
+class _FirstAttempts:
+    """Deterministic faults on first attempts (see :meth:`FakeBotApi.fail_first_attempts`)."""
+
+    methods: frozenset[str]  # lower-case
+    every: int
+    kinds: tuple[str, ...]
+    hang_seconds: float
+    chat_id: int | str | None
+    seen: set[str] = field(default_factory=set)
+    distinct: int = 0
+    injected: int = 0
+
+
+@dataclass
+class _RawAnswer:
+    method: str  # lower-case
+    status: int
+    body: bytes
+    remaining: int
 
 
 @dataclass
@@ -740,6 +763,8 @@ class FakeBotApi:
         self._faults: list[_Fault] = []
         self._delays: list[_Delay] = []
         self._chaos: _Chaos | None = None
+        self._first_attempts: _FirstAttempts | None = None
+        self._raw_answers: list[_RawAnswer] = []
         #: Every fault the chaos mode injected, in order (for measuring how clients react).
         self.chaos_events: list[ChaosEvent] = []
 
@@ -941,6 +966,13 @@ class FakeBotApi:
             if request.transport is not None:
                 request.transport.close()
             return web.Response(status=500)
+        raw_answer = self._take_raw_answer(method.lower())
+        if raw_answer is not None:
+            call.status = raw_answer.status
+            self._bump()
+            return web.Response(
+                body=raw_answer.body, status=raw_answer.status, content_type="application/json"
+            )
         is_poll = method == "getUpdates"
         if not is_poll:
             self._in_flight += 1
@@ -970,6 +1002,8 @@ class FakeBotApi:
         delay = self._take(self._delays, key)
         if delay is not None and not delay.apply_first:
             await asyncio.sleep(delay.seconds)
+        if call.injected and call.chaos is not None:
+            return await self._first_attempt_answer(call, call.chaos)
         if call.chaos is not None:
             return await self._chaos_answer(call, call.chaos)
         fault = self._take_fault(key, call.params.get("chat_id"))
@@ -1033,7 +1067,103 @@ class FakeBotApi:
             else None
         )
 
+    def fail_first_attempts(
+        self,
+        methods: tuple[str, ...] | str,
+        *,
+        every: int = 1,
+        kinds: tuple[str, ...] = ("5xx", "drop", "timeout"),
+        hang_seconds: float = 3.0,
+        chat_id: int | str | None = None,
+    ) -> None:
+        """Deterministic faults, for clients that retry: one in every ``every`` distinct
+        requests to ``methods`` (same method and parameters; optionally only for ``chat_id``)
+        fails the first time it arrives, the kinds taken in turn from ``kinds`` (``5xx`` is a
+        500, ``timeout`` hangs ``hang_seconds`` and then answers 504, ``drop`` closes the
+        connection without an answer; ``429`` asks to retry after 1 s). A repeat of a request
+        already seen (a retry) is answered normally. Nothing is delivered on a fault. Every
+        injected fault is recorded in :attr:`chaos_events` and on its :class:`Call`
+        (``chaos``, ``injected``). ``every=0`` stops it."""
+        names = (methods,) if isinstance(methods, str) else methods
+        self._first_attempts = (
+            _FirstAttempts(
+                frozenset(name.lower() for name in names), every, kinds, hang_seconds, chat_id
+            )
+            if every > 0
+            else None
+        )
+
+    @property
+    def first_attempt_faults(self) -> int:
+        """How many faults :meth:`fail_first_attempts` has injected so far."""
+        return self._first_attempts.injected if self._first_attempts is not None else 0
+
+    def _first_attempt_for(self, call: Call) -> str | None:
+        plan = self._first_attempts
+        if plan is None or call.method.lower() not in plan.methods:
+            return None
+        if plan.chat_id is not None and call.params.get("chat_id") != plan.chat_id:
+            return None
+        files = {k: (f.filename, len(f.content)) for k, f in call.files.items()}
+        key = json.dumps([call.method, call.raw_params, files], sort_keys=True, default=str)
+        if key in plan.seen:
+            return None
+        plan.seen.add(key)
+        plan.distinct += 1
+        if (plan.distinct - 1) % plan.every != 0:
+            return None
+        kind = plan.kinds[plan.injected % len(plan.kinds)]
+        plan.injected += 1
+        call.chaos, call.injected = kind, True
+        if kind == "drop":
+            self.chaos_events.append(
+                ChaosEvent(time.monotonic(), kind, call.params.get("chat_id"), None, None)
+            )
+        return kind
+
+    async def _first_attempt_answer(self, call: Call, kind: str) -> tuple[int, JSONDict]:
+        plan = self._first_attempts
+        hang = plan.hang_seconds if plan is not None else 0.0
+        chat_id = call.params.get("chat_id")
+        if kind == "timeout":
+            self.chaos_events.append(ChaosEvent(time.monotonic(), kind, chat_id, None, None))
+            await asyncio.sleep(hang)
+            return 504, TelegramApiError(504, "Gateway Timeout").body()
+        if kind == "429":
+            self.chaos_events.append(ChaosEvent(time.monotonic(), kind, chat_id, 429, 1))
+            return 429, TelegramApiError(
+                429, "Too Many Requests: retry after 1", {"retry_after": 1}
+            ).body()
+        self.chaos_events.append(ChaosEvent(time.monotonic(), kind, chat_id, 500, None))
+        return 500, TelegramApiError(500, _DEFAULT_DESCRIPTIONS[500]).body()
+
+    def answer_raw(
+        self, method: str, body: bytes | str | JSONDict, *, status: int = 200, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with exactly this body (a dict is sent
+        as JSON): a malformed or truncated answer, as from a broken proxy or a changed API."""
+        data = (
+            body
+            if isinstance(body, bytes)
+            else body.encode()
+            if isinstance(body, str)
+            else json.dumps(body).encode()
+        )
+        self._raw_answers.append(_RawAnswer(method.lower(), status, data, times))
+
+    def _take_raw_answer(self, method: str) -> _RawAnswer | None:
+        for answer in self._raw_answers:
+            if answer.method == method and answer.remaining > 0:
+                answer.remaining -= 1
+                if answer.remaining == 0:
+                    self._raw_answers.remove(answer)
+                return answer
+        return None
+
     def _chaos_for(self, call: Call) -> str | None:
+        first = self._first_attempt_for(call)
+        if first is not None:
+            return first
         chaos = self._chaos
         if chaos is None or call.method.lower() != chaos.method or chaos.rng.random() >= chaos.rate:
             return None
