@@ -74,7 +74,7 @@ import bench_scheduling as sched  # noqa: E402
 RESULTS = REPO / "bench" / "results" / "dashboard.md"
 HEADING = "## Under load (wrk on loopback)"
 STAFF_TELEGRAM_ID = 42  # the staff member bench_dashboard.load creates
-SECRET_KEY = "bench-secret"
+SECRET_KEY = "bench-secret-bench-secret-bench-secret-0123"
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 WARMUP_SECONDS = 3
 CLK_TCK = os.sysconf("SC_CLK_TCK")

@@ -76,7 +76,7 @@ async def main(opts: argparse.Namespace) -> int:
             "TELEGRAM_API_BASE_URL": api.base_url,
             "LOG_LEVEL": "WARNING",
             "TICK_SECONDS": "1",
-            "SECRET_KEY": "bench-secret-bench-secret",
+            "SECRET_KEY": "bench-secret-bench-secret-bench-secret-0123",
         }
         started = time.perf_counter()
         process = subprocess.Popen(  # noqa: ASYNC220 - started once, not awaited

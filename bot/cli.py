@@ -19,7 +19,14 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot import operator_cli
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import (
+    ConfigError,
+    Settings,
+    insecure_secret,
+    insecure_secret_message,
+    is_loopback,
+    load_settings,
+)
 from bot.db import migrate
 from bot.db.errors import UNREACHABLE
 from bot.db.errors import describe as describe_db_failure
@@ -244,6 +251,8 @@ async def _demo(settings: Settings, host: str, port: int) -> int:
 async def _run(settings: Settings, use_webhook: bool = False) -> int:
     if settings.offline:
         return await _demo(settings, settings.dashboard_host, settings.dashboard_port)
+    if use_webhook and _refuse_insecure_secret(settings, "`run --webhook`"):
+        return 2
     await migrate.upgrade(settings.database_url)
     from bot.telegram.app import build_application, serve, webhook_from
 
@@ -255,8 +264,11 @@ async def _run(settings: Settings, use_webhook: bool = False) -> int:
         )
         return 2
 
-    if settings.uses_dev_secret:
-        log.warning("SECRET_KEY is the development default; set a long random value in production")
+    if insecure_secret(settings):
+        log.warning(
+            "SECRET_KEY is unset, the development default or too short; set a long random "
+            "value (webhook mode, `jobs` and a public dashboard refuse to start without one)"
+        )
 
     # Place names and zone polygons take a second or two to load; do it off the event loop
     # before the first patient needs them.
@@ -348,6 +360,14 @@ def _warm_up() -> None:
     load_safety_model()
 
 
+def _refuse_insecure_secret(settings: Settings, what: str) -> bool:
+    """Print why and return True when ``what`` must not start with this SECRET_KEY."""
+    if not insecure_secret(settings):
+        return False
+    print(insecure_secret_message(what), file=sys.stderr)
+    return True
+
+
 def _lease(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.send_lease_seconds)
 
@@ -371,6 +391,8 @@ async def _jobs(settings: Settings) -> int:
         print(
             "recovery-bot: `jobs` sends messages, so it needs TELEGRAM_BOT_TOKEN.", file=sys.stderr
         )
+        return 2
+    if _refuse_insecure_secret(settings, "`jobs`"):
         return 2
     await migrate.upgrade(settings.database_url)
     async with app_context(settings) as ctx, sender_bot(settings) as bot:
@@ -420,6 +442,10 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return await operator_cli.summary(settings, args.days, args.json, args.clinic, sys.stdout)
     if args.command == "dashboard":
         host, port = args.host or settings.dashboard_host, args.port or settings.dashboard_port
+        if not is_loopback(host) and _refuse_insecure_secret(
+            settings, f"`dashboard` on {host} (reachable from other machines)"
+        ):
+            return 2
         return await operator_cli.dashboard(settings, host, port, _stop_on_signals())
     if args.command == "clinic":
         if args.clinic_command == "add":

@@ -6,6 +6,7 @@ operator reading it may not be a Python developer.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,8 +17,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.domain.risk import Thresholds
 
 DEFAULT_DATA_DIR = Path("data")
-# Public on purpose: it only serves development; `run` warns when a deployment still uses it.
+# Public on purpose: it only serves development (the offline demo, a dashboard on loopback).
+# Anything reachable from outside refuses to start with it: see `insecure_secret`.
 DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # noqa: S105
+# Shorter keys can be guessed offline from a pseudonym in a log; token_urlsafe(48) gives 64.
+MIN_SECRET_KEY_LENGTH = 32
+GENERATE_SECRET_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"'  # noqa: S105
 PUBLIC_TELEGRAM_API = "https://api.telegram.org/bot"
 _TOKEN_SHAPE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{3,}$")
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -177,6 +182,41 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def insecure_secret(settings: Settings) -> bool:
+    """True when SECRET_KEY is unset, the public development value, or too short to be secret.
+
+    It derives the webhook secret, signs dashboard notices and CSRF tokens, and keys the
+    pseudonyms in logs and the audit log: with a known key, anyone can post forged updates to
+    the webhook and turn a pseudonym back into a patient.
+    """
+    key = settings.secret_key.strip()
+    return key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listen address is reachable only from this machine."""
+    host = host.strip().strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name or 0.0.0.0-style wildcard: assume reachable
+
+
+def insecure_secret_message(what: str) -> str:
+    """The one paragraph an operator reads when a command refuses the key."""
+    return (
+        f"recovery-bot: refusing to start {what}: SECRET_KEY is unset, the public development "
+        f"value, or shorter than {MIN_SECRET_KEY_LENGTH} characters, so anyone could forge "
+        "webhook updates and dashboard signatures and turn pseudonyms in the logs back into "
+        "patients. Generate a key with "
+        f"{GENERATE_SECRET_KEY} and set SECRET_KEY to it (in .env for docker compose), the "
+        "same value for every process; keep it secret and stable, since changing it changes "
+        "the pseudonyms in the audit log."
+    )
 
 
 def load_settings() -> Settings:

@@ -13,6 +13,7 @@ from tests.conftest import TEST_TOKEN
 from tests.e2e.test_workers import seed_due, start, stop, wait_for_sends
 from tests.fakes.bot_api import FakeBotApi
 from tests.integration.test_cli import clean_env
+from tests.integration.test_secret_key_guard import PROCESS_SECRET_KEY
 
 PATIENTS = 300
 
@@ -26,6 +27,7 @@ async def test_kill_mid_burst_then_restart_loses_nothing(
         DATABASE_URL=db_url,
         TELEGRAM_BOT_TOKEN=TEST_TOKEN,
         TELEGRAM_API_BASE_URL=fake_api.base_url,
+        SECRET_KEY=PROCESS_SECRET_KEY,
         TICK_SECONDS="0.2",
         SEND_RATE_PER_SECOND="150",
         SEND_LEASE_SECONDS="2",

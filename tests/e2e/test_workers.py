@@ -22,6 +22,7 @@ from bot.runtime import app_context
 from tests.conftest import TEST_TOKEN, make_settings
 from tests.fakes.bot_api import FakeBotApi
 from tests.integration.test_cli import clean_env
+from tests.integration.test_secret_key_guard import PROCESS_SECRET_KEY
 from tests.support import make_patient, new_clinic
 
 PLAN = Plan(PlanKind.DAILY, "Europe/London", (time(9, 0),))
@@ -76,6 +77,7 @@ async def test_jobs_worker_sends_due_reminders_without_polling(
         DATABASE_URL=db_url,
         TELEGRAM_BOT_TOKEN=TEST_TOKEN,
         TELEGRAM_API_BASE_URL=fake_api.base_url,
+        SECRET_KEY=PROCESS_SECRET_KEY,
         TICK_SECONDS="0.5",
     )
     worker = await start("jobs", env, tmp_path)
@@ -101,6 +103,7 @@ async def test_two_jobs_workers_beside_run_send_each_reminder_once(
         DATABASE_URL=db_url,
         TELEGRAM_BOT_TOKEN=TEST_TOKEN,
         TELEGRAM_API_BASE_URL=fake_api.base_url,
+        SECRET_KEY=PROCESS_SECRET_KEY,
         TICK_SECONDS="0.3",
     )
     processes = [await start(cmd, env, tmp_path) for cmd in ("run", "jobs", "jobs")]
@@ -129,6 +132,7 @@ async def test_a_stopping_worker_lets_a_waiting_job_finish_and_exits(
         DATABASE_URL=db_url,
         TELEGRAM_BOT_TOKEN=TEST_TOKEN,
         TELEGRAM_API_BASE_URL=fake_api.base_url,
+        SECRET_KEY=PROCESS_SECRET_KEY,
         TICK_SECONDS="0.1",
     )
     worker = await start("jobs", env, tmp_path)

@@ -28,6 +28,7 @@ from tests.e2e.test_workers import PLAN, seed_due, start, stop, wait_for_sends
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.integration.test_cli import clean_env
+from tests.integration.test_secret_key_guard import PROCESS_SECRET_KEY
 from tests.support import make_patient, new_clinic
 
 PATIENTS = 240
@@ -46,6 +47,7 @@ async def test_postgres_going_away_mid_burst_delays_reminders_but_loses_none(
             DATABASE_URL=through_proxy,
             TELEGRAM_BOT_TOKEN=TEST_TOKEN,
             TELEGRAM_API_BASE_URL=api.base_url,
+            SECRET_KEY=PROCESS_SECRET_KEY,
             TICK_SECONDS="0.2",
             SEND_RATE_PER_SECOND="60",
             SEND_LEASE_SECONDS="3",
