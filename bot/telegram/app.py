@@ -28,7 +28,9 @@ from bot.config import Settings
 from bot.db.models import Staff
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox
+from bot.telegram.delivery import with_retries
 from bot.telegram.handlers import STAFF_MENU, TelegramHandlers
+from bot.telegram.webhook import WebhookApp, WebhookServer
 from jobs.periodic import PeriodicJob, periodic_jobs
 
 log = logging.getLogger(__name__)
@@ -94,32 +96,66 @@ async def serve(
         ctx: AppContext | None = application.bot_data.get("ctx")
         if ctx is not None:  # deep links (support invites) need the username from getMe
             ctx.identity.username = application.bot.username
-        await application.bot.set_my_commands(
-            PATIENT_COMMANDS, scope=BotCommandScopeAllPrivateChats()
-        )
+        await set_patient_menu(application)
         if ctx is not None:
             await set_staff_menus(application, ctx)
         await application.start()
         assert application.updater is not None
-        if webhook is None:
-            await application.updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
-            )
-        else:
-            await application.updater.start_webhook(
-                listen=webhook.listen,
-                port=webhook.port,
-                url_path=webhook.path,
-                webhook_url=webhook.url,
+        server: WebhookServer | None = None
+        try:
+            if webhook is None:
+                await application.updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+                )
+            else:
+                server = await start_webhook(application, webhook)
+            await stop.wait()
+        finally:
+            if server is not None:
+                await server.stop()
+            if application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+
+
+async def start_webhook(
+    application: Application,  # type: ignore[type-arg]
+    webhook: Webhook,
+) -> WebhookServer:
+    """Listen first, then tell Telegram where to post (as python-telegram-bot does).
+
+    Our own small server rather than ``Updater.start_webhook``: it checks the secret and
+    the size before reading a body (see :mod:`bot.telegram.webhook`)."""
+    app = WebhookApp(application, webhook.path, webhook.secret_token)
+    server = WebhookServer(app, webhook.listen, webhook.port)
+    await server.start()
+    try:
+        await with_retries(
+            lambda: application.bot.set_webhook(
+                url=webhook.url,
                 secret_token=webhook.secret_token,
                 allowed_updates=ALLOWED_UPDATES,
                 drop_pending_updates=False,
-            )
-        try:
-            await stop.wait()
-        finally:
-            await application.updater.stop()
-            await application.stop()
+            ),
+            "setWebhook",
+        )
+    except BaseException:
+        await server.stop()
+        raise
+    return server
+
+
+async def set_patient_menu(application: Application) -> None:  # type: ignore[type-arg]
+    """The patients' command menu; a menu is not worth failing start-up for."""
+    try:
+        await with_retries(
+            lambda: application.bot.set_my_commands(
+                PATIENT_COMMANDS, scope=BotCommandScopeAllPrivateChats()
+            ),
+            "setMyCommands",
+        )
+    except TelegramError as exc:
+        log.warning("patient command menu not set (%s)", type(exc).__name__)
 
 
 async def set_staff_menus(application: Application, ctx: AppContext) -> None:  # type: ignore[type-arg]
@@ -129,8 +165,12 @@ async def set_staff_menus(application: Application, ctx: AppContext) -> None:  #
             await session.scalars(select(Staff.telegram_user_id).where(Staff.active.is_(True)))
         )
     for chat_id in chats:
+        scope = BotCommandScopeChat(chat_id)
         try:
-            await application.bot.set_my_commands(STAFF_MENU, scope=BotCommandScopeChat(chat_id))
+            await with_retries(
+                lambda: application.bot.set_my_commands(STAFF_MENU, scope=scope),  # noqa: B023
+                "setMyCommands",
+            )
         except TelegramError as exc:
             # Most often: they have not opened a chat with the bot yet. /start fixes it later.
             log.info("staff command menu not set for one chat (%s)", type(exc).__name__)
