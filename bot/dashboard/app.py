@@ -3,6 +3,11 @@
 Pages (server-rendered, no JavaScript) and a JSON API under ``/api/``, both behind a sign-in by
 one-time link. Unauthenticated, a page sends the browser to a "sign in from Telegram" page and
 the API answers 401; the OpenAPI description is only served to signed-in staff.
+
+Before any route: request bodies are limited (:mod:`bot.dashboard.limits`), and only requests
+addressed to PUBLIC_URL's host or to loopback are answered (anything else is a 400), so a forged
+Host header reaches nothing. Redirects are paths on this site, never built from the Host header
+(Starlette's trailing-slash redirect, which was, is off: ``/patients/`` is simply not found).
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from bot.dashboard.api import api_router
 from bot.dashboard.core import SIGN_IN_PATH, STATIC, Dashboard, SignInRequired
+from bot.dashboard.limits import BodyLimit, trusted_hosts
 from bot.dashboard.pages import add_pages
 from bot.dashboard.security import SecurityHeaders
 from bot.services.context import AppContext
@@ -26,6 +33,7 @@ TITLES = {
     403: ("Not allowed", "You don't have access to this page."),
     404: ("Not found", "There's nothing at this address."),
     405: ("Not found", "There's nothing at this address."),
+    413: ("Too large", "That was more than the dashboard accepts, so nothing was changed."),
 }
 
 
@@ -46,6 +54,8 @@ def create_app(ctx: AppContext) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # Its redirect would be built from the Host header.
+        redirect_slashes=False,
     )
     app.state.dashboard = dash
 
@@ -94,5 +104,12 @@ def create_app(ctx: AppContext) -> FastAPI:
     add_pages(app, dash)
     app.include_router(api_router(dash))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # The last added runs first: headers on every answer, then Host, then the body's size.
+    app.add_middleware(BodyLimit)
+    app.add_middleware(
+        TrustedHostMiddleware,
+        allowed_hosts=trusted_hosts(ctx.settings.public_url),
+        www_redirect=False,
+    )
     app.add_middleware(SecurityHeaders, https=dash.secure)
     return app

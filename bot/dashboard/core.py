@@ -2,8 +2,14 @@
 
 The session cookie holds a random token (only its hash is in the database); it is HttpOnly,
 SameSite=Lax, Secure when the dashboard is served over https, and has no expiry of its own: the
-server ends a session after 30 idle minutes (:data:`bot.services.staff_auth.IDLE_TIMEOUT`).
-Forms that change something carry a CSRF token bound to the session.
+server ends a session after 30 idle minutes (:data:`bot.services.staff_auth.IDLE_TIMEOUT`) and
+12 hours after sign-in (:data:`bot.services.staff_auth.SESSION_LIFETIME`). Forms that change
+something carry a CSRF token bound to the session, and are read only after the session has been
+checked (:func:`read_form`).
+
+Names and notes come from outside (patients name themselves; operators name staff and clinics):
+pages show them through :func:`isolate`, inside ``<bdi>`` and without bidirectional controls,
+so none can reorder the text around it, whatever was stored before ``clean`` stripped them.
 """
 
 from __future__ import annotations
@@ -20,9 +26,14 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from starlette.datastructures import FormData
 
 from bot.dashboard import formatting
 from bot.dashboard.formatting import Times, zone_or_utc
+from bot.dashboard.limits import MAX_BODY_BYTES, MAX_FORM_FIELDS
+from bot.dashboard.throttle import SignInThrottle
+from bot.domain.inputs import strip_bidi
 from bot.services import staff_auth
 from bot.services.clinic_summary import PatientRow
 from bot.services.context import AppContext
@@ -51,6 +62,26 @@ class SignInRequired(Exception):
         self.had_cookie = had_cookie
 
 
+def isolate(text: object) -> Markup:
+    """Text from outside, escaped, without bidirectional controls, in ``<bdi>``: shown in its own
+    direction, it cannot reorder what is around it."""
+    return Markup("<bdi>{}</bdi>").format(strip_bidi(str(text)))
+
+
+async def read_form(request: Request) -> FormData:
+    """A POST's form. Routes call this after their ``visitor`` parameter has checked the
+    session: no parameter of theirs reads the body, so FastAPI does not parse it before the
+    dependencies run, and a stranger's body is never read. Two short fields are all the
+    dashboard's forms have: no files (a file part is refused at its headers, before a
+    temporary file), a few fields (more is a 400)."""
+    return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS, max_part_size=MAX_BODY_BYTES)
+
+
+def form_text(form: FormData, name: str, default: str = "") -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else default
+
+
 @dataclass(frozen=True)
 class Visitor:
     staff: StaffMember
@@ -64,6 +95,7 @@ class Dashboard:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.secure = ctx.settings.public_url.lower().startswith("https://")
+        self.throttle = SignInThrottle()
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -79,6 +111,7 @@ class Dashboard:
             status_label=formatting.status_label,
             trend_text=formatting.trend_text,
             day_text=formatting.day_text,
+            isolate=isolate,
             DASH=formatting.DASH,
         )
 

@@ -12,11 +12,12 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Form, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from bot.charts import calendar_svg, craving_svg
+from bot.dashboard import throttle
 from bot.dashboard.core import (
     MAX_ID,
     MAX_TOKEN_LENGTH,
@@ -25,9 +26,11 @@ from bot.dashboard.core import (
     Dashboard,
     Page,
     Visitor,
+    form_text,
+    read_form,
 )
 from bot.dashboard.export import patients_csv
-from bot.domain.inputs import parse_number
+from bot.domain.inputs import parse_number, strip_bidi
 from bot.services import staff_auth, staff_views
 from bot.services.alerts import ACK, NOT_VALID, RESOLVE
 from bot.services.clinic_summary import Listing
@@ -36,6 +39,10 @@ from bot.services.staff_views import DETAIL_DAYS, PAGE_SIZE
 AUDIT_PAGE = 100
 LINK_REFUSED = (
     "This link has expired or was already used. Ask the bot for a new one with /dashboard."
+)
+TOO_MANY = (
+    "Too many sign-in attempts with links that did not work. Wait ten minutes, then open a "
+    "new link from the bot (/dashboard)."
 )
 # Link-preview fetchers (Telegram's own among them) must not use up a one-time link.
 _PREVIEW_AGENTS = re.compile(
@@ -111,10 +118,25 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
                 text="Open this sign-in link in your browser.",
                 status_code=200,
             )
+        now = ctx.clock.now()
+        address = request.client.host if request.client else None
+        client = staff_auth.client_ref(address, ctx.settings.secret_key)
+        keys = throttle.keys(address, token)
+        held = dash.throttle.blocked(keys, now)
+        if held is not None:
+            # Refused before any look-up: not even a valid link is tried from here for now.
+            if dash.throttle.first_block(held):
+                await staff_auth.record_throttled(ctx, throttle.kind(held), client)
+            wait = dash.message(request, title="Too many attempts", text=TOO_MANY, status_code=429)
+            wait.headers["retry-after"] = str(dash.throttle.retry_after(held, now))
+            return wait
         redeemed = None
         if len(token) <= MAX_TOKEN_LENGTH:
-            redeemed = await staff_auth.redeem(ctx, token)
+            redeemed = await staff_auth.redeem(ctx, token, client)
+        else:
+            await staff_auth.refuse(ctx, client, "malformed")
         if redeemed is None:
+            dash.throttle.failed(keys, now)
             return dash.message(
                 request,
                 title="Link expired",
@@ -131,11 +153,12 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         dash.set_session_cookie(response, session_token)
         return response
 
+    # Forms: the route's `visitor` checks the session first; only then is the body read.
+
     @app.post("/logout", include_in_schema=False)
-    async def logout(
-        request: Request, visitor: Page, csrf: Annotated[str, Form()] = ""
-    ) -> Response:
-        if not dash.csrf_ok(visitor, csrf):
+    async def logout(request: Request, visitor: Page) -> Response:
+        form = await read_form(request)
+        if not dash.csrf_ok(visitor, form_text(form, "csrf")):
             return refused(request, visitor)
         await staff_auth.logout(ctx, visitor.session_token)
         response = RedirectResponse(f"{SIGN_IN_PATH}?out=1", status_code=303)
@@ -242,7 +265,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             return dash.message(
                 request,
                 title="Patient not found",
-                text=f"No patient of {visitor.staff.clinic_name} has this address.",
+                text=f"No patient of {strip_bidi(visitor.staff.clinic_name)} has this address.",
                 status_code=404,
                 visitor=visitor,
                 link=("/patients", "Back to patients"),
@@ -251,7 +274,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         return dash.render(
             request,
             "patient.html",
-            title=detail.row.name or detail.row.code,
+            title=strip_bidi(detail.row.name) or detail.row.code,
             nav="patients",
             visitor=visitor,
             detail=detail,
@@ -284,10 +307,10 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             here="/alerts?show=all" if include_resolved else "/alerts",
         )
 
-    async def act(
-        request: Request, visitor: Visitor, alert_id: int, verb: str, csrf: str, next_page: str
-    ) -> Response:
-        if not dash.csrf_ok(visitor, csrf):
+    async def act(request: Request, visitor: Visitor, alert_id: int, verb: str) -> Response:
+        form = await read_form(request)
+        next_page = form_text(form, "next", "/alerts")
+        if not dash.csrf_ok(visitor, form_text(form, "csrf")):
             return refused(request, visitor)
         if _valid_id(alert_id):
             result = await staff_views.act_on_alert(ctx, visitor.staff, alert_id, verb)
@@ -300,24 +323,12 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         return response
 
     @app.post("/alerts/{alert_id}/ack", include_in_schema=False)
-    async def take_alert(
-        request: Request,
-        visitor: Page,
-        alert_id: int,
-        csrf: Annotated[str, Form()] = "",
-        next_page: Annotated[str, Form(alias="next")] = "/alerts",
-    ) -> Response:
-        return await act(request, visitor, alert_id, ACK, csrf, next_page)
+    async def take_alert(request: Request, visitor: Page, alert_id: int) -> Response:
+        return await act(request, visitor, alert_id, ACK)
 
     @app.post("/alerts/{alert_id}/resolve", include_in_schema=False)
-    async def resolve_alert(
-        request: Request,
-        visitor: Page,
-        alert_id: int,
-        csrf: Annotated[str, Form()] = "",
-        next_page: Annotated[str, Form(alias="next")] = "/alerts",
-    ) -> Response:
-        return await act(request, visitor, alert_id, RESOLVE, csrf, next_page)
+    async def resolve_alert(request: Request, visitor: Page, alert_id: int) -> Response:
+        return await act(request, visitor, alert_id, RESOLVE)
 
     @app.get("/export.csv", include_in_schema=False)
     async def export(visitor: Page, attention: str = "") -> Response:

@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.db.engine import SessionFactory
 from bot.db.models import Clinic, Staff, StaffRole
 from bot.domain.codes import new_code
-from bot.services import audit
+from bot.services import audit, staff_auth
 
 CODE_LENGTH = 8
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -163,21 +163,24 @@ async def list_clinics(sessions: SessionFactory) -> list[ClinicRow]:
 
 
 async def deactivate_staff(sessions: SessionFactory, clock: Clock, telegram_user_id: int) -> str:
-    """Someone left the care team: no more alerts, digests or dashboard (their open sessions
-    end at their next request). Returns their name."""
+    """Someone left the care team: no more alerts, digests or dashboard. Their dashboard
+    sessions and unused sign-in links end now, so adding them again later revives neither.
+    Returns their name."""
     async with sessions.begin() as session:
         staff = await session.scalar(
             select(Staff).where(Staff.telegram_user_id == telegram_user_id)
         )
         if staff is None:
             raise OperatorError("no staff member has that Telegram id; `staff add` adds one")
+        now = clock.now()
         staff.active = False
+        ended = await staff_auth.end_access(session, staff.id, now)
         audit.record(
             session,
-            at=clock.now(),
+            at=now,
             actor_kind="operator",
             action="staff.deactivate",
             clinic_id=staff.clinic_id,
-            detail={"staff_id": staff.id},
+            detail={"staff_id": staff.id, **ended},
         )
         return staff.name

@@ -1,11 +1,16 @@
 """What staff read, for Telegram and the dashboard alike: the clinic overview, one patient, the
 alert queue, the audit log. Every function takes the signed-in staff member and sees only their
 clinic (another clinic's patient is simply not found); every read is written to the audit log.
+
+Names, codes, notes and alert summaries come back without bidirectional controls
+(:func:`shown_row`, :func:`bot.domain.inputs.strip_bidi`): ``clean`` strips them from what
+arrives now, and this from what was stored before, so no reader (a page, the API, the CSV, a
+Telegram card) shows a name that reorders the text around it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +34,7 @@ from bot.db.models import (
 )
 from bot.domain import adherence, risk
 from bot.domain.adherence import DoseRecord
-from bot.domain.inputs import clean
+from bot.domain.inputs import clean, strip_bidi
 from bot.domain.replies import TapResult
 from bot.domain.schedules import describe_plan
 from bot.qa.content import clinic_path, load_clinic_content, load_content
@@ -41,6 +46,18 @@ from bot.services.plans import plan_for
 from bot.services.staff_auth import StaffMember
 
 DETAIL_DAYS = 90
+
+
+def shown_row(row: PatientRow) -> PatientRow:
+    """A patient's row as staff are shown it: name and code without bidirectional controls."""
+    name, code = strip_bidi(row.name), strip_bidi(row.code)
+    if name == row.name and code == row.code:
+        return row
+    return replace(row, name=name, code=code)
+
+
+def _shown(text: str | None) -> str | None:
+    return None if text is None else strip_bidi(text)
 
 
 def read(
@@ -98,7 +115,7 @@ async def overview(
     ctx: AppContext, session: AsyncSession, staff: StaffMember, action: str
 ) -> Overview:
     now = ctx.clock.now()
-    rows = await clinic_patients(session, staff.clinic_id, now)
+    rows = [shown_row(r) for r in await clinic_patients(session, staff.clinic_id, now)]
     settings = ctx.settings
     attention = sorted(
         (
@@ -141,7 +158,7 @@ async def brief(ctx: AppContext, session: AsyncSession, staff: StaffMember, acti
     )
     counts = await clinic_counts(session, staff.clinic_id, now, thresholds, refresh=False)
     read(session, ctx, staff, action, detail={"patients": counts.patients})
-    return Brief(staff.clinic_name, now, counts, flagged)
+    return Brief(staff.clinic_name, now, counts, [shown_row(r) for r in flagged])
 
 
 @dataclass(frozen=True)
@@ -182,7 +199,9 @@ async def patients_page(
         action,
         detail={"rows": len(rows), "sort": listing.sort, "attention": listing.attention_only},
     )
-    return PatientsPage(staff.clinic_name, now, rows, counts, listing, matching)
+    return PatientsPage(
+        staff.clinic_name, now, [shown_row(r) for r in rows], counts, listing, matching
+    )
 
 
 @dataclass(frozen=True)
@@ -250,19 +269,19 @@ def _alert_entry(row: Any) -> AlertEntry:
     return AlertEntry(
         id=alert.id,
         patient_id=alert.patient_id,
-        patient_name=row.display_name or "",
-        patient_code=row.code or "",
+        patient_name=strip_bidi(row.display_name or ""),
+        patient_code=strip_bidi(row.code or ""),
         kind=alert.kind,
         label=risk.label(alert.kind),
         severity=alert.severity,
         status=alert.status,
-        summary=alert.summary,
+        summary=strip_bidi(alert.summary),
         created_at=alert.created_at,
         occurrences=alert.occurrences,
         last_seen_at=alert.last_seen_at,
-        acknowledged_by=row.taker,
+        acknowledged_by=_shown(row.taker),
         acknowledged_at=alert.acknowledged_at,
-        resolved_by=row.resolver,
+        resolved_by=_shown(row.resolver),
         resolved_at=alert.resolved_at,
     )
 
@@ -275,7 +294,8 @@ async def patient_detail(
     found = await clinic_patients(session, staff.clinic_id, now, patient_id)
     if not found:
         return None
-    [row] = found
+    [found_row] = found
+    row = shown_row(found_row)
     zone = ZoneInfo(row.timezone)
     today = now.astimezone(zone).date()
     since = now - timedelta(days=DETAIL_DAYS + 31)
@@ -340,7 +360,7 @@ async def patient_detail(
                 craving=c.craving,
                 mood=c.mood,
                 use=c.substance_use,
-                note=c.note,
+                note=_shown(c.note),
             )
             for c in checks
         ],
@@ -373,7 +393,7 @@ async def find_patients(
         )
     ).all()
     read(session, ctx, staff, "patients.search", detail={"found": len(rows)})
-    return [(r.id, r.display_name, r.code) for r in rows]
+    return [(r.id, strip_bidi(r.display_name or ""), strip_bidi(r.code)) for r in rows]
 
 
 async def alert_queue(
@@ -446,7 +466,7 @@ async def audit_log(
             id=entry.id,
             at=entry.at,
             actor_kind=entry.actor_kind,
-            actor=name or entry.actor_kind,
+            actor=strip_bidi(name) if name else entry.actor_kind,
             action=entry.action,
             subject=entry.subject,
             detail=entry.detail,
