@@ -14,8 +14,8 @@ from bot.charts import CravingPoint, progress_png
 from bot.db.models import CheckIn, DoseEvent, Patient, Schedule, ScheduleKind
 from bot.domain import adherence
 from bot.domain.adherence import Coverage, DoseRecord
-from bot.domain.risk import Thresholds
 from bot.domain.replies import Reply
+from bot.domain.risk import Thresholds
 from bot.domain.wording import count
 
 WINDOW_DAYS = 30
