@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TimedOut
 
 from bot import operator_cli
 from bot.config import (
@@ -96,7 +97,14 @@ def _parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    db_sub.add_parser("upgrade", help="apply migrations (safe to repeat)")
+    upgrade = db_sub.add_parser("upgrade", help="apply migrations (safe to repeat)")
+    upgrade.add_argument(
+        "--app-role",
+        metavar="ROLE",
+        help="Postgres: then create or update this login role for the bot, jobs and dashboard, "
+        "which can use the tables but only read and append to the audit log "
+        "(its password comes from APP_DB_PASSWORD)",
+    )
 
     clinic = sub.add_parser("clinic", help="manage clinics")
     clinic_sub = clinic.add_subparsers(dest="clinic_command", required=True, metavar="ACTION")
@@ -142,19 +150,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _bot_username(settings: Settings) -> str | None:
+async def _bot_username(settings: Settings) -> tuple[str | None, str | None]:
+    """The bot's username from getMe, or None and why it is missing (for the operator)."""
     if settings.telegram_bot_token is None:
-        return None
+        return None, "Set TELEGRAM_BOT_TOKEN to fill in the bot's username."
     bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url)
+    # python-telegram-bot logs a traceback (and the raw answer) for a body it cannot parse; the
+    # operator gets one sentence from us instead.
+    ptb_log = logging.getLogger("telegram")
+    level = ptb_log.level
+    ptb_log.setLevel(logging.CRITICAL)
     try:
         async with bot:
-            return bot.username
-    except TelegramError as exc:
-        print(
-            f"warning: could not ask Telegram for the bot's username ({type(exc).__name__})",
-            file=sys.stderr,
+            return bot.username, None
+    except InvalidToken:
+        return None, "Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather."
+    except (NetworkError, TimedOut):
+        return None, (
+            "Could not reach the Bot API at "
+            f"{settings.telegram_api_base_url.removesuffix('/bot')} "
+            "to look up the bot's username."
         )
-        return None
+    except Exception as exc:  # any answer we cannot read must not hide the code
+        return None, (
+            "Telegram's answer to getMe could not be read "
+            f"({type(exc).__name__}), so the bot's username is missing."
+        )
+    finally:
+        ptb_log.setLevel(level)
 
 
 def deep_link(username: str | None, code: str) -> str:
@@ -164,12 +187,14 @@ def deep_link(username: str | None, code: str) -> str:
 async def _clinic_add(settings: Settings, name: str) -> int:
     async with app_context(settings) as ctx:
         clinic = await add_clinic(ctx.sessions, ctx.clock, name)
-    username = await _bot_username(settings)
+    # The clinic is saved: its code is printed before anything that talks to Telegram, so
+    # whatever Telegram answers, the operator leaves with a code patients can use.
     print(f"Clinic:      {clinic.name}")
-    print(f"Invite code: {clinic.invite_code}")
+    print(f"Invite code: {clinic.invite_code}", flush=True)
+    username, why = await _bot_username(settings)
     print(f"Invite link: {deep_link(username, clinic.invite_code)}")
-    if username is None:
-        print("(Set TELEGRAM_BOT_TOKEN to fill in the bot's username.)")
+    if why is not None:
+        print(f"({why} Patients can also send /start {clinic.invite_code} to the bot.)")
     return 0
 
 
@@ -360,6 +385,24 @@ def _warm_up() -> None:
     load_safety_model()
 
 
+async def _grant_app_role(settings: Settings, role: str) -> int:
+    from bot.db.roles import RoleError, grant_app_role
+
+    # From the environment, never the command line, where `ps` would show it to everyone.
+    password = os.environ.get("APP_DB_PASSWORD") or None
+    try:
+        await grant_app_role(settings.database_url, role, password)
+    except RoleError as exc:
+        print(f"recovery-bot: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"Role {role} can now use the tables and only read and append to the audit log"
+        + ("" if password else " (its password was left as it was: APP_DB_PASSWORD is unset)")
+        + "."
+    )
+    return 0
+
+
 def _refuse_insecure_secret(settings: Settings, what: str) -> bool:
     """Print why and return True when ``what`` must not start with this SECRET_KEY."""
     if not insecure_secret(settings):
@@ -435,6 +478,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "db":
         await migrate.upgrade(settings.database_url)
         print(f"Database is up to date ({safe_url(settings.database_url)}).")
+        if args.app_role:
+            return await _grant_app_role(settings, args.app_role)
         return 0
     if args.command in ("clinic", "staff", "chat", "summary"):
         await migrate.upgrade(settings.database_url)
