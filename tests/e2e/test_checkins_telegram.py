@@ -79,7 +79,11 @@ async def test_every_answer_is_recorded_and_risky_ones_alert_once_per_episode(
             assert "Thank you for telling me" in replies[0]
             assert "naloxone" in replies[0] and "Never use alone" in replies[0]
             assert "agonist" not in replies[0]
-        if level >= 8:
+        if level >= 8 and use in (Use.OPIOIDS, Use.OTHER):
+            # Advice on urges to drink does not fit after drug use: the helpline does.
+            assert "can help right now" in replies[-1] and "NIAAA" not in replies[-1]
+            assert "1-800-662-4357" in replies[-1]
+        elif level >= 8:
             assert "Two things that can help" in replies[-1] and "NIAAA" in replies[-1]
         await live_bot.api.tap(PAT, "No thanks", question)
         await drained(live_bot)

@@ -52,6 +52,7 @@ from fastapi import FastAPI
 from bot.dashboard import create_app
 from bot.db.models import Alert, CheckIn, DoseEvent, Patient, SupportLink
 from bot.domain import risk, texts
+from bot.domain.callback_tags import split as split_tag
 from bot.domain.checkins import Question
 from bot.domain.checkins import tap_data as check_in_tap
 from bot.domain.reminders import tap_data as dose_tap
@@ -520,7 +521,8 @@ async def right_help(run: Run) -> None:
 
 
 async def cancelled(run: Run) -> None:
-    assert run.reply_texts == [texts.CANCELLED]
+    # The patient was in /pause: what was cancelled is the pause, not a set-up.
+    assert run.reply_texts == [texts.cancelled("pause")]
     assert [r["chat_id"] for r in run.change.removed["conversations"]] == [run.chat]
 
 
@@ -556,7 +558,8 @@ async def schedule_shown(run: Run) -> None:
 
 async def own_support_shown(run: Run) -> None:
     links = run.after["support_links"]
-    ids = [int(d.rsplit(":", 1)[1]) for d in run.outcome.button_data if d.startswith("sp:")]
+    data = [split_tag(d)[0] for d in run.outcome.button_data]
+    ids = [int(d.rsplit(":", 1)[1]) for d in data if d.startswith("sp:")]
     assert ids, run.outcome.button_data
     assert all(links[(i,)]["patient_id"] == run.own for i in ids)
     assert not [r for r in run.change.touched("support_links") if r["patient_id"] != run.own]
@@ -619,7 +622,7 @@ def dose_row(**expected: Any) -> Check:
 
 
 async def snooze_menu(run: Run) -> None:
-    assert any(d.endswith(":z15") for d in run.outcome.button_data)
+    assert any(split_tag(d)[0].endswith(":z15") for d in run.outcome.button_data)
     assert run.change.empty, run.change.describe()
 
 
@@ -867,12 +870,12 @@ TELEGRAM_ACTIONS: dict[str, TelegramAction] = {
         tap(lambda _w, _t: "sos:call"), own_alert(risk.AlertKind.SOS), STALE
     ),
     "tap a:<A's alert>:ack": TelegramAction(
-        tap(lambda w, _t: alerts.tap_data(w.alert_a, alerts.ACK)),
+        tap(lambda w, _t: alerts.tap_data(w.alert_a, alerts.ACK, w.patients[Role.P])),
         alert_taken("acknowledged", "acknowledged_by"),
         notice_is(alerts.NOT_VALID),
     ),
     "tap a:<A's alert>:res": TelegramAction(
-        tap(lambda w, _t: alerts.tap_data(w.alert_a, alerts.RESOLVE)),
+        tap(lambda w, _t: alerts.tap_data(w.alert_a, alerts.RESOLVE, w.patients[Role.P])),
         alert_taken("resolved", "resolved_by"),
         notice_is(alerts.NOT_VALID),
     ),

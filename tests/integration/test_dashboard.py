@@ -242,7 +242,9 @@ async def test_the_cookie_is_secure_over_https(world: World) -> None:
     settings = world.ctx.settings.model_copy(update={"public_url": "https://care.example.org"})
     async with app_context(settings, world.ctx.clock) as secure_ctx:
         transport = httpx.ASGITransport(app=create_app(secure_ctx))
-        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+        # Addressed as PUBLIC_URL says: a dashboard published under a domain answers no other.
+        base = "https://care.example.org"
+        async with httpx.AsyncClient(transport=transport, base_url=base) as c:
             response = await c.get(await link_path(secure_ctx, world.admin))
             assert response.status_code == 303
             assert "Secure" in response.headers["set-cookie"]
@@ -337,7 +339,7 @@ async def test_patients_table_shows_the_clinic_only(
     # Pat: 2 of 3 days covered, a 9/10 craving, an open alert: needs attention.
     row = re.search(
         r"<tr class=\"flagged\">\s*<th scope=\"row\" class=\"col-name\">\s*"
-        r"<a href=\"/patients/(\d+)\">Pat Able</a>.*?</tr>",
+        r"<a href=\"/patients/(\d+)\"><bdi>Pat Able</bdi></a>.*?</tr>",
         page,
         re.S,
     )
@@ -350,7 +352,8 @@ async def test_patients_table_shows_the_clinic_only(
     # Finding a patient by name or code lists the matches, with links.
     found = (await client.get("/patients?q=pat")).text
     matches = re.search(r'<section class="found".*?</section>', found, re.S)
-    assert matches and f'<a href="/patients/{world.pat}">Pat Able</a>' in matches.group(0)
+    link = f'<a href="/patients/{world.pat}"><bdi>Pat Able</bdi></a>'
+    assert matches and link in matches.group(0)
     assert "&lt;script&gt;" not in matches.group(0)
     nothing = (await client.get("/patients?q=Olive")).text  # another clinic's
     assert "No patient's name or code matches." in nothing
@@ -363,7 +366,7 @@ async def test_sorting_the_table(ctx: AppContext, client: httpx.AsyncClient) -> 
 
     def names(page: str) -> list[str]:
         return re.findall(
-            r'<th scope="row" class="col-name">\s*<a href="/patients/\d+">([^<]+)<', page
+            r'<th scope="row" class="col-name">\s*<a href="/patients/\d+"><bdi>([^<]+)<', page
         )
 
     by_name = names((await client.get("/patients")).text)
@@ -415,7 +418,7 @@ async def test_a_big_clinic_is_paged(world: World, client: httpx.AsyncClient) ->
 
     def names(page: str) -> list[str]:
         return re.findall(
-            r'<th scope="row" class="col-name">\s*<a href="/patients/\d+">([^<]+)<', page
+            r'<th scope="row" class="col-name">\s*<a href="/patients/\d+"><bdi>([^<]+)<', page
         )
 
     first = (await client.get("/patients?sort=name&dir=desc")).text
@@ -438,7 +441,7 @@ async def test_a_patient_page(ctx: AppContext, client: httpx.AsyncClient) -> Non
             select(Patient.id).where(Patient.display_name == "Morgan Diaz")
         )
     page = (await client.get(f"/patients/{morgan}")).text
-    assert "<h1>Morgan Diaz" in page
+    assert "<h1><bdi>Morgan Diaz</bdi>" in page
     calendar = re.search(r'<svg[^>]*class="chart chart-calendar".*?</svg>', page, re.S)
     assert calendar and len(re.findall(r"<rect[^>]*data-date=", calendar.group(0))) == 90
     assert re.search(r'<svg[^>]*class="chart chart-craving".*?<circle', page, re.S)
@@ -491,7 +494,7 @@ async def test_take_and_resolve_an_alert(world: World, client: httpx.AsyncClient
     taken = await client.post(f"/alerts/{world.alert}/ack", data={"csrf": token, "next": "/alerts"})
     assert taken.status_code == 303 and taken.headers["location"] == "/alerts"
     after = (await client.get("/alerts")).text
-    assert "Thanks, it&#39;s yours" in after and "Taken by Nick Nurse" in after
+    assert "Thanks, it&#39;s yours" in after and "Taken by <bdi>Nick Nurse</bdi>" in after
     alert = await alert_row(ctx, world.alert)
     assert alert.status == "acknowledged" and alert.acknowledged_by == world.nurse
     # The notice was shown once.
@@ -503,7 +506,7 @@ async def test_take_and_resolve_an_alert(world: World, client: httpx.AsyncClient
     )
     assert done.headers["location"] == back_to
     patient_page = (await client.get(back_to)).text
-    assert "Resolved." in patient_page and "Resolved by Nick Nurse" in patient_page
+    assert "Resolved." in patient_page and "Resolved by <bdi>Nick Nurse</bdi>" in patient_page
     alert = await alert_row(ctx, world.alert)
     assert alert.status == "resolved" and alert.resolved_by == world.nurse
     assert "Pat Able has missed" not in (await client.get("/alerts")).text
