@@ -769,6 +769,8 @@ class FakeBotApi:
         self.chaos_events: list[ChaosEvent] = []
 
         self._in_flight = 0
+        #: The most Bot API calls (polls aside) that were being answered at the same moment.
+        self.max_in_flight = 0
         self._last_activity = time.monotonic()
         self._changed = asyncio.Event()
         self._closing = False
@@ -976,6 +978,7 @@ class FakeBotApi:
         is_poll = method == "getUpdates"
         if not is_poll:
             self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
             self._last_activity = time.monotonic()
         self._bump()
         try:

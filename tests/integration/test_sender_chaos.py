@@ -19,34 +19,15 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain.rate_limit import SendRateLimiter
 from bot.services.context import AppContext
 from tests.fakes.bot_api import FakeBotApi
 from tests.integration.conftest import SenderFactory
+from tests.integration.sender_support import RecordingLimiter
 from tests.integration.test_sender import PATIENT_CHATS, drain_all, queue, rows
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 CHATS, PER_CHAT = 40, 5
-
-
-class RecordingLimiter(SendRateLimiter):
-    """The sender's limiter, keeping every grant and every flood-control pause it was given."""
-
-    def __init__(self, original: SendRateLimiter) -> None:
-        super().__init__(original.per_second, original.per_chat_per_second, burst=1.15)
-        self.grants: list[tuple[int, float]] = []
-        self.pauses: list[tuple[float, float]] = []  # (when it was set, until)
-
-    def try_acquire(self, chat_id: int, now: float) -> float:
-        wait = super().try_acquire(chat_id, now)
-        if wait == 0.0:
-            self.grants.append((chat_id, now))
-        return wait
-
-    def pause_until(self, until: float) -> None:
-        self.pauses.append((time.monotonic(), until))
-        super().pause_until(until)
 
 
 async def test_a_fifth_of_calls_failing_loses_nothing_and_honours_retry_after(
