@@ -63,7 +63,7 @@ def load_coping(path: Path | None = None) -> tuple[CopingPrompt, ...]:
     if len(prompts) < 2:
         problems.append("at least two prompts are needed")
     if not any(p.about == "any" for p in prompts):
-        problems.append("at least one prompt must fit any substance (about = \"any\")")
+        problems.append('at least one prompt must fit any substance (about = "any")')
     if problems:
         raise ContentError(f"{path}: " + "; ".join(problems))
     return tuple(prompts)
