@@ -61,7 +61,6 @@ import math
 import random
 import re
 import time
-import warnings
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -84,7 +83,6 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
 from bot.db.engine import claiming
@@ -94,6 +92,7 @@ from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.replies import Button
 from bot.services.context import AppContext
 from bot.services.reachability import UNREACHABLE_ERROR, mark_unreachable
+from bot.telegram.delivery import retry_after_seconds
 from bot.telegram.render import render_buttons
 
 log = logging.getLogger(__name__)
@@ -450,7 +449,7 @@ class OutboxSender:
                 chat_id=row.chat_id, text=text, reply_markup=markup
             )
         except RetryAfter as exc:
-            seconds = _retry_after_seconds(exc)
+            seconds = retry_after_seconds(exc)
             self.limiter.pause_until(time.monotonic() + seconds)
             return _Result(_Outcome.FLOOD, error=_reason(exc, text), delay=seconds)
         except Forbidden as exc:
@@ -669,15 +668,6 @@ async def _note_reminder(session: AsyncSession, row: _Row, message_id: int, now:
             reminded_at=func.coalesce(DoseEvent.reminded_at, now),
         )
     )
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        # PTB 22 warns that the attribute will become a timedelta; accept either.
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    return max(0.0, seconds)
 
 
 def _reason(exc: TelegramError, text: str) -> str:
