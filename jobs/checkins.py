@@ -92,7 +92,9 @@ async def _send_due(
             chat_id=patient.chat_id,
             patient_id=patient.id,
             kind="checkin",
-            payload=payload_for(checkins.question_reply(check_in.id, Answers())),
+            payload=payload_for(
+                checkins.question_reply(check_in.id, Answers(), patient_id=patient.id)
+            ),
             dedupe_key=f"checkin:{patient.id}:{int(due.timestamp())}",
             now=now,
         )

@@ -65,9 +65,16 @@ def _local(dose: DoseEvent, schedule: Schedule) -> str:
 
 def _reminder_again(dose: DoseEvent, schedule: Schedule, patient: Patient) -> Reply:
     if schedule.kind == ScheduleKind.MONTHLY_INJECTION:
-        return reminders.injection_day(schedule.id, dose.due_at, patient.plain_wording)
+        return reminders.injection_day(
+            schedule.id, dose.due_at, patient.plain_wording, patient_id=patient.id
+        )
     return reminders.dose_reminder(
-        schedule.id, dose.due_at, _local(dose, schedule), dose.dose_mg, patient.plain_wording
+        schedule.id,
+        dose.due_at,
+        _local(dose, schedule),
+        dose.dose_mg,
+        patient.plain_wording,
+        patient_id=patient.id,
     )
 
 
@@ -144,7 +151,11 @@ async def _nudge(ctx: AppContext, session: AsyncSession, now: datetime, r: Follo
     )
     for dose, schedule, patient in found:
         reply = reminders.dose_nudge(
-            schedule.id, dose.due_at, _local(dose, schedule), patient.plain_wording
+            schedule.id,
+            dose.due_at,
+            _local(dose, schedule),
+            patient.plain_wording,
+            patient_id=patient.id,
         )
         enqueue(
             session,

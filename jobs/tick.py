@@ -214,11 +214,18 @@ async def _tick_batch(
                 result.missed_not_reminded += 1
                 continue
             if plan.kind is PlanKind.MONTHLY_INJECTION:
-                reply = reminders.injection_day(row.id, occurrence, row.plain_wording)
+                reply = reminders.injection_day(
+                    row.id, occurrence, row.plain_wording, patient_id=row.patient_id
+                )
             else:
                 local = occurrence.astimezone(plan.tz).strftime("%H:%M")
                 reply = reminders.dose_reminder(
-                    row.id, occurrence, local, _dose_mg(plan, occurrence), row.plain_wording
+                    row.id,
+                    occurrence,
+                    local,
+                    _dose_mg(plan, occurrence),
+                    row.plain_wording,
+                    patient_id=row.patient_id,
                 )
             outbox.append(
                 outbox_row(

@@ -117,6 +117,7 @@ class OutboxStatus(StrEnum):
 
 class Clinic(Base):
     __tablename__ = "clinics"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -128,7 +129,7 @@ class Clinic(Base):
 
 class Staff(Base):
     __tablename__ = "staff"
-    __table_args__ = (_check_in("role", StaffRole),)
+    __table_args__ = (_check_in("role", StaffRole), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -207,6 +208,7 @@ class Schedule(Base):
             postgresql_where=text("active"),
             sqlite_where=text("active"),
         ),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -244,6 +246,7 @@ class DoseEvent(Base):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -282,6 +285,7 @@ class CheckIn(Base):
         ),
         # A retried tick writes a scheduled check-in once.
         UniqueConstraint("patient_id", "due_at", name="uq_check_ins_patient_due"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -304,6 +308,7 @@ class Alert(Base):
     __table_args__ = (
         _check_in("status", AlertStatus),
         Index("ix_alerts_clinic_status", "clinic_id", "status"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -364,6 +369,7 @@ class ConsentRecord(Base):
     __table_args__ = (
         _check_in("decision", ConsentDecision),
         Index("ix_consent_records_patient", "patient_id", "at"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -378,7 +384,7 @@ class Question(Base):
     what the curated content does not answer yet); deleted after that many days."""
 
     __tablename__ = "questions"
-    __table_args__ = (Index("ix_questions_asked", "asked_at"),)
+    __table_args__ = (Index("ix_questions_asked", "asked_at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(
@@ -428,6 +434,7 @@ class SupportLink(Base):
         _check_in("status", SupportStatus),
         Index("ix_support_links_patient", "patient_id", "status"),
         Index("ix_support_links_supporter", "supporter_chat_id", "status"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -455,6 +462,7 @@ class OutboxMessage(Base):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -480,6 +488,7 @@ class StaffLoginToken(Base):
     """A one-time dashboard login link: only its hash is stored, it expires and works once."""
 
     __tablename__ = "staff_login_tokens"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
@@ -493,6 +502,7 @@ class DashboardSession(Base):
     """A signed-in browser. The cookie holds a random token; only its hash is stored here."""
 
     __tablename__ = "dashboard_sessions"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)

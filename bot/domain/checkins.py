@@ -2,8 +2,9 @@
 
 A check-in is one message that is edited question by question (craving, then mood, then any use
 since the last one), so the chat does not fill up and the whole thing takes three taps. Buttons
-carry the check-in's id and the question they answer, ``c:<id>:<question>:<value>``; the service
-checks that the check-in belongs to the chat that tapped and is still open.
+carry the check-in's id and the question they answer, ``c:<id>:<question>:<value>~<tag>``, the tag
+binding the id to the patient it was made for (bot/domain/callback_tags.py); the service checks
+that the check-in belongs to the chat that tapped, was made for it, and is still open.
 
 Pure domain code: no I/O, no clock reads.
 """
@@ -15,6 +16,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain import callback_tags
+from bot.domain.callback_tags import Kind
 from bot.domain.inputs import parse_id, parse_number
 from bot.domain.replies import Button, Reply, rows
 from bot.domain.schedules import WEEKDAY_NAMES, local_instant
@@ -73,6 +76,11 @@ class CheckInTap:
     check_in_id: int
     question: Question
     value: str
+    tag: str | None = None  # None on a button from before tags
+
+    def made_for(self, patient_id: int) -> bool:
+        """Whether the button was made for this patient's check-in (see callback_tags)."""
+        return callback_tags.matches(self.tag, Kind.CHECK_IN, self.check_in_id, patient_id)
 
     def craving(self) -> int | None:
         if self.question is not Question.CRAVING:
@@ -95,13 +103,18 @@ class CheckInTap:
         return any(v is not None for v in (self.craving(), self.mood(), self.use()))
 
 
-def tap_data(check_in_id: int, question: Question, value: str) -> str:
-    return f"c:{check_in_id}:{question.value}:{value}"
+def tap_data(
+    check_in_id: int, question: Question, value: str, patient_id: int | None = None
+) -> str:
+    """A check-in's button; without ``patient_id``, the untagged form from before 0010."""
+    data = f"c:{check_in_id}:{question.value}:{value}"
+    return callback_tags.stamp(data, Kind.CHECK_IN, check_in_id, patient_id)
 
 
 def parse_tap(data: str) -> CheckInTap | None:
     """The answer a button carries, or None for anything malformed (forged or truncated)."""
-    parts = data.split(":", 3)
+    body, tag = callback_tags.split(data)
+    parts = body.split(":", 3)
     check_in_id = parse_id(parts[1]) if len(parts) == 4 else None
     if check_in_id is None or parts[0] != "c":
         return None
@@ -109,7 +122,7 @@ def parse_tap(data: str) -> CheckInTap | None:
         question = Question(parts[2])
     except ValueError:
         return None
-    tap = CheckInTap(check_in_id, question, parts[3])
+    tap = CheckInTap(check_in_id, question, parts[3], tag)
     return tap if tap.valid else None
 
 
@@ -117,26 +130,30 @@ INTRO = "Quick check-in: three taps, about 30 seconds."
 STARTED_BY_PATIENT = "Let's check in. Three taps, about 30 seconds."
 
 
-def question_reply(check_in_id: int, answers: Answers, intro: str = INTRO) -> Reply:
+def question_reply(
+    check_in_id: int, answers: Answers, intro: str = INTRO, patient_id: int | None = None
+) -> Reply:
     """The message for the next unanswered question (its text repeats what was answered)."""
     question = answers.next_question
+
+    def data(asked: Question, value: str) -> str:
+        return tap_data(check_in_id, asked, value, patient_id)
+
     head = f"{intro}\n\n" if intro else ""
     done = summary(answers)
     so_far = f"{done}\n\n" if done else ""
     if question is Question.CRAVING:
-        levels = [(str(n), tap_data(check_in_id, Question.CRAVING, str(n))) for n in range(11)]
+        levels = [(str(n), data(Question.CRAVING, str(n))) for n in range(11)]
         return Reply(
             f"{head}{so_far}How strong are your cravings right now?\n"
             "0 = none at all, 10 = the strongest you've felt.",
             (*rows(*levels[:6], per_row=6), *rows(*levels[6:], per_row=5)),
         )
     if question is Question.MOOD:
-        moods = [
-            (label, tap_data(check_in_id, Question.MOOD, str(n))) for n, label in MOODS.items()
-        ]
+        moods = [(label, data(Question.MOOD, str(n))) for n, label in MOODS.items()]
         return Reply(f"{head}{so_far}How is your mood today?", rows(*moods, per_row=1))
     if question is Question.USE:
-        uses = [(USE_LABELS[u], tap_data(check_in_id, Question.USE, u.value)) for u in Use]
+        uses = [(USE_LABELS[u], data(Question.USE, u.value)) for u in Use]
         return Reply(
             f"{head}{so_far}Since your last check-in, have you used alcohol or drugs? "
             "There are no wrong answers here.",
@@ -166,8 +183,8 @@ NOTE_THANKS = "Thanks, I've added that to your check-in for your care team."
 NOTE_MAX_LENGTH = 1000
 
 
-def note_buttons(check_in_id: int) -> tuple[tuple[Button, ...], ...]:
-    return ((Button("No thanks", tap_data(check_in_id, Question.NOTE, "skip")),),)
+def note_buttons(check_in_id: int, patient_id: int | None = None) -> tuple[tuple[Button, ...], ...]:
+    return ((Button("No thanks", tap_data(check_in_id, Question.NOTE, "skip", patient_id)),),)
 
 
 def done_text(answers: Answers) -> str:

@@ -4,7 +4,8 @@ Reminders are discreet by default: a lock-screen preview names neither the medic
 for taking it. A patient can choose plain wording.
 
 Callback data names the dose by its natural key, schedule and due instant, so the tick can write a
-reminder in bulk without first learning row ids: ``d:<schedule_id>:<due epoch>:<action>``.
+reminder in bulk without first learning row ids: ``d:<schedule_id>:<due epoch>:<action>~<tag>``,
+the tag binding the schedule id to its patient (bot/domain/callback_tags.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from bot.domain import callback_tags
+from bot.domain.callback_tags import Kind
 from bot.domain.inputs import parse_id, parse_number
 from bot.domain.replies import Button, Reply, rows
 
@@ -38,6 +41,11 @@ class DoseTap:
     schedule_id: int
     due_at: datetime
     action: str  # an Action, "z15"/"z30"/"z60", or "r:<reason>"
+    tag: str | None = None  # None on a reminder from before tags
+
+    def made_for(self, patient_id: int) -> bool:
+        """Whether the button was made for this patient's schedule (see callback_tags)."""
+        return callback_tags.matches(self.tag, Kind.DOSE, self.schedule_id, patient_id)
 
     @property
     def snooze_minutes(self) -> int | None:
@@ -51,13 +59,16 @@ class DoseTap:
         return None
 
 
-def tap_data(schedule_id: int, due_at: datetime, action: str) -> str:
-    return f"d:{schedule_id}:{int(due_at.timestamp())}:{action}"
+def tap_data(schedule_id: int, due_at: datetime, action: str, patient_id: int | None = None) -> str:
+    """A reminder's button; without ``patient_id``, the untagged form from before 0010."""
+    data = f"d:{schedule_id}:{int(due_at.timestamp())}:{action}"
+    return callback_tags.stamp(data, Kind.DOSE, schedule_id, patient_id)
 
 
 def parse_tap(data: str) -> DoseTap | None:
     """The dose a button refers to, or None for anything malformed (forged or truncated)."""
-    parts = data.split(":", 3)
+    body, tag = callback_tags.split(data)
+    parts = body.split(":", 3)
     schedule_id = parse_id(parts[1]) if len(parts) == 4 else None
     epoch = parse_number(parts[2], 2**35) if len(parts) == 4 else None
     if schedule_id is None or epoch is None or parts[0] != "d":
@@ -67,50 +78,63 @@ def parse_tap(data: str) -> DoseTap | None:
     except (OverflowError, OSError, ValueError):
         return None
     action = parts[3]
-    tap = DoseTap(schedule_id, due_at, action)
+    tap = DoseTap(schedule_id, due_at, action, tag)
     known = {a.value for a in Action}
     if action in known or tap.snooze_minutes is not None or tap.skip_reason is not None:
         return tap
     return None
 
 
-def dose_buttons(schedule_id: int, due_at: datetime) -> tuple[tuple[Button, ...], ...]:
+def dose_buttons(
+    schedule_id: int, due_at: datetime, patient_id: int | None = None
+) -> tuple[tuple[Button, ...], ...]:
     return rows(
-        ("✅ Taken", tap_data(schedule_id, due_at, Action.TAKEN)),
-        ("⏰ Snooze", tap_data(schedule_id, due_at, Action.SNOOZE_MENU)),
-        ("Skip", tap_data(schedule_id, due_at, Action.SKIP)),
+        ("✅ Taken", tap_data(schedule_id, due_at, Action.TAKEN, patient_id)),
+        ("⏰ Snooze", tap_data(schedule_id, due_at, Action.SNOOZE_MENU, patient_id)),
+        ("Skip", tap_data(schedule_id, due_at, Action.SKIP, patient_id)),
         per_row=3,
     )
 
 
-def snooze_buttons(schedule_id: int, due_at: datetime) -> tuple[tuple[Button, ...], ...]:
+def snooze_buttons(
+    schedule_id: int, due_at: datetime, patient_id: int | None = None
+) -> tuple[tuple[Button, ...], ...]:
     return rows(
         *(
-            (f"{m} min" if m < 60 else "1 hour", tap_data(schedule_id, due_at, f"z{m}"))
+            (f"{m} min" if m < 60 else "1 hour", tap_data(schedule_id, due_at, f"z{m}", patient_id))
             for m in SNOOZE_CHOICES
         ),
         per_row=3,
     )
 
 
-def skip_reason_buttons(schedule_id: int, due_at: datetime) -> tuple[tuple[Button, ...], ...]:
+def skip_reason_buttons(
+    schedule_id: int, due_at: datetime, patient_id: int | None = None
+) -> tuple[tuple[Button, ...], ...]:
     return rows(
         *(
-            (label, tap_data(schedule_id, due_at, f"r:{code}"))
+            (label, tap_data(schedule_id, due_at, f"r:{code}", patient_id))
             for code, label in SKIP_REASONS.items()
         )
     )
 
 
-def injection_buttons(schedule_id: int, due_at: datetime) -> tuple[tuple[Button, ...], ...]:
+def injection_buttons(
+    schedule_id: int, due_at: datetime, patient_id: int | None = None
+) -> tuple[tuple[Button, ...], ...]:
     return rows(
-        ("✅ Yes, done", tap_data(schedule_id, due_at, Action.INJECTION_DONE)),
-        ("Not yet", tap_data(schedule_id, due_at, Action.INJECTION_NOT_YET)),
+        ("✅ Yes, done", tap_data(schedule_id, due_at, Action.INJECTION_DONE, patient_id)),
+        ("Not yet", tap_data(schedule_id, due_at, Action.INJECTION_NOT_YET, patient_id)),
     )
 
 
 def dose_reminder(
-    schedule_id: int, due_at: datetime, local_time: str, dose_mg: int | None, plain: bool
+    schedule_id: int,
+    due_at: datetime,
+    local_time: str,
+    dose_mg: int | None,
+    plain: bool,
+    patient_id: int | None = None,
 ) -> Reply:
     if plain:
         amount = f" ({dose_mg} mg)" if dose_mg else ""
@@ -118,16 +142,22 @@ def dose_reminder(
     else:
         amount = f" ({dose_mg})" if dose_mg else ""
         text = f"⏰ {local_time}: time for your routine{amount}. Tap below when it's done."
-    return Reply(text, dose_buttons(schedule_id, due_at))
+    return Reply(text, dose_buttons(schedule_id, due_at, patient_id))
 
 
-def dose_nudge(schedule_id: int, due_at: datetime, local_time: str, plain: bool) -> Reply:
+def dose_nudge(
+    schedule_id: int,
+    due_at: datetime,
+    local_time: str,
+    plain: bool,
+    patient_id: int | None = None,
+) -> Reply:
     what = "your naltrexone" if plain else "your routine"
     text = (
         f"Just checking in: did you get to {what} from {local_time}? "
         "No pressure, one tap is enough."
     )
-    return Reply(text, dose_buttons(schedule_id, due_at))
+    return Reply(text, dose_buttons(schedule_id, due_at, patient_id))
 
 
 def injection_eve(plain: bool) -> Reply:
@@ -136,9 +166,11 @@ def injection_eve(plain: bool) -> Reply:
     return Reply("Reminder: you have an appointment tomorrow.")
 
 
-def injection_day(schedule_id: int, due_at: datetime, plain: bool) -> Reply:
+def injection_day(
+    schedule_id: int, due_at: datetime, plain: bool, patient_id: int | None = None
+) -> Reply:
     text = "Did you get your injection today?" if plain else "Did you make it to your appointment?"
-    return Reply(text, injection_buttons(schedule_id, due_at))
+    return Reply(text, injection_buttons(schedule_id, due_at, patient_id))
 
 
 # A lock screen shows the first line: keep it neutral, put the safety facts after it.

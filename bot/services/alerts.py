@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.bulk import is_postgres
 from bot.db.engine import claiming
 from bot.db.models import Alert, AlertStatus, OutboxMessage, OutboxStatus, Patient, Staff
-from bot.domain import risk
+from bot.domain import callback_tags, risk
+from bot.domain.callback_tags import Kind
 from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.risk import Finding
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 CARD_KIND = "staff_alert"
 CARD_UPDATE_KIND = "staff_alert_update"
 NOT_VALID = "That alert isn't available to you, so nothing changed."
+OUT_OF_DATE = "This card is out of date, so nothing changed. Send /alerts to see the current ones."
 ACK, RESOLVE = "ack", "res"
 
 
@@ -39,22 +41,35 @@ def _card_key(alert_id: int, staff_id: int) -> str:
     return f"alert:{alert_id}:staff:{staff_id}"
 
 
-def tap_data(alert_id: int, action: str) -> str:
-    return f"a:{alert_id}:{action}"
+def tap_data(alert_id: int, action: str, patient_id: int | None = None) -> str:
+    """A card's button; without ``patient_id``, the untagged form cards had before 0010."""
+    return callback_tags.stamp(f"a:{alert_id}:{action}", Kind.ALERT, alert_id, patient_id)
+
+
+def _owner(alert: Alert) -> int:
+    # Every alert is about a patient today; 0 keeps a patient-less one taggable all the same.
+    return alert.patient_id or 0
+
+
+def _tag_matches(tag: str | None, alert: Alert) -> bool:
+    return callback_tags.matches(tag, Kind.ALERT, alert.id, _owner(alert))
 
 
 @dataclass(frozen=True)
 class AlertTap:
     alert_id: int
     action: str
+    # None: a Telegram card from before tags, or a dashboard form (which has none).
+    tag: str | None = None
 
 
 def parse_tap(data: str) -> AlertTap | None:
-    parts = data.split(":")
+    body, tag = callback_tags.split(data)
+    parts = body.split(":")
     alert_id = parse_id(parts[1]) if len(parts) == 3 else None
     if alert_id is None or parts[0] != "a" or parts[2] not in (ACK, RESOLVE):
         return None
-    return AlertTap(alert_id, parts[2])
+    return AlertTap(alert_id, parts[2], tag)
 
 
 def _local(at: datetime, zone: str) -> str:
@@ -75,14 +90,15 @@ def card(alert: Alert, names: dict[int, str], zone: str) -> Reply:
     if alert.status == AlertStatus.ACKNOWLEDGED and alert.acknowledged_at is not None:
         who = names.get(alert.acknowledged_by or 0, "a colleague")
         lines.append(f"✓ Taken by {who}, {_local(alert.acknowledged_at, zone)}")
-        return Reply("\n\n".join(lines), ((Button("Resolve", tap_data(alert.id, RESOLVE)),),))
+        resolve = tap_data(alert.id, RESOLVE, _owner(alert))
+        return Reply("\n\n".join(lines), ((Button("Resolve", resolve),),))
     lines.append(f"Open since {_local(alert.created_at, zone)}")
     return Reply(
         "\n\n".join(lines),
         (
             (
-                Button("I'll take it", tap_data(alert.id, ACK)),
-                Button("Resolve", tap_data(alert.id, RESOLVE)),
+                Button("I'll take it", tap_data(alert.id, ACK, _owner(alert))),
+                Button("Resolve", tap_data(alert.id, RESOLVE, _owner(alert))),
             ),
         ),
     )
@@ -223,9 +239,20 @@ async def act(
         if is_postgres(session):
             statement = statement.with_for_update()
         alert = await session.scalar(statement)
-        # Another clinic's alert and one that does not exist look the same.
-        if alert is None or alert.clinic_id != staff.clinic_id:
+        telegram_tag = tap.tag if chat_id is not None else None
+        if alert is None:
+            # Gone with its patient's data: a current card says it is out of date; untagged
+            # data gets the answer it always got.
+            return TapResult(notice=OUT_OF_DATE if telegram_tag is not None else NOT_VALID)
+        # Another clinic's alert is refused before its tag is looked at, so no tap can ask which
+        # patient an alert elsewhere is about.
+        if alert.clinic_id != staff.clinic_id:
             return TapResult(notice=NOT_VALID)
+        # An untagged card is from before tags: its id may have come to name someone else's
+        # alert, and a current card is one /alerts away. A tagged one must still name the alert
+        # it was made for, not another patient's that took its id (bot/domain/callback_tags.py).
+        if chat_id is not None and not _tag_matches(telegram_tag, alert):
+            return TapResult(notice=OUT_OF_DATE)
         if alert.status == AlertStatus.RESOLVED:
             return TapResult(notice="Already resolved.")
         if tap.action == ACK:

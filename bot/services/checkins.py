@@ -74,7 +74,11 @@ async def start_now(ctx: AppContext, session: AsyncSession, patient: Patient) ->
     now = ctx.clock.now()
     check_in = await open_check_in(ctx, session, patient, now, None)
     audit.by_patient(session, ctx, patient, "checkin.started", now)
-    return [checkins.question_reply(check_in.id, Answers(), checkins.STARTED_BY_PATIENT)]
+    return [
+        checkins.question_reply(
+            check_in.id, Answers(), checkins.STARTED_BY_PATIENT, patient_id=patient.id
+        )
+    ]
 
 
 def _contact_buttons() -> tuple[tuple[Button, ...], ...]:
@@ -89,6 +93,10 @@ async def answer(ctx: AppContext, chat_id: int, tap: CheckInTap) -> TapResult:
         # Someone else's check-in and one that never existed look the same from here.
         if patient is None or check_in is None or check_in.patient_id != patient.id:
             return TapResult(notice=NOT_YOURS)
+        # Their own check-in, but the button was made for an earlier record of theirs (erased,
+        # enrolled again, and the id came round). Untagged buttons keep the old rule above.
+        if tap.tag is not None and not tap.made_for(patient.id):
+            return TapResult(notice=texts.STALE_BUTTON)
         if tap.question is Question.NOTE:
             await conversations.end(session, chat_id)
             return TapResult(notice="Okay.", edit=Reply(checkins.done_text(answers_of(check_in))))
@@ -114,7 +122,9 @@ async def answer(ctx: AppContext, chat_id: int, tap: CheckInTap) -> TapResult:
         after = answers_of(check_in)
         if after.next_question is not None:
             intro = checkins.INTRO if check_in.due_at else checkins.STARTED_BY_PATIENT
-            return TapResult(edit=checkins.question_reply(check_in.id, after, intro))
+            return TapResult(
+                edit=checkins.question_reply(check_in.id, after, intro, patient_id=patient.id)
+            )
         check_in.status = CheckInStatus.ANSWERED
         audit.by_patient(session, ctx, patient, "checkin.answered", now)
         replies = _follow_ups(ctx, check_in, after)
@@ -123,7 +133,7 @@ async def answer(ctx: AppContext, chat_id: int, tap: CheckInTap) -> TapResult:
         await conversations.begin(session, chat_id, NOTE_FLOW, "note", {"id": check_in.id}, now)
         note = Reply(
             f"{checkins.done_text(after)}\n\n{checkins.NOTE_PROMPT}",
-            checkins.note_buttons(check_in.id),
+            checkins.note_buttons(check_in.id, patient.id),
         )
         return TapResult(replies, notice="Thank you!", edit=note)
 

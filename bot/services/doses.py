@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.db.models import DoseEvent, DoseStatus, Patient, Schedule, ScheduleKind
-from bot.domain import reminders
+from bot.domain import reminders, texts
 from bot.domain.reminders import Action, DoseTap
 from bot.domain.replies import TapResult
 from bot.domain.schedules import next_due
@@ -44,6 +44,11 @@ async def answer_dose(ctx: AppContext, chat_id: int, tap: DoseTap) -> TapResult:
         if found is None or found[2].chat_id != chat_id:
             return TapResult(notice=NOT_YOURS)
         dose, schedule, patient = found
+        # Their own schedule, but a button made for an earlier record of theirs (erased, then
+        # enrolled again, and the id came round): not this dose. Untagged buttons, from before
+        # tags, keep the old rule above (bot/domain/callback_tags.py).
+        if tap.tag is not None and not tap.made_for(patient.id):
+            return TapResult(notice=texts.STALE_BUTTON)
         zone = schedule.timezone
         at = _local(now, zone)
         if tap.skip_reason is not None:
@@ -69,7 +74,7 @@ async def answer_dose(ctx: AppContext, chat_id: int, tap: DoseTap) -> TapResult:
                 notice="Recorded. Well done!", chosen=reminders.answered(label, at, late)
             )
         if action == Action.SNOOZE_MENU:
-            return TapResult(buttons=reminders.snooze_buttons(schedule.id, dose.due_at))
+            return TapResult(buttons=reminders.snooze_buttons(schedule.id, dose.due_at, patient.id))
         if tap.snooze_minutes is not None:
             until = now + timedelta(minutes=tap.snooze_minutes)
             dose.snoozed_until = until
@@ -85,7 +90,7 @@ async def answer_dose(ctx: AppContext, chat_id: int, tap: DoseTap) -> TapResult:
             return TapResult(
                 notice="Skipped. That's okay.",
                 chosen=f"Skipped at {at}. Want to say why? (optional)",
-                buttons=reminders.skip_reason_buttons(schedule.id, dose.due_at),
+                buttons=reminders.skip_reason_buttons(schedule.id, dose.due_at, patient.id),
             )
     return TapResult(notice=NOT_YOURS)
 

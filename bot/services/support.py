@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Patient, SupportLink, SupportStatus
+from bot.domain import callback_tags, texts
+from bot.domain.callback_tags import Kind
 from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
 from bot.services import audit
@@ -41,20 +43,27 @@ def first_name(display_name: str) -> str:
 class SupportTap:
     action: str  # confirm, decline, revoke, cancel
     link_id: int
+    tag: str | None = None  # None on a button from before tags
 
 
-def tap_data(action: str, link_id: int) -> str:
-    return f"sp:{action}:{link_id}"
+def tap_data(action: str, link_id: int, patient_id: int | None = None) -> str:
+    """A support button; without ``patient_id``, the untagged form from before 0010."""
+    return callback_tags.stamp(f"sp:{action}:{link_id}", Kind.SUPPORT, link_id, patient_id)
+
+
+def _data(action: str, link: SupportLink) -> str:
+    return tap_data(action, link.id, link.patient_id)
 
 
 def parse_tap(data: str) -> SupportTap | None:
-    parts = data.split(":")
+    body, tag = callback_tags.split(data)
+    parts = body.split(":")
     link_id = parse_id(parts[2]) if len(parts) == 3 else None
     if link_id is None or parts[0] != "sp":
         return None
     if parts[1] not in ("confirm", "decline", "revoke", "cancel"):
         return None
-    return SupportTap(parts[1], link_id)
+    return SupportTap(parts[1], link_id, tag)
 
 
 async def _live_link(session: AsyncSession, patient_id: int) -> SupportLink | None:
@@ -73,8 +82,8 @@ def _confirm_question(link: SupportLink) -> Reply:
         "else.",
         (
             (
-                Button("Yes, confirm", tap_data("confirm", link.id)),
-                Button("No", tap_data("decline", link.id)),
+                Button("Yes, confirm", _data("confirm", link)),
+                Button("No", _data("decline", link)),
             ),
         ),
     )
@@ -89,13 +98,7 @@ async def support_command(ctx: AppContext, session: AsyncSession, patient: Patie
             Reply(
                 f"Your support person is {link.supporter_name or 'set'}. I only tell them when "
                 "you haven't confirmed a dose, nothing else.",
-                (
-                    (
-                        Button(
-                            f"Remove {link.supporter_name or 'them'}", tap_data("revoke", link.id)
-                        ),
-                    ),
-                ),
+                ((Button(f"Remove {link.supporter_name or 'them'}", _data("revoke", link)),),),
             )
         ]
     if link is not None and link.status == SupportStatus.PENDING:
@@ -121,7 +124,7 @@ async def support_command(ctx: AppContext, session: AsyncSession, patient: Patie
             "never anything about your check-ins or messages.\n\n"
             f"Send them this link (it works once, for {days} days):\n{url}\n\n"
             "When they open it, I'll ask you to confirm.",
-            ((Button("Cancel the invite", tap_data("cancel", link.id)),),),
+            ((Button("Cancel the invite", _data("cancel", link)),),),
         )
     ]
 
@@ -184,6 +187,12 @@ async def tap(ctx: AppContext, chat_id: int, parsed: SupportTap) -> TapResult:
         link = await session.get(SupportLink, parsed.link_id)
         if patient is None or link is None or link.patient_id != patient.id:
             return TapResult(notice=NOT_VALID)
+        # Their own link, but the button was made for an earlier record of theirs (erased,
+        # enrolled again, and the id came round). Untagged buttons keep the old rule above.
+        if parsed.tag is not None and not callback_tags.matches(
+            parsed.tag, Kind.SUPPORT, link.id, patient.id
+        ):
+            return TapResult(notice=texts.STALE_BUTTON)
         name = link.supporter_name or "them"
         who = first_name(patient.display_name)
         if parsed.action == "confirm" and link.status == SupportStatus.PENDING:
