@@ -148,9 +148,14 @@ class Dashboard:
 
     def attention_ids(self, rows: Iterable[PatientRow]) -> set[int]:
         """Who needs a call today, by the clinic's alert thresholds."""
+        return set(self.attention_reasons(rows))
+
+    def attention_reasons(self, rows: Iterable[PatientRow]) -> dict[int, list[str]]:
+        """Why each person who needs a call today does, by the clinic's alert thresholds."""
         settings = self.ctx.settings
         threshold, misses = settings.craving_alert_threshold, settings.missed_doses_alert_count
-        return {r.id for r in rows if r.needs_attention(threshold, misses)}
+        found = {r.id: r.attention_reasons(threshold, misses) for r in rows}
+        return {patient: reasons for patient, reasons in found.items() if reasons}
 
     def times(self, staff: StaffMember | None) -> Times:
         return Times(zone_or_utc(staff.timezone if staff else "UTC"), self.ctx.clock.now())

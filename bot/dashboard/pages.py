@@ -74,8 +74,9 @@ COLUMNS = (
     Column("alerts", "Open alerts", "alerts", "desc"),
 )
 SORTABLE = {c.sort: c for c in COLUMNS if c.sort}
-# "Needs attention" lists the most urgent first (urgent alerts, open alerts, misses in a row,
-# the worst week) until another sort is chosen.
+# The list opens with the people who need a call today first (urgent alerts, open alerts,
+# misses in a row, the worst week) until another sort is chosen: a nurse on a Monday morning
+# should not have to find them among everyone else.
 ATTENTION_SORT = "urgency"
 
 
@@ -177,7 +178,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
     ) -> HTMLResponse:
         only_attention = attention == "1"
         chosen = sort if sort in SORTABLE else ""
-        key = chosen or (ATTENTION_SORT if only_attention else "name")
+        key = chosen or ATTENTION_SORT
         column = SORTABLE.get(key)
         direction = dir_ if dir_ in ("asc", "desc") else (column.first if column else "asc")
         number = parse_number(page, 99_999) or 1
@@ -231,7 +232,8 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             counts=table.counts,
             rows=table.rows,
             headers=headers,
-            flagged=dash.attention_ids(table.rows),
+            flagged=dash.attention_reasons(table.rows),
+            by_urgency=key == ATTENTION_SORT,
             only_attention=only_attention,
             query=query,
             found=found,

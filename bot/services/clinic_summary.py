@@ -45,6 +45,7 @@ from bot.db.models import (
 from bot.domain.adherence import ADHERENT, WINDOW_DAYS, Coverage
 from bot.domain.risk import AlertKind
 from bot.domain.schedules import day_number, from_day_number
+from bot.domain.wording import count
 
 _TAKEN, _PENDING = DoseStatus.TAKEN.value, DoseStatus.PENDING.value
 _NOT_REMINDED, _MISSED = DoseStatus.MISSED_NOT_REMINDED.value, DoseStatus.MISSED.value
@@ -102,14 +103,27 @@ class PatientRow:
     def needs_attention(self, craving_threshold: int, missed_in_a_row: int) -> bool:
         """Who needs a call today: an open alert, a run of misses, a high craving, a week
         under 80%, or an overdue injection."""
-        week = self.pdc7.ratio
-        return (
-            self.open_alerts > 0
-            or self.consecutive_misses >= missed_in_a_row
-            or (self.latest_craving is not None and self.latest_craving >= craving_threshold)
-            or (week is not None and week < ADHERENT)
-            or self.injection_overdue
-        )
+        return bool(self.attention_reasons(craving_threshold, missed_in_a_row))
+
+    def attention_reasons(self, craving_threshold: int, missed_in_a_row: int) -> list[str]:
+        """Why this person needs a call today, in a few words each, the most urgent first;
+        empty when they do not. (The same rules as :meth:`_View.attention` in SQL.)"""
+        reasons = []
+        if self.urgent_alerts:
+            reasons.append(count(self.urgent_alerts, "urgent alert"))
+        other = self.open_alerts - self.urgent_alerts
+        if other > 0:
+            reasons.append(count(other, "open alert"))
+        if self.consecutive_misses >= missed_in_a_row:
+            reasons.append(f"{self.consecutive_misses} missed in a row")
+        if self.latest_craving is not None and self.latest_craving >= craving_threshold:
+            reasons.append(f"craving {self.latest_craving}")
+        if self.injection_overdue:
+            reasons.append("injection overdue")
+        week = self.pdc7
+        if week.ratio is not None and week.ratio < ADHERENT:
+            reasons.append(f"{week.percent}% of days this week")
+        return reasons
 
 
 def _least(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:

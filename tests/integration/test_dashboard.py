@@ -345,7 +345,12 @@ async def test_patients_table_shows_the_clinic_only(
     )
     assert row and int(row.group(1)) == world.pat
     assert "67%" in row.group(0) and "9/10" in row.group(0)
-    assert '<th scope="col" aria-sort="ascending" class="col-name">' in page
+    # The flag says why, in a few words, the most urgent first.
+    why = re.search(r'<span class="attention-why">([^<]+)</span>', row.group(0))
+    assert why and why.group(1) == "1 open alert · craving 9 · 67% of days this week"
+    assert "Who needs a call today comes first" in page
+    by_name = (await client.get("/patients?sort=name")).text
+    assert '<th scope="col" aria-sort="ascending" class="col-name">' in by_name
     attention = (await client.get("/patients?attention=1")).text
     assert "Pat Able" in attention and FORMULA not in attention.replace("&#34;", '"')
     assert 'aria-current="page">Needs attention (1)' in attention
@@ -369,7 +374,14 @@ async def test_sorting_the_table(ctx: AppContext, client: httpx.AsyncClient) -> 
             r'<th scope="row" class="col-name">\s*<a href="/patients/\d+"><bdi>([^<]+)<', page
         )
 
-    by_name = names((await client.get("/patients")).text)
+    # The list opens with who needs a call first: urgent alerts, then other open alerts.
+    opening = names((await client.get("/patients")).text)
+    assert opening[0] == "Morgan Diaz" and len(opening) == 12
+    alerts = {p["name"]: (p["urgent_alerts"], p["open_alerts"]) for p in api}
+    ranks = [alerts[n] for n in opening]
+    assert ranks == sorted(ranks, reverse=True)
+
+    by_name = names((await client.get("/patients?sort=name")).text)
     assert by_name == sorted(by_name, key=str.casefold) and len(by_name) == 12
     assert names((await client.get("/patients?sort=name&dir=desc")).text) == by_name[::-1]
 
