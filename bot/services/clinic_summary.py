@@ -39,6 +39,7 @@ from bot.db.models import (
     DoseStatus,
     Patient,
     PatientStats,
+    PatientStatus,
     Schedule,
     ScheduleKind,
 )
@@ -101,8 +102,8 @@ class PatientRow:
         return None if ratio is None else ratio >= ADHERENT
 
     def needs_attention(self, craving_threshold: int, missed_in_a_row: int) -> bool:
-        """Who needs a call today: an open alert, a run of misses, a high craving, a week
-        under 80%, or an overdue injection."""
+        """Who needs a call today: an open alert, messages no longer reaching them, a run of
+        misses, a high craving, a week under 80%, or an overdue injection."""
         return bool(self.attention_reasons(craving_threshold, missed_in_a_row))
 
     def attention_reasons(self, craving_threshold: int, missed_in_a_row: int) -> list[str]:
@@ -114,6 +115,8 @@ class PatientRow:
         other = self.open_alerts - self.urgent_alerts
         if other > 0:
             reasons.append(count(other, "open alert"))
+        if self.status == PatientStatus.UNREACHABLE:
+            reasons.append("blocked the bot")
         if self.consecutive_misses >= missed_in_a_row:
             reasons.append(f"{self.consecutive_misses} missed in a row")
         if self.latest_craving is not None and self.latest_craving >= craving_threshold:
@@ -511,6 +514,7 @@ class _View:
         s = self.source.c
         return or_(
             func.coalesce(self.alerts.c.open, 0) > 0,
+            Patient.status == PatientStatus.UNREACHABLE.value,
             s.consecutive_misses >= missed_in_a_row,
             s.latest_craving >= craving,
             and_(s.due7 > 0, s.cov7 * 1.0 / s.due7 < ADHERENT),
@@ -524,6 +528,8 @@ class _View:
             return [
                 func.coalesce(self.alerts.c.urgent, 0).desc(),
                 func.coalesce(self.alerts.c.open, 0).desc(),
+                # Reminders no longer reach them: someone has to try another way.
+                case((Patient.status == PatientStatus.UNREACHABLE.value, 1), else_=0).desc(),
                 s.consecutive_misses.desc(),
                 self.ratio(7).is_(None),
                 self.ratio(7).asc(),

@@ -44,6 +44,8 @@ def _reason(row: PatientRow, craving_threshold: int) -> str:
     parts = [f"{_pct(row.pdc7)} this week"]
     if row.open_alerts:
         parts.append(f"{row.open_alerts} open alert{'s' if row.open_alerts > 1 else ''}")
+    if row.status == "unreachable":
+        parts.append("blocked the bot")
     if row.consecutive_misses:
         parts.append(f"{row.consecutive_misses} missed in a row")
     if row.latest_craving is not None and row.latest_craving >= craving_threshold:

@@ -29,6 +29,7 @@ from bot.services import staff_auth
 from bot.services.clinics import add_staff
 from bot.services.context import AppContext
 from bot.services.demo import DEMO_STAFF_TELEGRAM_ID, seed_demo
+from bot.services.reachability import mark_unreachable
 from tests.support import make_patient, new_clinic
 
 HOSTILE = "<script>alert(1)</script>"
@@ -772,3 +773,16 @@ async def test_the_server_serves_and_logs_no_addresses(
     for record in ours:
         message = record.getMessage()
         assert token not in message and "/login/" not in message and "Pat Able" not in message
+
+
+async def test_a_patient_who_blocked_the_bot_is_flagged_with_why(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    async with world.ctx.sessions.begin() as session:
+        assert await mark_unreachable(session, world.formula, world.ctx.clock.now())
+    await sign_in(client, world.ctx, world.nurse)
+    attention = (await client.get("/patients?attention=1")).text
+    row = re.search(rf'<a href="/patients/{world.formula}">.*?</tr>', attention, re.S)
+    assert row and "blocked the bot" in row.group(0)
+    api = (await client.get("/api/patients")).json()["patients"]
+    assert {p["id"]: p["needs_attention"] for p in api}[world.formula] is True

@@ -48,6 +48,7 @@ def test_a_steady_patient_needs_no_call() -> None:
         ({"urgent_alerts": 1, "open_alerts": 1}, ["1 urgent alert"]),
         ({"urgent_alerts": 1, "open_alerts": 3}, ["1 urgent alert", "2 open alerts"]),
         ({"open_alerts": 1}, ["1 open alert"]),
+        ({"status": "unreachable"}, ["blocked the bot"]),
         ({"consecutive_misses": 2}, ["2 missed in a row"]),
         ({"consecutive_misses": 1}, []),  # under the clinic's threshold
         ({"latest_craving": 9}, ["craving 9"]),
