@@ -2,12 +2,15 @@
 
 Histories follow a few patterns a care team recognises (steady, slipping lately, back on track
 after a rough patch, an injection patient, a weekly regimen, someone who just started) with a
-fixed random seed, so every demo looks the same. Nothing here is real data.
+fixed random seed, so every demo looks the same. Nothing here is real data. Alerts are not
+written by hand: the product's alert rules are run over each seeded history
+(:func:`alerts_from_history`), so every card agrees with the figures beside it.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,8 +27,9 @@ from bot.db.models import (
     Staff,
     StaffRole,
 )
-from bot.domain import risk
-from bot.domain.checkins import Answers
+from bot.domain import adherence, risk
+from bot.domain.adherence import DoseRecord
+from bot.domain.checkins import Answers, Use
 from bot.domain.schedules import Plan, PlanKind, WeeklyRegimen, day_number, next_due
 from bot.services.clinics import add_clinic
 from bot.services.context import AppContext
@@ -112,7 +116,14 @@ async def seed_demo(ctx: AppContext) -> tuple[str, int]:
         chat_base = DEMO_CHAT_BASE + int(await session.scalar(select(func.count(Patient.id))) or 0)
         for index, profile in enumerate(PROFILES):
             await _patient(
-                session, clinic.id, chat_base + index, profile, now, rng, ctx.consent.version
+                session,
+                clinic.id,
+                chat_base + index,
+                profile,
+                now,
+                rng,
+                ctx.consent.version,
+                ctx.settings.thresholds,
             )
         await session.flush()
         return clinic.invite_code, staff.id
@@ -141,6 +152,7 @@ async def _patient(
     now: datetime,
     rng: random.Random,
     consent_version: str,
+    thresholds: risk.Thresholds,
 ) -> None:
     zone = ZoneInfo(profile.zone)
     today = now.astimezone(zone).date()
@@ -163,6 +175,8 @@ async def _patient(
     patient.schedules.append(schedule)
     session.add(patient)
     await session.flush()
+    doses: list[DoseEvent] = []
+    check_ins: list[CheckIn] = []
     for back in range(profile.started_days_ago, -1, -1):
         day = today - timedelta(days=back)
         if profile.kind == "weekly" and day.isoweekday() not in (1, 3, 5):
@@ -182,7 +196,7 @@ async def _patient(
         answered = None
         if status in ("taken", "skipped"):
             answered = due + timedelta(minutes=rng.choice([3, 10, 25, 50, 130, 300]))
-        session.add(
+        doses.append(
             DoseEvent(
                 schedule_id=schedule.id,
                 patient_id=patient.id,
@@ -200,7 +214,7 @@ async def _patient(
         if back % 7 == 0 and back > 0:
             answered_check = rng.random() < (0.9 if profile.pattern == "steady" else 0.65)
             created = datetime.combine(day, time(18, 0), zone)
-            session.add(
+            check_ins.append(
                 CheckIn(
                     patient_id=patient.id,
                     created_at=created,
@@ -212,35 +226,84 @@ async def _patient(
                     substance_use="no" if answered_check else None,
                 )
             )
+    session.add_all([*doses, *check_ins])
     schedule.next_due_at = next_due(plan, now)
-    await _alerts(session, clinic_id, patient, profile, now)
+    for alert in alerts_from_history(profile, doses, check_ins, thresholds, now):
+        alert.clinic_id, alert.patient_id = clinic_id, patient.id
+        session.add(alert)
 
 
-async def _alerts(
-    session: AsyncSession, clinic_id: int, patient: Patient, profile: Profile, now: datetime
-) -> None:
-    findings: list[tuple[risk.Finding, str, timedelta]] = []
-    if profile.pattern == "struggling":
-        findings.append((risk.missed_doses(profile.name, 3), "open", timedelta(hours=5)))
-        [craving] = risk.from_check_in(profile.name, Answers(craving=9), risk.Thresholds())
-        findings.append((craving, "open", timedelta(hours=2)))
-    if profile.pattern == "slipping":
-        findings.append((risk.missed_doses(profile.name, 2), "acknowledged", timedelta(days=2)))
-    if profile.pattern == "recovering":
-        findings.append((risk.unresponsive(profile.name, 3), "resolved", timedelta(days=40)))
-    for finding, status, ago in findings:
-        session.add(
+def alerts_from_history(
+    profile: Profile,
+    doses: Sequence[DoseEvent],
+    check_ins: Sequence[CheckIn],
+    thresholds: risk.Thresholds,
+    now: datetime,
+) -> list[Alert]:
+    """The alerts the product's own rules would have raised over this history, so that every
+    alert in the demo agrees with the figures beside it. Episodes that ended in the history were
+    resolved by the demo nurse a day after they opened; the ones still going are open (the
+    slipping patient's taken in hand). Pure: builds rows without a patient or clinic id."""
+    name = profile.name
+    alerts: list[Alert] = []
+
+    def add(finding: risk.Finding, at: datetime, ended: bool) -> None:
+        taken_in_hand = profile.pattern == "slipping"
+        status = "resolved" if ended else ("acknowledged" if taken_in_hand else "open")
+        handled = at + timedelta(hours=1)
+        alerts.append(
             Alert(
-                clinic_id=clinic_id,
-                patient_id=patient.id,
                 kind=finding.key,
                 severity=finding.severity,
                 status=status,
                 summary=finding.summary,
-                created_at=now - ago,
+                created_at=at,
                 occurrences=1,
-                last_seen_at=now - ago,
-                acknowledged_at=now - ago + timedelta(hours=1) if status != "open" else None,
-                resolved_at=now - ago + timedelta(days=1) if status == "resolved" else None,
+                last_seen_at=at,
+                acknowledged_at=handled if status != "open" and handled < now else None,
+                resolved_at=min(at + timedelta(days=1), now) if ended else None,
             )
         )
+
+    ordered = sorted(doses, key=lambda d: d.due_at)
+    records = [DoseRecord(day=date.min, status=d.status) for d in ordered]
+    misses = adherence.consecutive_misses(records)
+    if misses >= thresholds.missed_in_a_row:
+        counted = [d for d in ordered if d.status == "missed"][-misses:]
+        raised = counted[thresholds.missed_in_a_row - 1].window_ends_at
+        add(risk.missed_doses(name, misses), raised, False)
+
+    answered = sorted(
+        (c for c in check_ins if c.answered_at is not None), key=lambda c: c.answered_at or now
+    )
+    if answered:
+        latest = answered[-1]
+        use = Use(latest.substance_use) if latest.substance_use else None
+        answers = Answers(craving=latest.craving, use=use)
+        for finding in risk.from_check_in(name, answers, thresholds):
+            add(finding, latest.answered_at or now, False)
+
+    # Reminders and check-ins in a row without an answer: each run that reached the threshold
+    # is one episode, over once the patient answered again.
+    prompts = sorted(
+        [
+            (d.window_ends_at, d.status in ("taken", "skipped"))
+            for d in ordered
+            if d.reminded_at is not None and d.status != "pending"
+        ]
+        + [(c.due_at or c.created_at, c.answered_at is not None) for c in check_ins],
+        key=lambda prompt: prompt[0],
+    )
+    run, opened = 0, None
+    for at, was_answered in prompts:
+        if was_answered:
+            if opened is not None:
+                add(risk.unresponsive(name, thresholds.unanswered_in_a_row), opened, True)
+            run, opened = 0, None
+            continue
+        run += 1
+        if run == thresholds.unanswered_in_a_row:
+            opened = at
+    if opened is not None:
+        add(risk.unresponsive(name, run), opened, False)
+    return alerts

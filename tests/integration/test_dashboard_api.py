@@ -160,7 +160,8 @@ async def test_patients(demo: Demo, client: httpx.AsyncClient) -> None:
     assert len(names) == 12 and "Olive Elsewhere" not in names
     morgan = next(p for p in body["patients"] if p["name"] == "Morgan Diaz")
     assert morgan["id"] == demo.morgan and morgan["needs_attention"] is True
-    assert morgan["open_alerts"] == 2 and morgan["urgent_alerts"] == 0
+    # Missed doses, a high craving, prompts unanswered: what her history raises.
+    assert morgan["open_alerts"] == 3 and morgan["urgent_alerts"] == 0
     assert set(morgan["pdc7"]) == {"covered", "due", "percent"}
     assert morgan["pdc7"]["due"] > 0 and morgan["consecutive_misses"] > 0
     # Ids of who needs attention, most urgent first: an urgent alert, then the most alerts.
