@@ -44,7 +44,7 @@ async def send_digests(ctx: AppContext) -> int:
             if member is None:
                 continue
             overview = await staff_views.brief(ctx, session, member, "telegram.digest")
-            reply = digest_reply(overview, member, ctx.settings.craving_alert_threshold)
+            reply = digest_reply(overview, member, ctx.settings.thresholds)
             await enqueue_once(
                 session,
                 chat_id=telegram_id,

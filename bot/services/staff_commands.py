@@ -18,6 +18,7 @@ from bot.domain import texts
 from bot.domain.adherence import Coverage
 from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
+from bot.domain.risk import Thresholds
 from bot.domain.wording import count, staff_time
 from bot.services import alerts, staff_views
 from bot.services.clinic_summary import PatientRow
@@ -40,22 +41,15 @@ def _when(at: datetime | None, zone: str) -> str:
     return staff_time(at, zone)
 
 
-def _reason(row: PatientRow, craving_threshold: int) -> str:
-    parts = [f"{_pct(row.pdc7)} this week"]
-    if row.open_alerts:
-        parts.append(f"{row.open_alerts} open alert{'s' if row.open_alerts > 1 else ''}")
-    if row.status == "unreachable":
-        parts.append("blocked the bot")
-    if row.consecutive_misses:
-        parts.append(f"{row.consecutive_misses} missed in a row")
-    if row.latest_craving is not None and row.latest_craving >= craving_threshold:
-        parts.append(f"craving {row.latest_craving}/10")
-    if row.injection_overdue:
-        parts.append("injection overdue")
-    return ", ".join(parts)
+def _reason(row: PatientRow, thresholds: Thresholds) -> str:
+    """Why they are listed, as the dashboard's patients page says it."""
+    reasons = row.attention_reasons(thresholds.craving, thresholds.missed_in_a_row)
+    return ", ".join(reasons) or f"{_pct(row.pdc7)} this week"
 
 
-def overview_reply(overview: staff_views.Brief, staff: StaffMember, threshold: int) -> Reply:
+def overview_reply(
+    overview: staff_views.Brief, staff: StaffMember, thresholds: Thresholds
+) -> Reply:
     counts = overview.counts
     lines = [
         f"{overview.clinic_name}, {_when(overview.as_of, staff.timezone)}",
@@ -68,7 +62,7 @@ def overview_reply(overview: staff_views.Brief, staff: StaffMember, threshold: i
     if overview.attention:
         lines += ["", "Needs attention today:"]
         for row in overview.attention[:MAX_LISTED]:
-            lines.append(f"• {row.name} ({row.code}): {_reason(row, threshold)}")
+            lines.append(f"• {row.name} ({row.code}): {_reason(row, thresholds)}")
             buttons.append((Button(f"{row.name} ({row.code})"[:60], f"{_TAP}{row.id}"),))
         if counts.attention > MAX_LISTED:
             lines.append(f"…and {counts.attention - MAX_LISTED} more on the dashboard.")
@@ -122,7 +116,7 @@ async def command(ctx: AppContext, chat_id: int, name: str, args: list[str]) -> 
             return None
         if name == "summary":
             overview = await staff_views.brief(ctx, session, staff, "telegram.summary")
-            return [overview_reply(overview, staff, ctx.settings.craving_alert_threshold)]
+            return [overview_reply(overview, staff, ctx.settings.thresholds)]
         if name == "patient":
             return await _patient(ctx, session, staff, " ".join(args))
         if name == "alerts":
@@ -210,6 +204,6 @@ def digest_due(now: datetime, zone: str) -> str | None:
     return f"{year}-W{week:02d}"
 
 
-def digest_reply(overview: staff_views.Brief, staff: StaffMember, threshold: int) -> Reply:
-    summary = overview_reply(overview, staff, threshold)
+def digest_reply(overview: staff_views.Brief, staff: StaffMember, thresholds: Thresholds) -> Reply:
+    summary = overview_reply(overview, staff, thresholds)
     return Reply(f"Your Monday summary\n\n{summary.text}", summary.buttons)

@@ -71,6 +71,9 @@ async def test_summary_lists_who_needs_a_call_with_buttons(live_bot: LiveBot) ->
     assert "Patients: 2" in text and "Open alerts: 1" in text
     assert "At or above 80% of days covered (30 days): 1 of 2" in text
     assert "Needs attention today:\n• Pat Doe" in text and "3 missed in a row" in text
+    # The same reasons, in the same words and order, as the dashboard's patients page.
+    [line] = [line for line in text.splitlines() if line.startswith("• Pat Doe")]
+    assert line.split(": ", 1)[1].startswith("1 open alert, 3 missed in a row")
     assert "Alex Morgan" not in text and "Not Yours" not in text
     [[button]] = reply.buttons
     assert button.startswith("Pat Doe (")
