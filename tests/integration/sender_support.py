@@ -24,3 +24,13 @@ class RecordingLimiter(SendRateLimiter):
     def pause_until(self, until: float) -> None:
         self.pauses.append((time.monotonic(), until))
         super().pause_until(until)
+
+
+def refused_on_replay(
+    grants: list[tuple[int, float]], per_second: float, per_chat_per_second: float
+) -> list[int]:
+    """Which of the sender's grants a fresh limiter with the configured rates would refuse,
+    replayed on a controllable clock (the instants the sender used). Empty when the sender kept
+    to the configured limits, however the machine's load spread its calls."""
+    fresh = SendRateLimiter(per_second, per_chat_per_second, burst=1.15)
+    return [index for index, (chat, at) in enumerate(grants) if fresh.try_acquire(chat, at) != 0.0]
