@@ -146,6 +146,25 @@ class Staff(Base):
     clinic: Mapped[Clinic] = relationship(back_populates="staff")
 
 
+class StaffInvite(Base):
+    """A clinic admin's one-time invite for a colleague (``/start staff-<token>`` in Telegram):
+    only a hash of the token is stored; it expires, works once and can be revoked."""
+
+    __tablename__ = "staff_invites"
+    __table_args__ = (_check_in("role", StaffRole), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default=StaffRole.STAFF)
+    created_by: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None]
+
+
 class Patient(Base):
     __tablename__ = "patients"
     __table_args__ = (

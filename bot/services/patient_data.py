@@ -92,6 +92,7 @@ ABOUT: tuple[Part, ...] = (
 NOT_ABOUT_PATIENTS = {
     "clinics": "the clinic itself",
     "staff": "care-team accounts",
+    "staff_invites": "invites for care-team staff",
     "staff_login_tokens": "staff sign-in links",
     "dashboard_sessions": "staff browser sessions",
 }

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FakeClock
 from bot.db.bulk import is_postgres
@@ -29,6 +30,7 @@ from bot.db.models import (
     Question,
     SafetyCheck,
     Staff,
+    StaffInvite,
     SupportLink,
     SupportStatus,
 )
@@ -100,6 +102,16 @@ async def fill_every_table(ctx: AppContext, n: int) -> Person:
                 ),
             ]
         )
+        if "staff_invites" in await _present(session):  # from migration 0011 on
+            session.add(
+                StaffInvite(
+                    clinic_id=clinic.id,
+                    token_hash=f"invite-{n}",
+                    created_by=nurse.id,
+                    created_at=now,
+                    expires_at=now + timedelta(days=3),
+                )
+            )
     return Person(chat, patient_id, clinic.id, nurse.id)
 
 
@@ -113,10 +125,18 @@ async def erase_and_close(ctx: AppContext, person: Person) -> None:
         await session.execute(delete(Clinic).where(Clinic.id == person.clinic_id))
 
 
+async def _present(session: AsyncSession) -> set[str]:
+    """The tables the database has (one migrated to an older revision lacks the newer ones)."""
+    return set(await session.run_sync(lambda s: inspect(s.connection()).get_table_names()))
+
+
 async def ids_by_table(ctx: AppContext) -> dict[str, set[int]]:
     async with ctx.sessions() as session:
+        present = await _present(session)
         return {
             name: set(await session.scalars(select(Base.metadata.tables[name].c.id)))
+            if name in present
+            else set()
             for name in ID_TABLES
         }
 
