@@ -234,8 +234,9 @@ def craving_svg(
         parts.append(
             f'<text x="{_PLOT_RIGHT}" y="{label_y}" text-anchor="end">{short_date(last)}</text>'
         )
-    # Month starts in between, where they leave room for the end labels.
-    edge_room = 50
+    # Month starts in between, where they leave room for the end labels (room enough for the
+    # larger labels the dashboard's stylesheet asks for on a phone, where the chart shrinks).
+    edge_room = 80
     day = first + timedelta(days=1)
     while day < last:
         if day.day == 1:
