@@ -33,6 +33,7 @@ from bot.services import (
     patient_data,
     safety_checks,
     staff_commands,
+    staff_invites,
     support,
 )
 from bot.services import patient_settings as settings
@@ -119,6 +120,12 @@ class Inbox:
         async with self.ctx.sessions() as session:
             return await staff_by_chat(session, chat_id) is not None
 
+    async def staff_role(self, chat_id: int) -> str | None:
+        """``staff`` or ``admin`` for active staff (their command menu), else None."""
+        async with self.ctx.sessions() as session:
+            staff = await staff_by_chat(session, chat_id)
+            return None if staff is None else staff.role
+
     # Commands ---------------------------------------------------------------------------------
 
     async def command(self, sender: Sender, name: str, args: list[str]) -> list[Reply]:
@@ -150,6 +157,9 @@ class Inbox:
         if name in staff_commands.COMMANDS:
             # Someone who is not staff learns nothing: the reply to an unknown command.
             done = await staff_commands.command(self.ctx, sender.chat_id, name, args)
+            return done if done is not None else [Reply(texts.UNKNOWN_COMMAND)]
+        if name == "invite_staff":
+            done = await staff_commands.invite_staff(self.ctx, sender.chat_id, args)
             return done if done is not None else [Reply(texts.UNKNOWN_COMMAND)]
         return [Reply(texts.UNKNOWN_COMMAND)]
 
@@ -286,6 +296,10 @@ class Inbox:
 
     async def _start(self, sender: Sender, code: str | None) -> list[Reply]:
         now = self.ctx.clock.now()
+        if code is not None and staff_invites.is_invite_payload(code):
+            # Before anything else: a staff invite is never read as a clinic's code.
+            joined = await staff_invites.join(self.ctx, sender.chat_id, sender.display_name, code)
+            return [Reply(joined.text)]
         if code is not None and code.startswith(support.LINK_PREFIX):
             return await support.join(
                 self.ctx, sender.chat_id, sender.display_name, code[len(support.LINK_PREFIX) :]

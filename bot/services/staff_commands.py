@@ -1,4 +1,5 @@
-"""Staff commands in Telegram: /summary, /patient, /alerts, /dashboard, and the Monday digest.
+"""Staff commands in Telegram: /summary, /patient, /alerts, /dashboard, /invite_staff (admins),
+and the Monday digest.
 
 Anyone who is not active staff gets exactly what an unknown command gets, so the commands'
 existence gives nothing away. Every read is audited like a dashboard page.
@@ -20,12 +21,14 @@ from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.risk import Thresholds
 from bot.domain.wording import count, staff_time
-from bot.services import alerts, staff_views
+from bot.services import alerts, staff_invites, staff_views
 from bot.services.clinic_summary import PatientRow
 from bot.services.context import AppContext
 from bot.services.staff_auth import StaffMember, create_login_link, member_by_telegram_id
 
 COMMANDS = ("summary", "patient", "alerts", "dashboard")
+# For clinic admins; other staff are told who can, anyone else gets the unknown-command reply.
+INVITE_COMMAND = "invite_staff"
 MAX_LISTED = 8
 MAX_ALERT_CARDS = 10
 _TAP = "pt:"
@@ -39,6 +42,40 @@ def _when(at: datetime | None, zone: str) -> str:
     if at is None:
         return "never"
     return staff_time(at, zone)
+
+
+async def invite_staff(ctx: AppContext, chat_id: int, args: list[str]) -> list[Reply] | None:
+    """``/invite_staff`` (``/invite_staff admin`` for an admin): a one-time link for a colleague.
+    None when this chat is not active staff (the caller answers as for an unknown command)."""
+    async with ctx.sessions() as session:
+        staff = await member_by_telegram_id(session, chat_id)
+    if staff is None:
+        return None
+    if not staff.is_admin:
+        return [Reply(staff_invites.ADMINS_ONLY)]
+    wanted = args[0].lower() if args else "staff"
+    if wanted not in ("staff", "admin"):
+        return [
+            Reply(
+                "Send /invite_staff for a staff invite, or /invite_staff admin to invite "
+                "another admin."
+            )
+        ]
+    try:
+        invite = await staff_invites.create_invite(ctx, staff.id, wanted, via="telegram")
+    except staff_invites.NotAllowed as refused:
+        return [Reply(str(refused))]
+    expires = (
+        f"at {staff_time(invite.expires_at, staff.timezone)} (in {staff_invites.expiry_words()})"
+    )
+    steps = staff_invites.how_to_join(ctx.identity.username, invite.token, invite.role, expires)
+    return [
+        Reply(
+            f"An invite to join {invite.clinic_name} as {staff_invites.role_label(invite.role)}."
+            f"\n\n{steps}\n\nYou can withdraw it on the dashboard's Staff page.",
+            link_preview=False,
+        )
+    ]
 
 
 def _reason(row: PatientRow, thresholds: Thresholds) -> str:

@@ -29,7 +29,7 @@ from bot.db.models import Staff
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox
 from bot.telegram.delivery import with_retries
-from bot.telegram.handlers import STAFF_MENU, TelegramHandlers
+from bot.telegram.handlers import TelegramHandlers, staff_menu
 from bot.telegram.webhook import WebhookApp, WebhookServer
 from jobs.periodic import PeriodicJob, periodic_jobs
 
@@ -159,16 +159,19 @@ async def set_patient_menu(application: Application) -> None:  # type: ignore[ty
 
 
 async def set_staff_menus(application: Application, ctx: AppContext) -> None:  # type: ignore[type-arg]
-    """Give every active staff member the staff command menu in their chat with the bot."""
+    """Give every active staff member the staff command menu (admins theirs) in their chat with
+    the bot."""
     async with ctx.sessions() as session:
-        chats = list(
-            await session.scalars(select(Staff.telegram_user_id).where(Staff.active.is_(True)))
-        )
-    for chat_id in chats:
-        scope = BotCommandScopeChat(chat_id)
+        chats = (
+            await session.execute(
+                select(Staff.telegram_user_id, Staff.role).where(Staff.active.is_(True))
+            )
+        ).all()
+    for chat_id, role in chats:
+        scope, menu = BotCommandScopeChat(chat_id), staff_menu(role)
         try:
             await with_retries(
-                lambda: application.bot.set_my_commands(STAFF_MENU, scope=scope),  # noqa: B023
+                lambda: application.bot.set_my_commands(menu, scope=scope),  # noqa: B023
                 "setMyCommands",
             )
         except TelegramError as exc:

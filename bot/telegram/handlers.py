@@ -33,6 +33,14 @@ STAFF_MENU = [
     BotCommand("dashboard", "A one-time link to the web dashboard"),
     BotCommand("help", "What I can do for staff"),
 ]
+# Clinic admins' menu: the staff menu and inviting a colleague.
+ADMIN_MENU = [*STAFF_MENU[:-1], BotCommand("invite_staff", "Invite a colleague"), STAFF_MENU[-1]]
+
+
+def staff_menu(role: str) -> list[BotCommand]:
+    return ADMIN_MENU if role == "admin" else STAFF_MENU
+
+
 SORRY = (
     "Sorry, something went wrong on my side. Please try again in a minute. "
     "If you are in danger, call or text 988, or call 911."
@@ -168,12 +176,14 @@ class TelegramHandlers:
         name = words[0].lstrip("/").split("@")[0]
         replies = await self.inbox.command(sender, name, words[1:])
         await self._send(context, sender.chat_id, replies)
-        if name.lower() == "start" and await self.inbox.is_staff(sender.chat_id):
-            # Staff get their own command menu in this chat (a command scope).
-            scope = BotCommandScopeChat(sender.chat_id)
+        role = await self.inbox.staff_role(sender.chat_id) if name.lower() == "start" else None
+        if role is not None:
+            # Staff get their own command menu in this chat (a command scope); so does someone
+            # who has just joined with a staff invite.
+            scope, menu = BotCommandScopeChat(sender.chat_id), staff_menu(role)
             try:
                 await with_retries(
-                    lambda: context.bot.set_my_commands(STAFF_MENU, scope=scope), "setMyCommands"
+                    lambda: context.bot.set_my_commands(menu, scope=scope), "setMyCommands"
                 )
             except TelegramError as exc:
                 if not is_transient(exc):
