@@ -25,6 +25,7 @@ from bot.dashboard.core import SIGN_IN_PATH, STATIC, Dashboard, SignInRequired
 from bot.dashboard.limits import BodyLimit, trusted_hosts
 from bot.dashboard.pages import add_pages
 from bot.dashboard.security import SecurityHeaders
+from bot.dashboard.staff_pages import add_staff_pages
 from bot.services.context import AppContext
 
 TITLES = {
@@ -102,6 +103,7 @@ def create_app(ctx: AppContext) -> FastAPI:
         )
 
     add_pages(app, dash)
+    add_staff_pages(app, dash)
     app.include_router(api_router(dash))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The last added runs first: headers on every answer, then Host, then the body's size.

@@ -3,7 +3,8 @@
 One world per test: clinic A (Northside) with patient P, staff S, admin D and a former staff
 member F; clinic B (Southside) with patient Q and staff T; P's support person W; and U, a chat
 that is nobody. P has a daily plan with a pending dose (and its reminder), an open check-in, an
-open alert with its staff cards, and an active support link to W; Q has an open alert in clinic B.
+open alert with its staff cards, and an active support link to W; Q has an open alert in clinic B;
+D has a pending invite for a colleague.
 
 Every cell runs from that same state: the whole database (except the append-only audit log) is
 snapshotted before and after the cell, compared, and then put back to the baseline, so cells
@@ -37,7 +38,7 @@ from bot.db.models import (
 from bot.domain import risk
 from bot.domain.replies import Reply, TapResult
 from bot.domain.schedules import Plan, PlanKind, day_number
-from bot.services import alerts, staff_notes
+from bot.services import alerts, staff_invites, staff_notes
 from bot.services.alerts import raise_alert
 from bot.services.clinics import NewClinic, add_staff, deactivate_staff
 from bot.services.context import AppContext
@@ -349,6 +350,7 @@ class World:
     alert_b: int  # clinic B's open alert, about Q
     support_link: int  # P's active support link, to W
     safety_check: int  # P's open "Are you safe right now?"
+    staff_invite: int  # D's pending invite for a colleague at clinic A
     baseline: Snapshot = field(default_factory=dict)
 
     def sender(self, role: Role) -> Sender:
@@ -474,6 +476,7 @@ async def build_world(ctx: AppContext) -> World:
         )
         dose.reminder_message_id = 400
         ids = dose.id, check_in.id, link.id, safety_check.id
+    invite = await staff_invites.create_invite(ctx, staff[Role.D])
     return World(
         ctx=ctx,
         clinic_a=north,
@@ -489,6 +492,7 @@ async def build_world(ctx: AppContext) -> World:
         alert_b=alert_ids[1],
         support_link=ids[2],
         safety_check=ids[3],
+        staff_invite=invite.id,
     )
 
 

@@ -68,6 +68,7 @@ from bot.services import (
     inbox,
     safety_checks,
     staff_auth,
+    staff_invites,
     support,
 )
 from bot.services import checkins as checkin_service
@@ -140,6 +141,8 @@ TELEGRAM_MATRIX = """
 /patient                             ?  ?  ?  A  A  A  ?  ?
 /alerts                              ?  ?  ?  A  A  A  ?  ?
 /dashboard                           ?  ?  ?  A  A  A  ?  ?
+/invite_staff                        ?  ?  ?  R  R  A  ?  ?
+/start staff-<D's invite>            A  R  R  R  R  R  A  A
 /frobnicate                          ?  ?  ?  ?  ?  ?  ?  ?
 tap ob:<U's onboarding step>         A  R  R  R  R  R  R  R
 tap set:wording                      R  A  A  R  R  R  R  R
@@ -204,6 +207,10 @@ POST /alerts/<A's alert>/resolve     Rsign  A303   R303   A303   Rend
 POST /alerts/<B's alert>/ack         Rsign  R303   A303   R303   Rend
 POST /alerts/<B's alert>/resolve     Rsign  R303   A303   R303   Rend
 POST /logout                         Rsign  A303   A303   A303   Rend
+GET /staff                           Rsign  R403   R403   A200   Rend
+POST /staff/invite                   Rsign  R403   R403   A200   Rend
+POST /staff/invites/<D's invite>/revoke  Rsign  R403   R403   A303   Rend
+POST /staff/<S>/remove               Rsign  R403   R403   A303   Rend
 """
 
 
@@ -609,6 +616,39 @@ async def login_link_made(run: Run) -> None:
     assert f"{run.world.ctx.settings.public_url}{staff_auth.LOGIN_PATH}" in run.outcome.text
 
 
+async def invite_made(run: Run) -> None:
+    world = run.world
+    only(run, "staff_invites", clinic_id=world.clinic_a.id, created_by=world.staff[Role.D])
+    assert set(run.change.added) == {"staff_invites"} and not run.change.changed
+    assert "/start staff-" in run.outcome.text
+
+
+async def staff_invite(world: World) -> str:
+    """A new invite of D's: the payload the colleague's /start carries."""
+    made = await staff_invites.create_invite(world.ctx, world.staff[Role.D])
+    return staff_invites.payload(made.token)
+
+
+async def joined_as_staff(run: Run) -> None:
+    [member] = [s for s in run.after["staff"].values() if s["telegram_user_id"] == run.chat]
+    assert member["active"] and member["clinic_id"] == run.world.clinic_a.id, member
+    assert member["role"] == "staff" and member["name"] == NAMES[run.role]
+    only(run, "staff_invites", used_by=member["id"])
+    assert run.reply_texts[0].startswith(f"Welcome to the care team at {CLINIC_A}")
+
+
+async def staff_invite_refused(run: Run) -> None:
+    expected = {
+        Role.P: staff_invites.PATIENT_CANNOT_JOIN,
+        Role.Q: staff_invites.PATIENT_CANNOT_JOIN,
+        Role.S: f"You're already on the care team at {CLINIC_A}",
+        Role.D: f"You're already on the care team at {CLINIC_A}",
+        Role.T: f"You're already care-team staff at {CLINIC_B}",
+    }[run.role]
+    [text] = run.reply_texts
+    assert text.startswith(expected), text
+
+
 async def onboarding_advanced(run: Run) -> None:
     only(run, "conversations", chat_id=CHATS[Role.U], flow=inbox.ONBOARDING)
     assert run.outcome.tap is not None and run.outcome.tap.chosen
@@ -796,6 +836,15 @@ TELEGRAM_ACTIONS: dict[str, TelegramAction] = {
     ),
     "/alerts": TelegramAction(command("alerts"), clinic_alert_cards),
     "/dashboard": TelegramAction(command("dashboard"), login_link_made),
+    "/invite_staff": TelegramAction(
+        command("invite_staff"), invite_made, replies_are(staff_invites.ADMINS_ONLY)
+    ),
+    "/start staff-<D's invite>": TelegramAction(
+        command("start", lambda _w, t: [t]),
+        joined_as_staff,
+        staff_invite_refused,
+        prepare=staff_invite,
+    ),
     "/frobnicate": TelegramAction(command("frobnicate"), unchanged()),
     "tap ob:<U's onboarding step>": TelegramAction(
         tap(lambda _w, t: t), onboarding_advanced, STALE, prepare=u_in_onboarding
@@ -1249,6 +1298,39 @@ async def own_session(web: Web, role: Role) -> tuple[str | None, str]:
     return web.tokens.get(role), web.csrf.get(role, NO_CSRF)
 
 
+def staff_page(run: WebRun) -> None:
+    text = run.response.text
+    assert NAMES[Role.S] in text and "Invite a colleague" in text and "Dana Norwood" in text
+
+
+async def staff_admins_only(run: WebRun) -> None:
+    assert "Only clinic admins can see and change who is on the care team" in run.response.text
+
+
+async def web_invite_made(run: WebRun) -> None:
+    [made] = run.change.new("staff_invites")
+    assert made["clinic_id"] == run.world.clinic_a.id
+    assert made["created_by"] == run.world.staff[Role.D] and made["role"] == "staff"
+    assert set(run.change.added) == {"staff_invites"} and not run.change.changed
+    assert "/start staff-" in run.response.text
+
+
+async def invite_withdrawn(run: WebRun) -> None:
+    [row] = run.change.updated("staff_invites", id=run.world.staff_invite)
+    assert row["revoked_at"] is not None and run.location == "/staff"
+    assert set(run.change.changed) == {"staff_invites"} and not run.change.added
+    assert (run.notice or "").startswith("Invite withdrawn")
+
+
+async def s_removed(run: WebRun) -> None:
+    [row] = run.change.updated("staff", id=run.world.staff[Role.S])
+    assert not row["active"] and run.location == "/staff"
+    [session] = run.change.updated("dashboard_sessions", staff_id=run.world.staff[Role.S])
+    assert session["ended_at"] is not None
+    assert set(run.change.changed) == {"staff", "dashboard_sessions"} and not run.change.added
+    assert (run.notice or "").startswith(f"{NAMES[Role.S]} is no longer on the care team")
+
+
 async def signed_out(run: WebRun) -> None:
     assert run.location == "/sign-in?out=1"
     [session] = run.change.updated("dashboard_sessions", staff_id=run.world.staff[run.role])
@@ -1377,6 +1459,30 @@ WEB_ACTIONS: dict[str, WebAction] = {
     ),
     "POST /logout": WebAction(
         "POST", "/logout", lambda _w: "/logout", signed_out, credentials=own_session
+    ),
+    "GET /staff": WebAction(
+        "GET",
+        "/staff",
+        lambda _w: "/staff",
+        web_reads_nothing_changed(staff_page),
+        staff_admins_only,
+    ),
+    "POST /staff/invite": WebAction(
+        "POST", "/staff/invite", lambda _w: "/staff/invite", web_invite_made, staff_admins_only
+    ),
+    "POST /staff/invites/<D's invite>/revoke": WebAction(
+        "POST",
+        "/staff/invites/{invite_id}/revoke",
+        lambda w: f"/staff/invites/{w.staff_invite}/revoke",
+        invite_withdrawn,
+        staff_admins_only,
+    ),
+    "POST /staff/<S>/remove": WebAction(
+        "POST",
+        "/staff/{staff_id}/remove",
+        lambda w: f"/staff/{w.staff[Role.S]}/remove",
+        s_removed,
+        staff_admins_only,
     ),
 }
 
