@@ -13,12 +13,16 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bot.clock import FakeClock
 from bot.dashboard import create_app
 from bot.db.models import AuditEntry, Staff, StaffInvite, StaffRole
+from bot.runtime import app_context
 from bot.services import staff_invites
 from bot.services.clinics import add_staff
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox, Sender
+from tests.conftest import TEST_TOKEN, make_settings
+from tests.fakes.bot_api import FakeBotApi
 from tests.integration.test_dashboard import csrf_of, sign_in
 from tests.support import new_clinic
 
@@ -256,3 +260,22 @@ async def test_staff_forms_need_the_sessions_csrf_token(
     assert await invites(team.ctx) == 1 and await is_active(team.ctx, team.nurse)
     page, _ = await staff_page(admin)
     assert "As staff" in page
+
+
+async def test_a_dashboard_of_its_own_asks_telegram_for_the_bots_username(
+    team: Team, clock: FakeClock
+) -> None:
+    """`recovery-bot dashboard` runs apart from the bot: it learns the username from getMe once
+    (here from the fake Bot API), and the page shows a link to tap; offline it cannot."""
+    async with FakeBotApi(bot_username="northside_care_bot") as api:
+        settings = make_settings(
+            team.ctx.settings.database_url,
+            telegram_bot_token=TEST_TOKEN,
+            telegram_api_base_url=api.base_url,
+        )
+        async with app_context(settings, clock) as ctx:
+            async for client in browser(ctx, team.admin):
+                made, payload = await invite(client)
+                assert f"https://t.me/northside_care_bot?start={payload}" in made.text
+                await invite(client)
+        assert len(api.calls_to("getMe")) == 1  # asked once, then remembered
