@@ -19,7 +19,9 @@ def safe_url(url: str) -> str:
 
 
 @asynccontextmanager
-async def app_context(settings: Settings, clock: Clock | None = None) -> AsyncIterator[AppContext]:
+async def app_context(
+    settings: Settings, clock: Clock | None = None, wall_clock: Clock | None = None
+) -> AsyncIterator[AppContext]:
     engine = create_engine(settings.database_url, busy_timeout=settings.sqlite_busy_timeout_seconds)
     try:
         yield AppContext(
@@ -27,6 +29,7 @@ async def app_context(settings: Settings, clock: Clock | None = None) -> AsyncIt
             sessions=session_factory(engine),
             clock=clock or SystemClock(),
             consent=load_consent(),
+            wall_clock=wall_clock,
         )
     finally:
         await engine.dispose()

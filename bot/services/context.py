@@ -44,6 +44,13 @@ class AppContext:
     clock: Clock
     consent: Consent
     identity: BotIdentity = field(default_factory=BotIdentity)
+    # Sign-in links and dashboard sessions last in people's time. Only the demo sets this: its
+    # clock runs fast, and would otherwise end a login link in 20 seconds.
+    wall_clock: Clock | None = None
+
+    @property
+    def sign_in_clock(self) -> Clock:
+        return self.wall_clock or self.clock
 
     def patient_ref(self, patient_id: int) -> str:
         """The pseudonym that stands for a patient in logs and audit rows."""

@@ -89,7 +89,7 @@ async def member_by_telegram_id(session: AsyncSession, telegram_user_id: int) ->
 
 async def create_login_link(ctx: AppContext, staff_id: int, via: str) -> str:
     """A one-time dashboard URL for an active staff member (``via``: where it was asked for)."""
-    now = ctx.clock.now()
+    now = ctx.sign_in_clock.now()
     token = secrets.token_urlsafe(32)
     async with ctx.sessions.begin() as session:
         member = await _member(session, staff_id)
@@ -185,13 +185,13 @@ async def _classify_refusal(
 async def refuse(ctx: AppContext, client: str | None, reason: str = "unknown") -> None:
     """Record a link refused without a database look-up (a malformed token)."""
     async with ctx.sessions.begin() as session:
-        _refusal(session, ctx.clock.now(), reason, client)
+        _refusal(session, ctx.sign_in_clock.now(), reason, client)
 
 
 async def record_throttled(ctx: AppContext, by: str, client: str | None) -> None:
     """Sign-ins from one address, or with one link, were stopped for a while (``by``:
     ``address`` or ``link``); recorded once per episode."""
-    now = ctx.clock.now()
+    now = ctx.sign_in_clock.now()
     async with ctx.sessions.begin() as session:
         audit.record(
             session,
@@ -208,7 +208,7 @@ async def redeem(
 ) -> tuple[str, StaffMember] | None:
     """Exchange a login link's token for a session token; None if unknown, used or expired
     (then the refusal is audited, ``client`` being :func:`client_ref` of the address)."""
-    now = ctx.clock.now()
+    now = ctx.sign_in_clock.now()
     async with ctx.sessions.begin() as session:
         # One statement marks it used, so two tabs racing the same link cannot both win.
         claimed = await session.execute(
@@ -252,7 +252,7 @@ async def redeem(
 
 async def session_member(ctx: AppContext, session_token: str) -> StaffMember | None:
     """The staff member signed in with this cookie, if the session is alive; touches it."""
-    now = ctx.clock.now()
+    now = ctx.sign_in_clock.now()
     async with ctx.sessions.begin() as session:
         row = await session.scalar(
             select(DashboardSession).where(
@@ -301,7 +301,7 @@ async def end_access(session: AsyncSession, staff_id: int, now: datetime) -> dic
 
 
 async def logout(ctx: AppContext, session_token: str) -> None:
-    now = ctx.clock.now()
+    now = ctx.sign_in_clock.now()
     async with ctx.sessions.begin() as session:
         row = await session.scalar(
             select(DashboardSession).where(
