@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -75,6 +74,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--host", help="default: DASHBOARD_HOST or 127.0.0.1")
     demo.add_argument("--port", type=int, help="default: DASHBOARD_PORT or 8080")
+    demo.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help="how many times faster than real time the demo clock runs (default 30; 1 = real)",
+    )
+    demo.add_argument(
+        "--chat",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="be a patient in a chat in this terminal (default: when it is a terminal)",
+    )
     dashboard = sub.add_parser("dashboard", help="serve the staff web dashboard")
     dashboard.add_argument("--host", help="default: DASHBOARD_HOST or 127.0.0.1")
     dashboard.add_argument("--port", type=int, help="default: DASHBOARD_PORT or 8080")
@@ -260,16 +271,32 @@ async def _terminal_chat(ctx: AppContext, chat_id: int, code: str) -> None:
     await chat.run(terminal_readline, first=None if enrolled else f"/start {code}")
 
 
-async def _demo(settings: Settings, host: str, port: int) -> int:
-    """The sample clinic on the dashboard; in a terminal, also the bot as a chat."""
-    from bot.services.demo import seed_demo
+def _say(text: str) -> None:
+    print(text, flush=True)
 
-    async def chat(ctx: AppContext) -> None:
-        code, _ = await seed_demo(ctx)
-        await _terminal_chat(ctx, DEMO_CHAT_ID, code)
 
-    return await operator_cli.demo(
-        settings, host, port, _stop_on_signals(), chat if sys.stdin.isatty() else None
+async def _demo(
+    settings: Settings,
+    host: str,
+    port: int,
+    speed: float | None = None,
+    chat: bool | None = None,
+) -> int:
+    """The sample clinic on the dashboard, the jobs on a fast clock; in a terminal, the bot as
+    a chat."""
+    from bot.chat_cli import terminal_readline, terminal_reprompt
+    from bot.demo_run import DEFAULT_SPEED, Terminal, run_demo
+
+    interactive = sys.stdin.isatty() if chat is None else chat
+    terminal = Terminal(terminal_readline, _say, terminal_reprompt) if interactive else None
+    return await run_demo(
+        settings,
+        host,
+        port,
+        _stop_on_signals(),
+        terminal=terminal,
+        speed=DEFAULT_SPEED if speed is None else speed,
+        out=_say,
     )
 
 
@@ -426,9 +453,7 @@ def _stop_on_signals() -> asyncio.Event:
 async def _jobs(settings: Settings) -> int:
     """The tick, follow-ups and sender without polling for updates: add as many as needed
     beside one `run` (on Postgres; SQLite has a single writer)."""
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-    from jobs.periodic import RunningJobs, periodic_jobs
+    from jobs.periodic import Scheduled
 
     if settings.offline:
         print(
@@ -439,29 +464,13 @@ async def _jobs(settings: Settings) -> int:
         return 2
     await migrate.upgrade(settings.database_url)
     async with app_context(settings) as ctx, sender_bot(settings) as bot:
-        scheduler = AsyncIOScheduler(timezone="UTC")
-        running = RunningJobs()
-        for job in periodic_jobs(ctx):
-            scheduler.add_job(
-                running.track(job.run),
-                "interval",
-                seconds=job.seconds,
-                id=job.name,
-                max_instances=1,
-                coalesce=True,
-                next_run_time=ctx.clock.now(),
-            )
         stop = _stop_on_signals()
-        scheduler.start()
+        scheduled = Scheduled.start(ctx)
         log.info("jobs worker started")
         try:
             await OutboxSender(ctx, bot, lease=_lease(settings)).run(stop)
         finally:
-            scheduler.pause()  # no new runs; the ones under way finish before the engine closes
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(JOB_FINISH_SECONDS):
-                    await running.finish()
-            scheduler.shutdown(wait=False)
+            await scheduled.stop(JOB_FINISH_SECONDS)
     return 0
 
 
@@ -506,7 +515,7 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return await _chat(settings, args.chat_id, args.code)
     if args.command == "demo":
         host, port = args.host or settings.dashboard_host, args.port or settings.dashboard_port
-        return await _demo(settings, host, port)
+        return await _demo(settings, host, port, args.speed, args.chat)
     if args.command == "jobs":
         return await _jobs(settings)
     return await _run(settings, use_webhook=args.webhook)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.models import Clinic, Staff
-from bot.runtime import app_context, safe_url
+from bot.runtime import app_context
 from bot.services import audit
 from bot.services.clinic_summary import PatientRow, clinic_patients
 from bot.services.clinics import OperatorError, find_clinic_by_code
@@ -146,54 +146,4 @@ async def dashboard(settings: Settings, host: str, port: int, stop: asyncio.Even
     async with app_context(settings) as ctx:
         print(f"Dashboard on http://{host}:{port} (links under {settings.public_url}).", flush=True)
         await serve(ctx, host, port, stop)
-    return 0
-
-
-DEMO_NOTE = """\
-Demo mode: no TELEGRAM_BOT_TOKEN is set, so nothing goes to Telegram. Data: {db}
-
-The staff dashboard is running with a sample clinic (12 patients, 90 days of history).
-Open this one-time link in a browser within 10 minutes:
-
-  {link}
-
-More: `recovery-bot staff login-link --telegram-id {staff}` prints a new link;
-      `recovery-bot chat` talks to the bot as a patient; Ctrl-C stops.
-"""
-
-
-async def demo(
-    settings: Settings,
-    host: str,
-    port: int,
-    stop: asyncio.Event,
-    chat: Any | None = None,
-) -> int:
-    """Seed the sample clinic, serve the dashboard, print a login link; ``chat`` (a coroutine
-    function taking the context) runs alongside when the terminal is interactive."""
-    from bot.services.demo import DEMO_STAFF_TELEGRAM_ID, seed_demo
-
-    await migrate.upgrade(settings.database_url)
-    if settings.public_url.startswith("http://127.0.0.1") or settings.public_url.startswith(
-        "http://localhost"
-    ):
-        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
-    async with app_context(settings) as ctx:
-        _, staff_id = await seed_demo(ctx)
-        link = await create_login_link(ctx, staff_id, via="operator")
-        print(
-            DEMO_NOTE.format(
-                db=safe_url(settings.database_url), link=link, staff=DEMO_STAFF_TELEGRAM_ID
-            ),
-            flush=True,
-        )
-        server = asyncio.create_task(serve(ctx, host, port, stop))
-        try:
-            if chat is not None:
-                await chat(ctx)
-                stop.set()
-            await server
-        finally:
-            stop.set()
-            await asyncio.gather(server, return_exceptions=True)
     return 0

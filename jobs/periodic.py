@@ -7,10 +7,14 @@ on a bare APScheduler. Both are APScheduler underneath, with one instance of a j
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.db.errors import describe
 from bot.services.consent import ask_again
@@ -108,3 +112,39 @@ class RunningJobs:
         ``asyncio.timeout``."""
         if self._tasks:
             await asyncio.wait(set(self._tasks))
+
+
+@dataclass
+class Scheduled:
+    """The periodic jobs on a bare APScheduler (``jobs``, the demo), started at once."""
+
+    scheduler: AsyncIOScheduler
+    running: RunningJobs
+
+    @classmethod
+    def start(cls, ctx: AppContext) -> Scheduled:
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        running = RunningJobs()
+        for job in periodic_jobs(ctx):
+            scheduler.add_job(
+                running.track(job.run),
+                "interval",
+                seconds=job.seconds,
+                id=job.name,
+                max_instances=1,
+                coalesce=True,
+                # The scheduler runs on the wall clock, whatever clock the jobs see (the demo's
+                # runs fast).
+                next_run_time=datetime.now(UTC),
+            )
+        scheduler.start()
+        return cls(scheduler, running)
+
+    async def stop(self, finish_seconds: float) -> None:
+        """No new runs; the ones under way finish (each is one transaction) before the caller
+        closes the database, for at most ``finish_seconds``."""
+        self.scheduler.pause()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(finish_seconds):
+                await self.running.finish()
+        self.scheduler.shutdown(wait=False)

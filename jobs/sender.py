@@ -66,7 +66,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 import telegram
 from sqlalchemy import and_, func, select, update
@@ -123,6 +123,24 @@ def sender_bot(settings: Settings) -> telegram.Bot:
     return telegram.Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url)
 
 
+class MessageSink(Protocol):
+    """What the sender needs of a Bot: python-telegram-bot's ``telegram.Bot``, or the demo's
+    terminal (:mod:`bot.demo_channel`)."""
+
+    async def send_message(
+        self, *, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+    ) -> telegram.Message: ...
+
+    async def edit_message_text(
+        self,
+        *,
+        text: str,
+        chat_id: int,
+        message_id: int,
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> telegram.Message | bool: ...
+
+
 class _Outcome(Enum):
     SENT = "sent"
     RETRY = "retry"  # transient: backoff, counted as an attempt
@@ -161,7 +179,7 @@ class OutboxSender:
     def __init__(
         self,
         ctx: AppContext,
-        bot: telegram.Bot,
+        bot: MessageSink,
         *,
         batch_size: int = 200,
         lease: timedelta = timedelta(seconds=60),
@@ -441,7 +459,7 @@ class OutboxSender:
         try:
             if target is not None:
                 edited = await self.bot.edit_message_text(
-                    text, chat_id=row.chat_id, message_id=target, reply_markup=markup
+                    text=text, chat_id=row.chat_id, message_id=target, reply_markup=markup
                 )
                 message_id = edited.message_id if isinstance(edited, telegram.Message) else target
                 return _Result(_Outcome.SENT, message_id=message_id)

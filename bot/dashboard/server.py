@@ -53,10 +53,12 @@ async def serve_dashboard(
     port: int,
     stop: asyncio.Event,
     ready: asyncio.Event | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve the dashboard on ``host:port`` until ``stop`` is set; ``ready`` is set once it
-    accepts connections. Raises OSError if the address cannot be bound."""
-    sock = bind(host, port)
+    """Serve the dashboard on ``host:port`` (or on ``sock``, bound already) until ``stop`` is
+    set; ``ready`` is set once it accepts connections. Raises OSError if the address cannot be
+    bound."""
+    sock = sock or bind(host, port)
     config = uvicorn.Config(
         create_app(ctx),
         access_log=False,

@@ -23,7 +23,10 @@ from bot.db.models import (
     CheckIn,
     Clinic,
     DoseEvent,
+    OutboxMessage,
     Patient,
+    PatientStatus,
+    Schedule,
     Staff,
     StaffRole,
 )
@@ -33,7 +36,7 @@ from bot.domain.checkins import Answers, Use
 from bot.domain.schedules import Plan, PlanKind, WeeklyRegimen, day_number, next_due
 from bot.services.clinics import add_clinic
 from bot.services.context import AppContext
-from bot.services.enrolment import schedule_for
+from bot.services.enrolment import patient_by_chat, schedule_for
 
 DEMO_CLINIC = "Demo Clinic"
 DEMO_STAFF_TELEGRAM_ID = 100_000_001
@@ -307,3 +310,44 @@ def alerts_from_history(
     if opened is not None:
         add(risk.unresponsive(name, run), opened, False)
     return alerts
+
+
+def sample_patient(name: str) -> Profile | None:
+    """The sample profile a seeded patient was made from (by name), or None for anyone else."""
+    return next((profile for profile in PROFILES if profile.name == name), None)
+
+
+def answers_reminder(profile: Profile, rng: random.Random) -> bool:
+    """Whether a sample patient taps Taken on today's reminder, as their history goes lately."""
+    return rng.random() < _taken_chance(profile.pattern, 0)
+
+
+async def demo_clock_start(ctx: AppContext) -> datetime:
+    """Where a new demo clock starts: now, or later if an earlier fast-clock run got ahead of
+    the wall clock (time in the demo never runs backwards)."""
+    async with ctx.sessions() as session:
+        latest = await session.scalar(select(func.max(OutboxMessage.created_at)))
+    now = ctx.clock.now()
+    return max(now, latest) if latest is not None else now
+
+
+async def remind_now(ctx: AppContext, chat_id: int) -> str:
+    """The demo's "send my first reminder now": the patient's next dose becomes due at once,
+    so the real tick, outbox and sender deliver it. Their plan carries on as set after it."""
+    # Whole seconds: a reminder's buttons name its dose by the due instant's epoch second.
+    now = ctx.clock.now().replace(microsecond=0)
+    async with ctx.sessions.begin() as session:
+        patient = await patient_by_chat(session, chat_id)
+        if patient is None:
+            return "Enrol first: answer the bot's questions above, then type `now` again"
+        if patient.status != PatientStatus.ACTIVE:
+            return "Reminders are off for you now (paused or stopped); /resume turns them on"
+        schedule = await session.scalar(
+            select(Schedule).where(Schedule.patient_id == patient.id, Schedule.active)
+        )
+        if schedule is None or schedule.next_due_at is None:
+            return "Finish setting up your reminders first, then type `now` again"
+        if schedule.next_due_at > now:
+            schedule.next_due_at = now
+            schedule.updated_at = now
+    return "A practice reminder is on its way, through the real reminder jobs, in a few seconds"

@@ -92,13 +92,18 @@ HARD_WEEK = (
 )
 
 
-def _encouragement(week: Coverage, streak: int, hard_week: bool = False) -> str:
+def _encouragement(
+    week: Coverage, streak: int, hard_week: bool = False, first_taken: bool = False
+) -> str:
     ratio = week.ratio
     # Praise for the doses would read as not listening to someone who just said they used or
     # had a craving they could hardly hold: support comes first.
     if hard_week:
         return HARD_WEEK
     if ratio is None:
+        # Today counts once it is settled, so a dose taken on the first day shows no share yet.
+        if first_taken:
+            return "Your first dose is recorded. Every dose counts."
         return "Your first reminders are on their way. Every dose counts."
     if ratio >= adherence.ADHERENT:
         return "That's steady work. Keep it going, one day at a time."
@@ -117,6 +122,7 @@ def progress_text(
     days_in_treatment: int,
     cravings: Sequence[CravingPoint],
     hard_week: bool = False,
+    first_taken: bool = False,
 ) -> str:
     lines = [
         "Your progress",
@@ -128,7 +134,7 @@ def progress_text(
     ]
     if cravings:
         lines.append(f"Latest craving: {cravings[-1].craving}/10")
-    lines += ["", _encouragement(week, streak, hard_week)]
+    lines += ["", _encouragement(week, streak, hard_week, first_taken)]
     return "\n".join(lines)
 
 
@@ -166,4 +172,6 @@ async def progress(
     start = past.today - timedelta(days=WINDOW_DAYS - 1)
     cells = adherence.calendar(past.records, start, past.today)
     image = progress_png(cells, past.cravings, title="Your last 30 days")
-    return Reply(progress_text(week, month, streak, days_in, past.cravings, hard), image=image)
+    taken = any(r.status == adherence.TAKEN for r in past.records)
+    text = progress_text(week, month, streak, days_in, past.cravings, hard, first_taken=taken)
+    return Reply(text, image=image)
