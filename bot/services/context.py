@@ -44,8 +44,8 @@ class AppContext:
     clock: Clock
     consent: Consent
     identity: BotIdentity = field(default_factory=BotIdentity)
-    # Sign-in links and dashboard sessions last in people's time. Only the demo sets this: its
-    # clock runs fast, and would otherwise end a login link in 20 seconds.
+    # Sign-in links, dashboard sessions and staff invites last in people's time. Only the demo
+    # sets this: its clock runs fast, and would otherwise end a login link in 20 seconds.
     wall_clock: Clock | None = None
 
     @property

@@ -161,7 +161,7 @@ async def create_invite(
     """A new invite to ``admin_id``'s clinic; raises :class:`NotAllowed` unless they are an
     active admin. The token is returned once and never stored."""
     role = StaffRole.ADMIN if role == StaffRole.ADMIN else StaffRole.STAFF
-    now = ctx.clock.now()
+    now = ctx.sign_in_clock.now()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     async with ctx.sessions.begin() as session:
         admin = await _admin(session, admin_id)
@@ -224,7 +224,7 @@ def _refused(
 async def join(ctx: AppContext, chat_id: int, display_name: str, text: str) -> Joined:
     """Someone opened a staff invite (``text``: the ``/start`` parameter) in their private chat
     (chat id = Telegram user id). Refused ones change nothing but the audit log."""
-    now = ctx.clock.now()
+    now = ctx.sign_in_clock.now()
     token = token_of(text)
     async with ctx.sessions.begin() as session:
         invite = (
@@ -361,7 +361,7 @@ class StaffPage:
 async def staff_page(ctx: AppContext, session: AsyncSession, admin_id: int) -> StaffPage:
     """The admin's clinic: active colleagues and pending invites (audited as a read)."""
     admin = await _admin(session, admin_id)
-    now = ctx.clock.now()
+    now = ctx.sign_in_clock.now()
     rows = await session.scalars(
         select(Staff)
         .where(Staff.clinic_id == admin.clinic_id, Staff.active.is_(True))
@@ -402,7 +402,7 @@ async def staff_page(ctx: AppContext, session: AsyncSession, admin_id: int) -> S
 
 async def revoke(ctx: AppContext, admin_id: int, invite_id: int) -> str:
     """Withdraw a pending invite of the admin's clinic; returns the notice to show."""
-    now = ctx.clock.now()
+    now = ctx.sign_in_clock.now()
     async with ctx.sessions.begin() as session:
         admin = await _admin(session, admin_id)
         withdrawn = await session.execute(
@@ -437,7 +437,7 @@ async def revoke(ctx: AppContext, admin_id: int, invite_id: int) -> str:
 async def remove(ctx: AppContext, admin_id: int, staff_id: int) -> str:
     """Remove a colleague of the admin's clinic (never the admin themselves, so the clinic
     keeps an admin): no more alerts, digests or dashboard. Returns the notice to show."""
-    now = ctx.clock.now()
+    now = ctx.sign_in_clock.now()
     async with ctx.sessions.begin() as session:
         admin = await _admin(session, admin_id)
         if staff_id == admin.id:
