@@ -51,6 +51,12 @@ MAX_TOKEN_LENGTH = 128
 # Ids beyond a 32-bit integer cannot exist (and Postgres would refuse to compare them).
 MAX_ID = 2**31 - 1
 
+
+def valid_id(value: int) -> bool:
+    """Whether a row id from a URL or form can be one (it fits the column)."""
+    return 0 < value <= MAX_ID
+
+
 SIGN_IN_PATH = "/sign-in"
 
 

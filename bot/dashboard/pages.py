@@ -19,7 +19,6 @@ from markupsafe import Markup
 from bot.charts import calendar_svg, craving_svg
 from bot.dashboard import throttle
 from bot.dashboard.core import (
-    MAX_ID,
     MAX_TOKEN_LENGTH,
     SESSION_COOKIE,
     SIGN_IN_PATH,
@@ -28,6 +27,7 @@ from bot.dashboard.core import (
     Visitor,
     form_text,
     read_form,
+    valid_id,
 )
 from bot.dashboard.export import patients_csv
 from bot.domain.inputs import parse_number, strip_bidi
@@ -78,10 +78,6 @@ SORTABLE = {c.sort: c for c in COLUMNS if c.sort}
 # misses in a row, the worst week) until another sort is chosen: a nurse on a Monday morning
 # should not have to find them among everyone else.
 ATTENTION_SORT = "urgency"
-
-
-def _valid_id(value: int) -> bool:
-    return 0 < value <= MAX_ID
 
 
 def add_pages(app: FastAPI, dash: Dashboard) -> None:
@@ -251,7 +247,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
     async def patient(request: Request, visitor: Page, patient_id: int) -> HTMLResponse:
         detail = None
         async with ctx.sessions.begin() as session:
-            if _valid_id(patient_id):
+            if valid_id(patient_id):
                 detail = await staff_views.patient_detail(
                     ctx, session, visitor.staff, patient_id, "dashboard.patient"
                 )
@@ -314,7 +310,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         next_page = form_text(form, "next", "/alerts")
         if not dash.csrf_ok(visitor, form_text(form, "csrf")):
             return refused(request, visitor)
-        if _valid_id(alert_id):
+        if valid_id(alert_id):
             result = await staff_views.act_on_alert(ctx, visitor.staff, alert_id, verb)
             notice = result.notice or "Done."
         else:
@@ -365,7 +361,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
 
     @app.get("/audit", include_in_schema=False)
     async def audit(request: Request, visitor: Page, before: int | None = None) -> HTMLResponse:
-        if before is not None and not _valid_id(before):
+        if before is not None and not valid_id(before):
             before = None
         async with ctx.sessions.begin() as session:
             entries = await staff_views.audit_log(

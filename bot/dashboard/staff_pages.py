@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from telegram import Bot
 
-from bot.dashboard.core import MAX_ID, Dashboard, Page, Visitor, form_text, read_form
+from bot.dashboard.core import Dashboard, Page, Visitor, form_text, read_form, valid_id
 from bot.db.models import StaffRole
 from bot.services import staff_invites
 from bot.services.context import AppContext
@@ -41,10 +41,6 @@ async def bot_username(ctx: AppContext) -> str | None:
     except Exception as exc:  # the link can be replaced by the message to send; never fail
         log.warning("dashboard: the bot's username is unknown (%s)", type(exc).__name__)
     return ctx.identity.username
-
-
-def _valid_id(value: int) -> bool:
-    return 0 < value <= MAX_ID
 
 
 def add_staff_pages(app: FastAPI, dash: Dashboard) -> None:
@@ -130,7 +126,7 @@ def add_staff_pages(app: FastAPI, dash: Dashboard) -> None:
         if not visitor.staff.is_admin:
             return admins_only(request, visitor)
         try:
-            if not _valid_id(target):
+            if not valid_id(target):
                 notice = "There's nothing at that address, so nothing changed."
             elif verb == "revoke":
                 notice = await staff_invites.revoke(ctx, visitor.staff.id, target)
