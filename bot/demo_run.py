@@ -122,7 +122,8 @@ def banner(settings: Settings, link: str, speed: float, chat: bool, log_file: Pa
             WIDTH,
         ),
         "",
-        f"A new login link: {run} staff login-link --telegram-id {DEMO_STAFF_TELEGRAM_ID}",
+        f"A new login link: {_public_url_prefix(settings)}{run} staff login-link "
+        f"--telegram-id {DEMO_STAFF_TELEGRAM_ID}",
     ]
     if log_file is not None:
         lines.append(f"Log lines go to {log_file}.")
@@ -135,6 +136,13 @@ def banner(settings: Settings, link: str, speed: float, chat: bool, log_file: Pa
             "Ctrl-C stops the demo. Run the same command in a terminal to be a patient in a chat."
         )
     return "\n".join(lines) + "\n"
+
+
+def _public_url_prefix(settings: Settings) -> str:
+    """The links `staff login-link` prints point at PUBLIC_URL: name the demo's own address
+    when it is not the default one."""
+    default = Settings.model_fields["public_url"].default
+    return "" if settings.public_url == default else f"PUBLIC_URL={settings.public_url} "
 
 
 def goodbye(settings: Settings, host: str, port: int) -> str:

@@ -228,8 +228,9 @@ async def test_the_readme_run_command_as_a_process_brings_a_reminder(tmp_path: P
     """`run` with no token, as the README gives it, in a fresh directory; the chat is forced on
     (`demo --chat`) because here stdin is a pipe, not a terminal."""
     env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL")}
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "demo", "--chat", "--port", str(free_port()),
+        sys.executable, "-m", "bot", "demo", "--chat", "--port", str(port),
         env=env, cwd=tmp_path,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -269,7 +270,8 @@ async def test_the_readme_run_command_as_a_process_brings_a_reminder(tmp_path: P
     assert process.returncode == 0, err.decode()
     assert "Stopping the demo" in said
     assert "python3 tasks.py run staff login-link" not in said  # no tasks.py here
-    assert "recovery-bot staff login-link --telegram-id" in said
+    # Not on the default port: the hint names the demo's address for the link it prints.
+    assert f"PUBLIC_URL=http://127.0.0.1:{port} recovery-bot staff login-link" in said
     assert " INFO " not in said + err.decode()
     assert "outbox sender started" in (tmp_path / "data" / "demo.log").read_text()
 
