@@ -116,10 +116,6 @@ class Inbox:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    async def is_staff(self, chat_id: int) -> bool:
-        async with self.ctx.sessions() as session:
-            return await staff_by_chat(session, chat_id) is not None
-
     async def staff_role(self, chat_id: int) -> str | None:
         """``staff`` or ``admin`` for active staff (their command menu), else None."""
         async with self.ctx.sessions() as session:
