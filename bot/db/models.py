@@ -481,6 +481,14 @@ class OutboxMessage(Base):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        # Refreshing an alert's cards finds them by the alert's id (issue 18, item 2). Only
+        # cards have one, so the index holds those and none of the reminders.
+        Index(
+            "ix_outbox_alert_id",
+            "alert_id",
+            postgresql_where=text("alert_id IS NOT NULL"),
+            sqlite_where=text("alert_id IS NOT NULL"),
+        ),
         {"sqlite_autoincrement": True},
     )
 
@@ -501,6 +509,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # The alert a staff card (kind ``staff_alert``) shows; None on every other message. Not a
+    # foreign key: a card goes with its patient (patient_id), like the alert itself.
+    alert_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class StaffLoginToken(Base):

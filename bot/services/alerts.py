@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import is_postgres
@@ -171,6 +171,7 @@ async def raise_alert(
             kind=CARD_KIND,
             payload=payload_for(card(alert, {}, member.timezone), alert_id=alert.id),
             dedupe_key=_card_key(alert.id, member.id),
+            alert_id=alert.id,
             now=now,
         )
     return alert
@@ -184,23 +185,29 @@ async def _names(session: AsyncSession, alert: Alert) -> dict[int, str]:
     return {staff_id: name for staff_id, name in rows.all()}
 
 
+def cards_query(alert_id: int) -> Select[int, int, str]:
+    """The cards of an alert that can still be edited, with each recipient's time zone: found
+    through the outbox's index on ``alert_id``, so the cost does not grow with the outbox
+    (tests/integration/test_lookup_plans.py checks the plan on Postgres)."""
+    return (
+        select(OutboxMessage.id, OutboxMessage.chat_id, Staff.timezone)
+        .join(Staff, Staff.telegram_user_id == OutboxMessage.chat_id)
+        .where(
+            # Someone who has left the care team hears nothing more, not even updates.
+            Staff.active.is_(True),
+            OutboxMessage.alert_id == alert_id,
+            OutboxMessage.kind == CARD_KIND,
+            OutboxMessage.status != OutboxStatus.FAILED,
+        )
+        .order_by(OutboxMessage.id)
+    )
+
+
 async def refresh_cards(session: AsyncSession, alert: Alert, now: datetime) -> None:
     """Queue an edit of every staff card of ``alert`` to show its current state."""
     await session.flush()
     names = await _names(session, alert)
-    cards = (
-        await session.execute(
-            select(OutboxMessage.id, OutboxMessage.chat_id, Staff.timezone)
-            .join(Staff, Staff.telegram_user_id == OutboxMessage.chat_id)
-            .where(
-                # Someone who has left the care team hears nothing more, not even updates.
-                Staff.active.is_(True),
-                OutboxMessage.kind == CARD_KIND,
-                OutboxMessage.dedupe_key.like(f"alert:{alert.id}:staff:%"),
-                OutboxMessage.status != OutboxStatus.FAILED,
-            )
-        )
-    ).all()
+    cards = (await session.execute(cards_query(alert.id))).all()
     for outbox_id, chat_id, zone in cards:
         enqueue(
             session,

@@ -40,9 +40,12 @@ def outbox_row(
     patient_id: int | None = None,
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
+    alert_id: int | None = None,
 ) -> dict[str, Any]:
-    """Column values for a bulk insert of one outbox message."""
-    return {
+    """Column values for a bulk insert of one outbox message. ``alert_id``: the alert a staff
+    card shows, so its later edits find it (bot.services.alerts); the key is left out of other
+    messages, so a bulk insert of them does not carry a column of nulls."""
+    row = {
         "chat_id": chat_id,
         "patient_id": patient_id,
         "kind": kind,
@@ -53,6 +56,9 @@ def outbox_row(
         "next_attempt_at": not_before or now,
         "created_at": now,
     }
+    if alert_id is not None:
+        row["alert_id"] = alert_id
+    return row
 
 
 def enqueue(session: AsyncSession, **values: Any) -> OutboxMessage:

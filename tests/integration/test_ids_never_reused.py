@@ -179,15 +179,32 @@ async def _high_water_marks(ctx: AppContext) -> dict[str, int]:
         return {str(row[0]): int(row[1]) for row in result.all()}
 
 
+# Columns today's code writes that tables had not yet at 0009.
+NEWER_COLUMNS = (("outbox", "alert_id INTEGER"),)  # migration 0012
+
+
+async def _newer_columns(ctx: AppContext, *, add: bool) -> None:
+    """Give a 0009 database the columns today's code writes while it fills the tables, and take
+    them away again (SQLite drops a column in place: AUTOINCREMENT and high-water marks stay),
+    so the upgrade meets 0009's schema with rows in it."""
+    async with ctx.sessions.begin() as session:
+        for table, column in NEWER_COLUMNS:
+            name = column.split()[0]
+            change = f"ADD COLUMN {column}" if add else f"DROP COLUMN {name}"
+            await session.execute(text(f"ALTER TABLE {table} {change}"))
+
+
 async def test_upgrading_a_database_from_before_0010_keeps_ids_from_going_back(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'before-0010.db'}"
     await upgrade(url, "0009")
     async with app_context(make_settings(url), clock) as ctx:
+        await _newer_columns(ctx, add=True)
         await erase_and_close(ctx, await fill_every_table(ctx, 1))
         await fill_every_table(ctx, 2)  # the newest rows when the upgrade comes
         before_upgrade = await ids_by_table(ctx)
+        await _newer_columns(ctx, add=False)
     await upgrade(url)
     async with app_context(make_settings(url), clock) as ctx:
         third = await fill_every_table(ctx, 3)
