@@ -69,7 +69,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 import telegram
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Select, and_, func, literal, select, text, update
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
@@ -175,6 +175,30 @@ class _Row:
         return (self.due_at, self.id)
 
 
+# The claim is planned for the outbox as it is now (Postgres). asyncpg runs prepared statements,
+# and after five runs Postgres may keep a generic plan for good: one made while the outbox was
+# empty scans and sorts the whole table, and kept it after a burst of 100,000 messages until the
+# next ANALYZE. One SET LOCAL per claim costs a round trip; a plan per claim, a fraction of a ms.
+PLAN_FOR_NOW = "SET LOCAL plan_cache_mode = force_custom_plan"
+
+
+def claim_head_query(now: datetime, limit: int, *, lock: bool) -> Select[int, int]:
+    """The head of the line: due pending rows, earliest first, read in order from the partial
+    index ``ix_outbox_pending`` (next_attempt_at, id) WHERE status = 'pending', so no plan
+    sorts the backlog. The status is written into the SQL, not bound: a generic plan cannot
+    tell that a bound ``status = $1`` means 'pending', so it could not use the index at all,
+    and scanned and sorted the outbox (tests/integration/test_lookup_plans.py checks the plans
+    on Postgres). ``lock``: FOR UPDATE SKIP LOCKED, for Postgres."""
+    pending = literal(OutboxStatus.PENDING.value, literal_execute=True)
+    query = (
+        select(OutboxMessage.id, OutboxMessage.chat_id)
+        .where(OutboxMessage.status == pending, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    return query.with_for_update(skip_locked=True) if lock else query
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -258,23 +282,16 @@ class OutboxSender:
         claimed_at = time.monotonic()  # before the claim: the lease guard errs early
         now = self.ctx.clock.now()
         leased_until = now + self.lease
-        due = and_(
-            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
-        )
         # Two steps in one transaction, so a claim costs the same with 100 or 100,000 messages
         # waiting: lock the head of the line through the partial index (ids only, SKIP LOCKED
         # so concurrent workers take different rows), keep at most a few per chat, then read
         # the payloads of exactly those. Ranking the whole backlog in SQL was slow, and right
         # after a burst (stale statistics) the planner chose a plan quadratic in the backlog.
-        head_query = (
-            select(OutboxMessage.id, OutboxMessage.chat_id)
-            .where(due)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(self._batch_claim * HEAD_FACTOR)
-        )
         async with claiming(self.ctx.sessions) as session:
-            if session.get_bind().dialect.name != "sqlite":
-                head_query = head_query.with_for_update(skip_locked=True)
+            postgres = session.get_bind().dialect.name != "sqlite"
+            if postgres:
+                await session.execute(text(PLAN_FOR_NOW))
+            head_query = claim_head_query(now, self._batch_claim * HEAD_FACTOR, lock=postgres)
             per_chat: dict[int, int] = {}
             chosen: list[int] = []
             for row_id, chat_id in (await session.execute(head_query)).all():
