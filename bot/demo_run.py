@@ -129,7 +129,8 @@ def banner(settings: Settings, link: str, speed: float, chat: bool, log_file: Pa
         lines.append(f"Log lines go to {log_file}.")
     if chat:
         lines.append(
-            "Below, you are a new patient: enrol, then type `now` for your first reminder."
+            "Below, you are a new patient: enrol, then type `now` for your first reminder and "
+            "/checkin for a check-in."
         )
     else:
         lines.append(
