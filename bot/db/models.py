@@ -177,6 +177,15 @@ class Patient(Base):
             postgresql_where=text("next_checkin_at IS NOT NULL"),
             sqlite_where=text("next_checkin_at IS NOT NULL"),
         ),
+        # The stats job's two questions (issue 18, item 3): whose history moved on since their
+        # figures were computed (only those are in this index), and whose local day has ended.
+        Index(
+            "ix_patients_stats_stale",
+            "id",
+            postgresql_where=text("stats_seen_version <> stats_version"),
+            sqlite_where=text("stats_seen_version <> stats_version"),
+        ),
+        Index("ix_patients_stats_fresh_until", "stats_fresh_until"),
         # Ids are never reused (SQLite would reuse the highest after an erasure): the audit
         # log's pseudonyms derive from them and must not come to mean someone new.
         {"sqlite_autoincrement": True},
@@ -208,6 +217,10 @@ class Patient(Base):
     # Bumped whenever an answer or a miss changes their history: their PatientStats row is
     # recomputed when it was computed from an older version (see bot/services/patient_stats.py).
     stats_version: Mapped[int] = mapped_column(Integer, default=0)
+    # The stats_version their PatientStats row was computed from by the stats job (-1: never),
+    # and the instant their local day ends (the next local midnight), when the figures go stale.
+    stats_seen_version: Mapped[int] = mapped_column(Integer, default=-1, server_default="-1")
+    stats_fresh_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

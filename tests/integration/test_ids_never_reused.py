@@ -180,7 +180,11 @@ async def _high_water_marks(ctx: AppContext) -> dict[str, int]:
 
 
 # Columns today's code writes that tables had not yet at 0009.
-NEWER_COLUMNS = (("outbox", "alert_id INTEGER"),)  # migration 0012
+NEWER_COLUMNS = (
+    ("outbox", "alert_id INTEGER"),  # migration 0012
+    ("patients", "stats_seen_version INTEGER NOT NULL DEFAULT -1"),  # migration 0013
+    ("patients", "stats_fresh_until DATETIME"),  # migration 0013
+)
 
 
 async def _newer_columns(ctx: AppContext, *, add: bool) -> None:
