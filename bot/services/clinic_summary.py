@@ -18,12 +18,28 @@ covered within the interval after an injection that was given.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +59,7 @@ from bot.db.models import (
     Schedule,
     ScheduleKind,
 )
+from bot.db.types import UTCDateTime
 from bot.domain.adherence import ADHERENT, WINDOW_DAYS, Coverage
 from bot.domain.risk import AlertKind
 from bot.domain.schedules import day_number, from_day_number
@@ -159,13 +176,38 @@ async def patient_days(session: AsyncSession, now: datetime) -> dict[str, int]:
     return await _zones(session, literal(True), now)
 
 
+Among = Callable[[Any], ColumnElement[bool]]
+
+
+def _everyone(column: Any) -> ColumnElement[bool]:
+    return true()
+
+
+def among_ids(ids: Sequence[int], postgres: bool) -> Among:
+    """A filter on a patient-id column to the given ids: one array parameter on Postgres
+    (``= ANY``), an IN list on SQLite. Applied to ``dose_events`` and ``check_ins`` themselves,
+    it makes their (patient_id, ...) indexes the way in, whatever the planner guesses about a
+    join with ``patients``."""
+    chosen = list(ids)
+    if postgres:
+        return lambda column: column == any_(bindparam(None, chosen, type_=ARRAY(Integer)))
+    return lambda column: column.in_(chosen)
+
+
 def figures(
-    in_patients: ColumnElement[bool], todays: dict[str, int], windows: list[int], now: datetime
+    in_patients: ColumnElement[bool],
+    todays: dict[str, int],
+    windows: list[int],
+    now: datetime,
+    among: Among = _everyone,
 ) -> Any:
     """One row per selected patient with every figure computed from their doses and check-ins:
     ``patient_id, as_of_day, due{N}, cov{N}`` for each window N, ``current_streak,
     consecutive_misses, taken30, on_time30, last_dose_at, last_check_in_at,
-    check_ins_answered30, check_ins_closed30, latest_craving, previous_craving``."""
+    check_ins_answered30, check_ins_closed30, latest_craving, previous_craving``.
+
+    ``among`` (:func:`among_ids`) also filters the history tables directly by patient id, for
+    a chosen batch: they are then read through their patient indexes, only those rows."""
     today = _today(todays)
     lowest = min(todays.values()) - max(windows)
 
@@ -179,7 +221,7 @@ def figures(
             _sum_if(DoseEvent.status == _PENDING).label("pending"),
         )
         .join(Patient, Patient.id == DoseEvent.patient_id)
-        .where(in_patients, DoseEvent.local_day >= lowest)
+        .where(in_patients, among(DoseEvent.patient_id), DoseEvent.local_day >= lowest)
         .group_by(DoseEvent.patient_id, DoseEvent.local_day)
         .subquery("per_day")
     )
@@ -245,7 +287,11 @@ def figures(
         )
         .join(Schedule, Schedule.id == DoseEvent.schedule_id)
         .join(Patient, Patient.id == DoseEvent.patient_id)
-        .where(in_patients, Schedule.kind == ScheduleKind.MONTHLY_INJECTION)
+        .where(
+            in_patients,
+            among(DoseEvent.patient_id),
+            Schedule.kind == ScheduleKind.MONTHLY_INJECTION,
+        )
         .subquery("inj")
     )
     first_injection = (
@@ -303,7 +349,7 @@ def figures(
             ).label("on_time30"),
         )
         .join(patient_today, patient_today.c.pid == DoseEvent.patient_id)
-        .where(DoseEvent.local_day <= patient_today.c.today)
+        .where(among(DoseEvent.patient_id), DoseEvent.local_day <= patient_today.c.today)
         .group_by(DoseEvent.patient_id)
         .subquery("doses")
     )
@@ -319,7 +365,7 @@ def figures(
             .label("rank"),
         )
         .join(Patient, Patient.id == CheckIn.patient_id)
-        .where(in_patients, CheckIn.craving.is_not(None))
+        .where(in_patients, among(CheckIn.patient_id), CheckIn.craving.is_not(None))
         .subquery("ranked")
     )
     cravings = (
@@ -341,7 +387,7 @@ def figures(
             _sum_if(and_(scheduled, CheckIn.status != CheckInStatus.OPEN)).label("closed"),
         )
         .join(Patient, Patient.id == CheckIn.patient_id)
-        .where(in_patients)
+        .where(in_patients, among(CheckIn.patient_id))
         .group_by(CheckIn.patient_id)
         .subquery("checks")
     )
@@ -418,9 +464,18 @@ async def refresh_stats(
     """Recompute the stats of the selected patients in one INSERT … SELECT (an upsert), from
     the versions read in the same statement, so a change racing it leaves them stale."""
     todays = await _zones(session, in_patients, now)
-    if not todays:
-        return
-    source = figures(in_patients, todays, list(STANDARD_WINDOWS), now).add_columns(
+    if todays:
+        await _upsert(session, in_patients, todays, now, _everyone)
+
+
+async def _upsert(
+    session: AsyncSession,
+    in_patients: ColumnElement[bool],
+    todays: dict[str, int],
+    now: datetime,
+    among: Among,
+) -> None:
+    source = figures(in_patients, todays, list(STANDARD_WINDOWS), now, among).add_columns(
         Patient.stats_version.label("version"),
         literal(now, PatientStats.computed_at.type).label("computed_at"),
     )
@@ -432,6 +487,69 @@ async def refresh_stats(
             index_elements=[PatientStats.patient_id],
             set_={c: getattr(statement.excluded, c) for c in columns if c != "patient_id"},
         )
+    )
+
+
+def stale_patients(now: datetime, limit: int) -> Any:
+    """Up to ``limit`` ids of each kind of patient whose figures the stats job must recompute,
+    in one statement of two index probes: those whose history moved on since the job last
+    computed them (``ix_patients_stats_stale`` holds only those, so it is empty when all is
+    current) and those whose local day has ended (``ix_patients_stats_fresh_until``). Neither
+    reads a patient who is up to date, nor any history."""
+    moved = (
+        select(Patient.id)
+        .where(Patient.stats_seen_version != Patient.stats_version)
+        .order_by(Patient.id)
+        .limit(limit)
+        .subquery("moved")
+    )
+    ended = (
+        select(Patient.id)
+        .where(Patient.stats_fresh_until <= now)
+        .order_by(Patient.stats_fresh_until)
+        .limit(limit)
+        .subquery("ended")
+    )
+    return union(select(moved.c.id), select(ended.c.id))
+
+
+def day_ends(todays: dict[str, int]) -> dict[str, datetime]:
+    """When each zone's local day (``todays``) ends: its next local midnight, as an instant."""
+    return {
+        zone: datetime.combine(from_day_number(day + 1), time(0), ZoneInfo(zone)).astimezone(UTC)
+        for zone, day in todays.items()
+    }
+
+
+async def refresh_patients(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
+    """The stats job's recomputation of a batch of patients: their figures from their own rows
+    only (the history tables filtered by these ids, through their patient indexes), then, on
+    each patient, the version those figures reflect and when their day ends, which take them
+    out of :func:`stale_patients`. The version is the one the upsert read, so an answer racing
+    it leaves the patient stale."""
+    if not ids:
+        return
+    among = among_ids(ids, is_postgres(session))
+    in_patients = among(Patient.id)
+    todays = await _zones(session, in_patients, now)
+    if not todays:
+        return
+    await _upsert(session, in_patients, todays, now, among)
+    computed = (
+        select(PatientStats.version)
+        .where(PatientStats.patient_id == Patient.id)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
+    ends = {zone: literal(at, UTCDateTime()) for zone, at in day_ends(todays).items()}
+    await session.execute(
+        update(Patient)
+        .where(in_patients)
+        .values(
+            stats_seen_version=func.coalesce(computed, -1),
+            stats_fresh_until=case(ends, value=Patient.timezone),
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
