@@ -230,50 +230,52 @@ def figures(
         or_(per_day.c.pending == 0, per_day.c.taken != per_day.c.known - per_day.c.pending),
     )
     covered = and_(counted, per_day.c.taken == per_day.c.known)
-    day_of = select(
-        per_day.c.patient_id,
-        per_day.c.day,
-        case((counted, 1), else_=0).label("counted"),
-        case((covered, 1), else_=0).label("covered"),
-    ).subquery("day_of")
     patient_today = (
         select(Patient.id.label("pid"), today.label("today")).where(in_patients).subquery("pt")
     )
-
-    def window(days: int) -> ColumnElement[bool]:
-        return and_(
-            day_of.c.day > patient_today.c.today - days, day_of.c.day <= patient_today.c.today
+    day_of = (
+        select(
+            per_day.c.patient_id,
+            per_day.c.day,
+            patient_today.c.today,
+            case((counted, 1), else_=0).label("counted"),
+            case((covered, 1), else_=0).label("covered"),
         )
+        .join(patient_today, patient_today.c.pid == per_day.c.patient_id)
+        .subquery("day_of")
+    )
 
-    gap = and_(window(WINDOW_DAYS), day_of.c.counted == 1, day_of.c.covered == 0)
+    def window(rows: Any, days: int) -> ColumnElement[bool]:
+        return and_(rows.c.day > rows.c.today - days, rows.c.day <= rows.c.today)
+
+    # The streak counts the covered days since the last gap: the gap comes from a window
+    # function over the same rows, not from joining the days back to their own aggregate
+    # (which Postgres ran as a nested loop re-aggregating every patient's days per row).
+    gap = and_(window(day_of, WINDOW_DAYS), day_of.c.counted == 1, day_of.c.covered == 0)
+    gapped = select(
+        *day_of.c,
+        func.max(case((gap, day_of.c.day)))
+        .over(partition_by=day_of.c.patient_id)
+        .label("last_gap"),
+    ).subquery("gapped")
+    since_gap = or_(gapped.c.last_gap.is_(None), gapped.c.day > gapped.c.last_gap)
     daily = (
         select(
-            day_of.c.patient_id,
+            gapped.c.patient_id,
             *(
                 expr
                 for days in windows
                 for expr in (
-                    _sum_if(and_(window(days), day_of.c.counted == 1)).label(f"due{days}"),
-                    _sum_if(and_(window(days), day_of.c.covered == 1)).label(f"cov{days}"),
+                    _sum_if(and_(window(gapped, days), gapped.c.counted == 1)).label(f"due{days}"),
+                    _sum_if(and_(window(gapped, days), gapped.c.covered == 1)).label(f"cov{days}"),
                 )
             ),
-            func.max(case((gap, day_of.c.day))).label("last_gap"),
+            _sum_if(and_(window(gapped, WINDOW_DAYS), gapped.c.covered == 1, since_gap)).label(
+                "streak"
+            ),
         )
-        .join(patient_today, patient_today.c.pid == day_of.c.patient_id)
-        .group_by(day_of.c.patient_id)
+        .group_by(gapped.c.patient_id)
         .subquery("daily")
-    )
-    streak = (
-        select(day_of.c.patient_id, func.count().label("streak"))
-        .join(patient_today, patient_today.c.pid == day_of.c.patient_id)
-        .join(daily, daily.c.patient_id == day_of.c.patient_id)
-        .where(
-            window(WINDOW_DAYS),
-            day_of.c.covered == 1,
-            or_(daily.c.last_gap.is_(None), day_of.c.day > daily.c.last_gap),
-        )
-        .group_by(day_of.c.patient_id)
-        .subquery("streak")
     )
 
     # Injection coverage: days from the first injection (within the window) are due; each
@@ -284,6 +286,7 @@ def figures(
             DoseEvent.local_day.label("day"),
             DoseEvent.status.label("status"),
             func.coalesce(Schedule.injection_interval_days, 28).label("interval"),
+            func.min(DoseEvent.local_day).over(partition_by=DoseEvent.patient_id).label("first"),
         )
         .join(Schedule, Schedule.id == DoseEvent.schedule_id)
         .join(Patient, Patient.id == DoseEvent.patient_id)
@@ -294,14 +297,9 @@ def figures(
         )
         .subquery("inj")
     )
-    first_injection = (
-        select(injections.c.patient_id, func.min(injections.c.day).label("first"))
-        .group_by(injections.c.patient_id)
-        .subquery("first_inj")
-    )
     injection_columns = []
     for days in windows:
-        start = _greatest(patient_today.c.today - days + 1, first_injection.c.first)
+        start = _greatest(patient_today.c.today - days + 1, injections.c.first)
         last = _least(patient_today.c.today, injections.c.day + injections.c.interval - 1)
         overlap = _greatest(last - _greatest(start, injections.c.day) + 1, literal(0))
         injection_columns += [
@@ -311,7 +309,6 @@ def figures(
     injection = (
         select(injections.c.patient_id, *injection_columns)
         .join(patient_today, patient_today.c.pid == injections.c.patient_id)
-        .join(first_injection, first_injection.c.patient_id == injections.c.patient_id)
         .group_by(injections.c.patient_id)
         .subquery("injection")
     )
@@ -409,9 +406,7 @@ def figures(
                 for days in windows
                 for kind in ("due", "cov")
             ),
-            case((is_injection, 0), else_=func.coalesce(streak.c.streak, 0)).label(
-                "current_streak"
-            ),
+            case((is_injection, 0), else_=func.coalesce(daily.c.streak, 0)).label("current_streak"),
             misses.label("consecutive_misses"),
             func.coalesce(doses.c.taken30, 0).label("taken30"),
             func.coalesce(doses.c.on_time30, 0).label("on_time30"),
@@ -424,7 +419,6 @@ def figures(
         )
         .outerjoin(daily, daily.c.patient_id == Patient.id)
         .outerjoin(injection, injection.c.patient_id == Patient.id)
-        .outerjoin(streak, streak.c.patient_id == Patient.id)
         .outerjoin(doses, doses.c.patient_id == Patient.id)
         .outerjoin(checks, checks.c.patient_id == Patient.id)
         .outerjoin(cravings, cravings.c.patient_id == Patient.id)
