@@ -56,23 +56,7 @@ async def load(dsn: str, patients: int) -> float:
         await conn.execute(
             "UPDATE patients SET clinic_id = 1, created_at = $1", NOW - timedelta(days=95)
         )
-        await conn.execute(
-            """INSERT INTO dose_events (schedule_id, patient_id, due_at, local_day, dose_mg,
-                   status, window_ends_at, reminded_at, answered_at, created_at)
-               SELECT s.id, s.patient_id, d.due,
-                      ((d.due AT TIME ZONE s.timezone)::date - DATE '1970-01-01'), 50,
-                      CASE WHEN r < 0.80 THEN 'taken' WHEN r < 0.93 THEN 'missed'
-                           WHEN r < 0.97 THEN 'skipped' ELSE 'missed_not_reminded' END,
-                      d.due + interval '4 hours',
-                      CASE WHEN r < 0.97 THEN d.due END,
-                      CASE WHEN r < 0.80 OR (r >= 0.93 AND r < 0.97)
-                           THEN d.due + interval '10 minutes' END,
-                      d.due
-               FROM schedules s,
-                    LATERAL (SELECT s.next_due_at - (k || ' days')::interval AS due,
-                                    random() AS r
-                             FROM generate_series(1, 90) AS k) AS d"""
-        )
+        await conn.execute(sched.NINETY_DAYS_OF_DOSES)
         await conn.execute(
             """INSERT INTO check_ins (patient_id, created_at, due_at, status, answered_at,
                    craving, mood, substance_use)
