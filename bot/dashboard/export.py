@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.dashboard.formatting import Times, plan_label, status_label
 from bot.services.clinic_summary import PatientRow
@@ -33,7 +33,10 @@ def _ratio(value: float | None) -> int | str:
     return "" if value is None else round(value * 100)
 
 
-def patients_csv(rows: Iterable[PatientRow], attention: set[int], times: Times) -> str:
+def patients_csv(
+    rows: Iterable[PatientRow], attention: Mapping[int, Sequence[str]], times: Times
+) -> str:
+    """``attention``: why each flagged patient needs a call today (the patients page's words)."""
     zone = times.zone.key
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -63,6 +66,7 @@ def patients_csv(rows: Iterable[PatientRow], attention: set[int], times: Times) 
             "next_injection",
             "injection_overdue",
             "needs_attention",
+            "why",
         ]
     )
     for row in rows:
@@ -91,6 +95,7 @@ def patients_csv(rows: Iterable[PatientRow], attention: set[int], times: Times) 
             row.next_injection.isoformat() if row.next_injection else None,
             row.injection_overdue,
             row.id in attention,
+            "; ".join(attention.get(row.id, ())),
         ]
         writer.writerow([guard(cell) for cell in cells])
     return out.getvalue()

@@ -337,7 +337,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             )
         rows = overview.attention if only_attention else overview.patients
         times = dash.times(visitor.staff)
-        body = patients_csv(rows, dash.attention_ids(overview.patients), times)
+        body = patients_csv(rows, dash.attention_reasons(overview.patients), times)
         name = f"patients-{'attention-' if only_attention else ''}{times.today.isoformat()}.csv"
         return Response(
             # A byte-order mark, so spreadsheet programs read names as UTF-8.

@@ -610,6 +610,9 @@ async def test_csv_export(world: World, client: httpx.AsyncClient) -> None:
     assert pat["days_covered_7d"] == "2" and pat["days_due_7d"] == "3"
     assert pat["pdc_7d_percent"] == "67" and pat["latest_craving"] == "9"
     assert pat["open_alerts"] == "1" and pat["needs_attention"] == "yes"
+    # The same reasons the patients page gives, so a call list made from the file says why.
+    assert "1 open alert" in pat["why"] and "craving 9" in pat["why"]
+    assert {r["why"] for r in by_name.values() if r["needs_attention"] == "no"} == {""}
     assert pat["plan"] == "Daily tablet" and pat["status"] == "Active"
     # A name is data, never a formula; the script-shaped one is just text.
     assert by_name["'" + FORMULA]["name"].startswith("'=")
