@@ -129,8 +129,8 @@ def banner(settings: Settings, link: str, speed: float, chat: bool, log_file: Pa
         lines.append(f"Log lines go to {log_file}.")
     if chat:
         lines.append(
-            "Below, you are a new patient: enrol, then type `now` for your first reminder and "
-            "/checkin for a check-in."
+            "Below, you are a patient: enrol (the first time), then type `now` for a reminder "
+            "and /checkin for a check-in."
         )
     else:
         lines.append(
