@@ -69,6 +69,10 @@ JSONDict = dict[str, Any]
 T = TypeVar("T")
 
 DEFAULT_TOKEN = "123456:TEST"
+# How long the wait helpers wait by default. A wait ends as soon as what it waits for happens,
+# so this only bounds a failure; it is generous because a busy 2-core machine running another
+# suite beside this one can take seconds to answer (5 s turned CI red on a location reply).
+WAIT_SECONDS = 30.0
 #: Key used in :attr:`FakeBotApi.commands` for commands set without a scope.
 DEFAULT_SCOPE = "default"
 
@@ -1606,7 +1610,7 @@ class FakeBotApi:
         return len(self.calls)
 
     async def wait_for_messages(
-        self, chat_id: int, count: int = 1, timeout: float = 5.0
+        self, chat_id: int, count: int = 1, timeout: float = WAIT_SECONDS
     ) -> list[SentMessage]:
         """Wait until the bot sent at least ``count`` messages (edits don't count) to the chat;
         returns all of them."""
@@ -1625,7 +1629,7 @@ class FakeBotApi:
         return await self._wait_until(probe, timeout, explain)
 
     async def wait_for_new(
-        self, chat_id: int, mark: int, count: int = 1, timeout: float = 5.0
+        self, chat_id: int, mark: int, count: int = 1, timeout: float = WAIT_SECONDS
     ) -> list[SentMessage]:
         """Wait for ``count`` bot messages sent after ``mark = api.mark(chat_id)``; returns
         the new ones."""
@@ -1647,7 +1651,7 @@ class FakeBotApi:
         self,
         method: str,
         predicate: Callable[[Call], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = WAIT_SECONDS,
         *,
         since: int = 0,
     ) -> Call:
@@ -1668,7 +1672,7 @@ class FakeBotApi:
 
         return await self._wait_until(probe, timeout, explain)
 
-    async def wait_idle(self, quiet: float = 0.2, timeout: float = 5.0) -> None:
+    async def wait_idle(self, quiet: float = 0.2, timeout: float = WAIT_SECONDS) -> None:
         """Wait until every queued update was fetched, no request is in flight and nothing
         happened for ``quiet`` seconds.  A heuristic for "the bot is done reacting", useful
         before asserting that nothing (more) was sent."""

@@ -35,7 +35,9 @@ async def make_sender(ctx: AppContext, api: FakeBotApi) -> AsyncIterator[SenderF
         *,
         per_second: float = 500.0,
         per_chat: float = 200.0,
-        read_timeout: float = 2.0,
+        # A send that outlives this is retried, and sent twice if the fake did receive it: on a
+        # busy 2-core machine a 100 ms call can take seconds, so only tests of timeouts go short.
+        read_timeout: float = 30.0,
         **kwargs: Any,
     ) -> OutboxSender:
         settings = ctx.settings.model_copy(
