@@ -28,7 +28,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -61,6 +61,15 @@ PATIENT_CANNOT_JOIN = (
     "nothing changed. If you work at the clinic, please open the invite from a Telegram account "
     "of your own that isn't enrolled, or ask the admin who sent it."
 )
+
+
+def _pending(now: datetime) -> ColumnElement[bool]:
+    """An invite that can still be used: not used, not withdrawn, not expired."""
+    return and_(
+        StaffInvite.used_at.is_(None),
+        StaffInvite.revoked_at.is_(None),
+        StaffInvite.expires_at > now,
+    )
 
 
 def _hash(token: str) -> str:
@@ -282,9 +291,7 @@ async def join(ctx: AppContext, chat_id: int, display_name: str, text: str) -> J
             update(StaffInvite)
             .where(
                 StaffInvite.id == invite.id,
-                StaffInvite.used_at.is_(None),
-                StaffInvite.revoked_at.is_(None),
-                StaffInvite.expires_at > now,
+                _pending(now),
             )
             .values(used_at=now)
             .returning(StaffInvite.id)
@@ -377,9 +384,7 @@ async def staff_page(ctx: AppContext, session: AsyncSession, admin_id: int) -> S
             .join(creator, creator.id == StaffInvite.created_by)
             .where(
                 StaffInvite.clinic_id == admin.clinic_id,
-                StaffInvite.used_at.is_(None),
-                StaffInvite.revoked_at.is_(None),
-                StaffInvite.expires_at > now,
+                _pending(now),
             )
             .order_by(StaffInvite.id.desc())
         )
@@ -410,9 +415,7 @@ async def revoke(ctx: AppContext, admin_id: int, invite_id: int) -> str:
             .where(
                 StaffInvite.id == invite_id,
                 StaffInvite.clinic_id == admin.clinic_id,
-                StaffInvite.used_at.is_(None),
-                StaffInvite.revoked_at.is_(None),
-                StaffInvite.expires_at > now,
+                _pending(now),
             )
             .values(revoked_at=now)
             .returning(StaffInvite.id)
