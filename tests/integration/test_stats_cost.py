@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, insert, select, text, update
@@ -216,7 +217,8 @@ async def test_postgres_reads_only_the_batch_dose_rows(ctx: AppContext) -> None:
     """Counted by Postgres itself (this transaction's table statistics): no sequential read of
     dose_events, and only a few passes over the batch's own DOSES_EACH rows per patient."""
     if _engine(ctx).dialect.name != "postgresql":
-        return
+        # Said as a skip, not a pass: SQLite keeps no per-table read counts to check.
+        pytest.skip("Postgres's own table statistics; SQLite has none")
     ids = await _thousand(ctx)
     chosen = ids[100:105]
     # A new server process: counts of scans not yet flushed from earlier transactions on a
