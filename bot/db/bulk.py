@@ -14,7 +14,20 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Table, Text, bindparam, cast, column, func, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    column,
+    func,
+    select,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -74,6 +87,15 @@ async def update_by_id(
         statement.execution_options(synchronize_session=False),
         _arrays(table, names, rows, prefix="upd"),
     )
+
+
+def any_id(session: AsyncSession, col: Any, ids: Sequence[int]) -> Any:
+    """``col IN ids`` for a batch of ids: one array parameter on Postgres (a list of thousands
+    of ids would be as many parameters, and a new statement to plan for each length), a plain
+    IN list on SQLite."""
+    if is_postgres(session):
+        return col == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger())))
+    return col.in_(list(ids))
 
 
 def _is_json(col: Column[Any]) -> bool:

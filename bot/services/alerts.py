@@ -9,16 +9,19 @@ each card is edited through the outbox, so everyone sees who took it and nobody 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.db.bulk import is_postgres
+from bot.db.bulk import any_id, insert_ignoring_conflicts, is_postgres, update_by_id
 from bot.db.engine import claiming
 from bot.db.models import Alert, AlertStatus, OutboxMessage, OutboxStatus, Patient, Staff
-from bot.domain import callback_tags, risk
+from bot.domain import callback_tags, episodes
 from bot.domain.callback_tags import Kind
 from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
@@ -26,7 +29,7 @@ from bot.domain.risk import Finding
 from bot.domain.wording import staff_time
 from bot.services import audit
 from bot.services.context import AppContext
-from bot.services.outbox import enqueue, payload_for
+from bot.services.outbox import enqueue, outbox_row, payload_for
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +107,18 @@ def card(alert: Alert, names: dict[int, str], zone: str) -> Reply:
     )
 
 
-async def _lock_patient(session: AsyncSession, patient_id: int) -> None:
+async def _lock_patients(session: AsyncSession, patient_ids: Sequence[int]) -> None:
     # Two workers raising the same rule at once must not open two alerts: they queue on the
-    # patient's row. On SQLite the jobs that raise alerts hold the database's write lock from
-    # their first read (bot.db.engine.claiming), which serialises them instead.
+    # patients' rows, taken in id order so that two batches cannot deadlock. On SQLite the jobs
+    # that raise alerts hold the database's write lock from their first read
+    # (bot.db.engine.claiming), which serialises them instead.
     if is_postgres(session):
-        await session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())
+        await session.execute(
+            select(Patient.id)
+            .where(any_id(session, Patient.id, patient_ids))
+            .order_by(Patient.id)
+            .with_for_update()
+        )
 
 
 async def raise_alert(
@@ -118,63 +127,156 @@ async def raise_alert(
     """Open an alert for ``finding`` and queue a card to every active staff member of the
     patient's clinic, unless one of its kind is still unresolved: then that one counts another
     occurrence and the cards are updated quietly. Returns the new alert, or None."""
-    await _lock_patient(session, patient.id)
-    existing = await session.scalar(
-        select(Alert)
-        .where(
-            Alert.patient_id == patient.id,
-            Alert.kind == finding.key,
-            Alert.status != AlertStatus.RESOLVED,
-        )
-        .order_by(Alert.id.desc())
-        .limit(1)
-    )
-    if existing is not None:
-        existing.occurrences += 1
-        existing.last_seen_at = now
-        await refresh_cards(session, existing, now)
-        return None
-    # Staff reading a new card see what else is going on with this person (kinds never hide
-    # each other, but neither should a new card hide the older ones).
-    others = (
+    opened = await raise_alerts(session, [(patient, finding)], now)
+    return opened[0] if opened else None
+
+
+async def raise_alerts(
+    session: AsyncSession, raised: Sequence[tuple[Patient, Finding]], now: datetime
+) -> list[Alert]:
+    """``raise_alert`` for each item in order, in a fixed number of statements whatever the
+    number of items: returns the alerts opened, in order. A finding repeated within the batch
+    counts an occurrence each time and queues a card update each time, as one call per item
+    would have."""
+    if not raised:
+        return []
+    patients = {patient.id: patient for patient, _ in raised}
+    await _lock_patients(session, sorted(patients))
+    unresolved = list(
         await session.scalars(
-            select(Alert.kind)
-            .where(Alert.patient_id == patient.id, Alert.status != AlertStatus.RESOLVED)
+            select(Alert)
+            .where(
+                any_id(session, Alert.patient_id, list(patients)),
+                Alert.status != AlertStatus.RESOLVED,
+            )
             .order_by(Alert.id)
         )
-    ).all()
-    summary = finding.summary
-    if others:
-        seen = ", ".join(dict.fromkeys(risk.label(kind) for kind in others))
-        summary = f"{summary} Also open for them: {seen}."
-    alert = Alert(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        kind=finding.key,
-        severity=finding.severity,
-        status=AlertStatus.OPEN,
-        summary=summary[:300],
-        created_at=now,
-        occurrences=1,
-        last_seen_at=now,
     )
-    session.add(alert)
-    await session.flush()
-    staff = await session.scalars(
-        select(Staff).where(Staff.clinic_id == patient.clinic_id, Staff.active.is_(True))
+    decisions = episodes.plan_episodes(
+        [(a.id, a.patient_id or 0, a.kind, a.occurrences) for a in unresolved],
+        [(patient.id, finding.key) for patient, finding in raised],
     )
-    for member in staff:
-        enqueue(
-            session,
+    new: dict[int, Alert] = {}
+    for index, ((patient, finding), decision) in enumerate(zip(raised, decisions, strict=True)):
+        if isinstance(decision, episodes.Opened):
+            new[index] = Alert(
+                clinic_id=patient.clinic_id,
+                patient_id=patient.id,
+                kind=finding.key,
+                severity=finding.severity,
+                status=AlertStatus.OPEN,
+                summary=episodes.summary_with_others(finding.summary, decision.others),
+                created_at=now,
+                occurrences=1,
+                last_seen_at=now,
+            )
+    if new:
+        session.add_all(new.values())
+        await session.flush()
+        await _send_new_cards(session, list(new.values()), now)
+    repeats = [d for d in decisions if isinstance(d, episodes.Repeated)]
+    if repeats:
+        existing = {a.id: a for a in unresolved}
+
+        def target(decision: episodes.Repeated) -> Alert:
+            ref = decision.alert
+            assert isinstance(ref, int)
+            return new[ref] if decision.new_in_batch else existing[ref]
+
+        await _repeat(session, [(target(d), d.occurrences) for d in repeats], now)
+    return list(new.values())
+
+
+async def _send_new_cards(session: AsyncSession, alerts: list[Alert], now: datetime) -> None:
+    clinics = {alert.clinic_id for alert in alerts}
+    staff_of: dict[int, list[Staff]] = {}
+    for member in await session.scalars(
+        select(Staff)
+        .where(any_id(session, Staff.clinic_id, list(clinics)), Staff.active.is_(True))
+        .order_by(Staff.id)
+    ):
+        staff_of.setdefault(member.clinic_id, []).append(member)
+    rows = [
+        outbox_row(
             chat_id=member.telegram_user_id,
-            patient_id=patient.id,
+            patient_id=alert.patient_id,
             kind=CARD_KIND,
             payload=payload_for(card(alert, {}, member.timezone), alert_id=alert.id),
             dedupe_key=_card_key(alert.id, member.id),
             alert_id=alert.id,
             now=now,
         )
-    return alert
+        for alert in alerts
+        for member in staff_of.get(alert.clinic_id, [])
+    ]
+    await insert_ignoring_conflicts(session, OutboxMessage, rows, ("dedupe_key",))
+
+
+async def _repeat(session: AsyncSession, repeats: list[tuple[Alert, int]], now: datetime) -> None:
+    """Count each repeat and queue, for each, an edit of every card of its alert showing the
+    count at that point (one item at a time would have queued exactly these)."""
+    alerts = {alert.id: alert for alert, _ in repeats}
+    last = {alert.id: occurrences for alert, occurrences in repeats}
+    await update_by_id(
+        session,
+        Alert,
+        [{"id": alert_id, "occurrences": last[alert_id]} for alert_id in sorted(alerts)],
+        constant={"last_seen_at": now},
+    )
+    for alert_id, alert in alerts.items():
+        # Written above in one statement; the session's copies are brought up to date without
+        # a second write.
+        set_committed_value(alert, "occurrences", last[alert_id])
+        set_committed_value(alert, "last_seen_at", now)
+    staff_ids = {
+        i for a in alerts.values() for i in (a.acknowledged_by, a.resolved_by) if i is not None
+    }
+    names: dict[int, str] = {}
+    if staff_ids:
+        rows = await session.execute(
+            select(Staff.id, Staff.name).where(any_id(session, Staff.id, list(staff_ids)))
+        )
+        names = {staff_id: name for staff_id, name in rows.all()}
+    cards_of: dict[int, list[tuple[int, int, str]]] = {}
+    found: Any = await session.execute(cards_of_alerts_query(session, list(alerts)))
+    for alert_id, outbox_id, chat_id, zone in found:
+        cards_of.setdefault(alert_id, []).append((outbox_id, chat_id, zone))
+    updates: list[dict[str, Any]] = []
+    for alert, occurrences in repeats:
+        shown = _as_counted(alert, occurrences, now)
+        for outbox_id, chat_id, zone in cards_of.get(alert.id, []):
+            updates.append(
+                outbox_row(
+                    chat_id=chat_id,
+                    patient_id=alert.patient_id,
+                    kind=CARD_UPDATE_KIND,
+                    payload=payload_for(
+                        card(shown, names, zone), edit_of=outbox_id, alert_id=alert.id
+                    ),
+                    now=now,
+                )
+            )
+    await insert_ignoring_conflicts(session, OutboxMessage, updates, ("dedupe_key",))
+
+
+def _as_counted(alert: Alert, occurrences: int, now: datetime) -> Alert:
+    # A detached copy for rendering: the card as it read after this repeat.
+    return Alert(
+        id=alert.id,
+        clinic_id=alert.clinic_id,
+        patient_id=alert.patient_id,
+        kind=alert.kind,
+        severity=alert.severity,
+        status=alert.status,
+        summary=alert.summary,
+        created_at=alert.created_at,
+        occurrences=occurrences,
+        last_seen_at=now,
+        acknowledged_by=alert.acknowledged_by,
+        acknowledged_at=alert.acknowledged_at,
+        resolved_by=alert.resolved_by,
+        resolved_at=alert.resolved_at,
+    )
 
 
 async def _names(session: AsyncSession, alert: Alert) -> dict[int, str]:
@@ -196,6 +298,21 @@ def cards_query(alert_id: int) -> Select[int, int, str]:
             # Someone who has left the care team hears nothing more, not even updates.
             Staff.active.is_(True),
             OutboxMessage.alert_id == alert_id,
+            OutboxMessage.kind == CARD_KIND,
+            OutboxMessage.status != OutboxStatus.FAILED,
+        )
+        .order_by(OutboxMessage.id)
+    )
+
+
+def cards_of_alerts_query(session: AsyncSession, alert_ids: Sequence[int]) -> Any:
+    """``cards_query`` for many alerts at once: (alert id, outbox id, chat id, time zone)."""
+    return (
+        select(OutboxMessage.alert_id, OutboxMessage.id, OutboxMessage.chat_id, Staff.timezone)
+        .join(Staff, Staff.telegram_user_id == OutboxMessage.chat_id)
+        .where(
+            Staff.active.is_(True),
+            any_id(session, OutboxMessage.alert_id, alert_ids),
             OutboxMessage.kind == CARD_KIND,
             OutboxMessage.status != OutboxStatus.FAILED,
         )

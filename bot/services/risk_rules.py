@@ -1,50 +1,137 @@
 """The rules that turn what happened into alerts, applied where it happens.
 
 The thresholds come from configuration (``Settings.thresholds``); the wording and the decisions
-that need no database live in :mod:`bot.domain.risk`.
+that need no database live in :mod:`bot.domain.risk` and :mod:`bot.domain.episodes`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.bulk import any_id
 from bot.db.models import CheckIn, CheckInStatus, DoseEvent, DoseStatus, Patient
-from bot.domain import risk
+from bot.domain import episodes, risk
 from bot.domain.checkins import Answers
-from bot.services.alerts import raise_alert
+from bot.domain.episodes import Entry
+from bot.services.alerts import raise_alert, raise_alerts
 from bot.services.context import AppContext
 
 _UNANSWERED_DOSE = (DoseStatus.MISSED.value,)
 _CLOSED_DOSE = (DoseStatus.MISSED.value, DoseStatus.TAKEN.value, DoseStatus.SKIPPED.value)
 
 
+def _dose_answered() -> Any:
+    return case((DoseEvent.status.in_(_UNANSWERED_DOSE), literal(0)), else_=literal(1))
+
+
+def _check_in_answered() -> Any:
+    return case((CheckIn.status == CheckInStatus.EXPIRED, literal(0)), else_=literal(1))
+
+
 async def recent_answers(session: AsyncSession, patient_id: int, limit: int) -> list[bool]:
     """Whether each of the patient's latest closed prompts (reminded doses and scheduled
-    check-ins) was answered, newest first. One query over both tables."""
+    check-ins) was answered, newest first (at the same instant, unanswered first: see
+    bot.domain.episodes). One query over both tables."""
+    history = await prompt_history(session, [patient_id], limit)
+    return [entry.answered for entry in history.get(patient_id, [])]
+
+
+async def prompt_history(
+    session: AsyncSession, patient_ids: Sequence[int], limit: int
+) -> dict[int, list[Entry]]:
+    """Each patient's latest ``limit`` closed prompts (reminded doses and scheduled check-ins),
+    newest first, for all of them in one query."""
+    if not patient_ids or limit <= 0:
+        return {}
     doses = select(
+        DoseEvent.patient_id.label("pid"),
         DoseEvent.due_at.label("at"),
-        case((DoseEvent.status.in_(_UNANSWERED_DOSE), literal(0)), else_=literal(1)).label("ok"),
+        _dose_answered().label("ok"),
     ).where(
-        DoseEvent.patient_id == patient_id,
+        any_id(session, DoseEvent.patient_id, patient_ids),
         DoseEvent.reminded_at.is_not(None),
         DoseEvent.status.in_(_CLOSED_DOSE),
     )
     checks = select(
+        CheckIn.patient_id.label("pid"),
         CheckIn.created_at.label("at"),
-        case((CheckIn.status == CheckInStatus.EXPIRED, literal(0)), else_=literal(1)).label("ok"),
+        _check_in_answered().label("ok"),
     ).where(
         and_(
-            CheckIn.patient_id == patient_id,
+            any_id(session, CheckIn.patient_id, patient_ids),
             CheckIn.due_at.is_not(None),
             CheckIn.status != CheckInStatus.OPEN,
         )
     )
     both = union_all(doses, checks).subquery()
-    rows = await session.execute(select(both.c.ok).order_by(both.c.at.desc()).limit(limit))
-    return [bool(ok) for (ok,) in rows.all()]
+    ranked = select(
+        both.c.pid,
+        both.c.at,
+        both.c.ok,
+        func.row_number()
+        .over(partition_by=both.c.pid, order_by=(both.c.at.desc(), both.c.ok))
+        .label("rn"),
+    ).subquery()
+    rows: Any = await session.execute(
+        select(ranked.c.pid, ranked.c.at, ranked.c.ok).where(ranked.c.rn <= limit)
+    )
+    found: dict[int, list[Entry]] = {}
+    for pid, at, ok in rows.all():
+        found.setdefault(pid, []).append(Entry(at, bool(ok)))
+    return {pid: episodes.newest_first(entries) for pid, entries in found.items()}
+
+
+async def closed_doses_around(
+    session: AsyncSession, dose_ids: Sequence[int], limit: int
+) -> dict[int, list[Entry]]:
+    """For the patients of ``dose_ids``: their closed doses (missed, taken, skipped) due from
+    the earliest of those doses to the latest, and the ``limit`` due before that, newest first.
+    Enough to tell every one of those doses' runs of misses (bot.domain.episodes.missed_runs)."""
+    if not dose_ids:
+        return {}
+    bounds = (
+        select(
+            DoseEvent.patient_id.label("pid"),
+            func.min(DoseEvent.due_at).label("lo"),
+            func.max(DoseEvent.due_at).label("hi"),
+        )
+        .where(any_id(session, DoseEvent.id, dose_ids))
+        .group_by(DoseEvent.patient_id)
+        .subquery()
+    )
+    before = case((DoseEvent.due_at < bounds.c.lo, literal(1)), else_=literal(0))
+    missed = case((DoseEvent.status.in_(_UNANSWERED_DOSE), literal(0)), else_=literal(1))
+    ranked = (
+        select(
+            DoseEvent.patient_id.label("pid"),
+            DoseEvent.due_at.label("at"),
+            missed.label("ok"),
+            before.label("before"),
+            func.row_number()
+            .over(
+                partition_by=(DoseEvent.patient_id, before),
+                order_by=(DoseEvent.due_at.desc(), missed),
+            )
+            .label("rn"),
+        )
+        .join(bounds, bounds.c.pid == DoseEvent.patient_id)
+        .where(DoseEvent.status.in_(_CLOSED_DOSE), DoseEvent.due_at <= bounds.c.hi)
+        .subquery()
+    )
+    rows: Any = await session.execute(
+        select(ranked.c.pid, ranked.c.at, ranked.c.ok).where(
+            (ranked.c.before == 0) | (ranked.c.rn <= limit)
+        )
+    )
+    found: dict[int, list[Entry]] = {}
+    for pid, at, ok in rows.all():
+        found.setdefault(pid, []).append(Entry(at, bool(ok)))
+    return {pid: episodes.newest_first(entries) for pid, entries in found.items()}
 
 
 async def missed_in_a_row(
@@ -59,7 +146,8 @@ async def missed_in_a_row(
             DoseEvent.due_at <= before,
             DoseEvent.status.in_(_CLOSED_DOSE),
         )
-        .order_by(DoseEvent.due_at.desc())
+        # At the same instant, misses first (bot.domain.episodes), as the batch decides.
+        .order_by(DoseEvent.due_at.desc(), _dose_answered())
         .limit(limit)
     )
     run = 0
@@ -74,14 +162,43 @@ async def check_unanswered(
     ctx: AppContext, session: AsyncSession, patient: Patient, now: datetime
 ) -> bool:
     """After a prompt went unanswered: alert once the last few all did."""
+    return await check_unanswered_many(ctx, session, [(patient, now)], now) > 0
+
+
+async def check_unanswered_many(
+    ctx: AppContext,
+    session: AsyncSession,
+    events: Sequence[tuple[Patient, datetime]],
+    now: datetime,
+) -> int:
+    """``check_unanswered`` for each (patient, event time) in order, after all of the events'
+    prompts have been closed in this session; returns the number of alerts opened.
+
+    An event's time is the time its prompt is listed under: a dose's ``due_at``, a check-in's
+    ``created_at``. "As of the event" means what calling ``check_unanswered`` right after
+    closing that prompt would have seen, the prompts of the same patient's later events in
+    this call not closed yet: those are left out (one unanswered prompt at each later event's
+    time), and everything else already closed counts, whatever its time. Given in due order,
+    a batch so decides exactly what the row-by-row sweep decided.
+    """
+    if not events:
+        return 0
     needed = ctx.settings.unanswered_alert_count
-    answered = await recent_answers(session, patient.id, needed)
-    if not risk.unanswered_run(answered, needed):
-        return False
-    return (
-        await raise_alert(session, patient, risk.unresponsive(patient.display_name, needed), now)
-        is not None
-    )
+    times: dict[int, list[datetime]] = {}
+    for patient, at in events:
+        times.setdefault(patient.id, []).append(at)
+    most = max(len(t) for t in times.values())
+    history = await prompt_history(session, list(times), needed + most - 1)
+    decided = {
+        pid: iter(episodes.unanswered_runs(history.get(pid, []), at, needed))
+        for pid, at in times.items()
+    }
+    raised = [
+        (patient, risk.unresponsive(patient.display_name, needed))
+        for patient, _ in events
+        if next(decided[patient.id])
+    ]
+    return len(await raise_alerts(session, raised, now))
 
 
 async def check_in_answers(
