@@ -11,48 +11,78 @@ one cheap query whatever the number of patients, and each batch is recomputed fr
 patients' own doses and check-ins only (read through their patient indexes). On Postgres a batch
 takes its patients' rows with ``FOR UPDATE SKIP LOCKED``: a patient whose answer is being written
 is left for the next run (it will be stale again anyway), and two runs never wait on each other.
+
+A backlog (every patient stale after local midnight) is drained by ``lanes`` batch loops at once
+on Postgres, each over its own share of the patient ids, because the recomputation is CPU work on
+the server and each statement uses one core. The lanes start only after a full first batch, so
+an idle or ordinary run is still one query; SQLite has a single writer and uses one lane.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 
 from bot.db.bulk import is_postgres
 from bot.db.models import Patient
-from bot.services.clinic_summary import among_ids, refresh_patients, stale_patients
+from bot.services.clinic_summary import (
+    Lane,
+    among_ids,
+    refresh_patients,
+    stale_patients,
+)
 from bot.services.context import AppContext
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+DEFAULT_LANES = 2
 
 
-async def refresh_stale_stats(ctx: AppContext) -> int:
+async def refresh_stale_stats(
+    ctx: AppContext, *, batch: int = BATCH, lanes: int | None = None
+) -> int:
     now = ctx.clock.now()
-    total = 0
-    while True:
-        async with ctx.sessions.begin() as session:
-            found = sorted(set(await session.scalars(stale_patients(now, BATCH))))
-            if not found:
-                break
-            ids = found
-            if is_postgres(session):
-                ids = list(
-                    await session.scalars(
-                        select(Patient.id)
-                        .where(among_ids(found, postgres=True)(Patient.id))
-                        .order_by(Patient.id)
-                        .with_for_update(skip_locked=True)
-                    )
-                )
-            await refresh_patients(session, ids, now)
-        total += len(ids)
-        # Each kind of stale patient comes BATCH at a time; fewer means that kind is done. A
-        # batch whose rows were all taken by others makes no progress: leave them for later.
-        if len(found) < BATCH or not ids:
-            break
+    total, more = await _one_batch(ctx, now, batch, None)
+    if more:
+        lanes = 1 if ctx.settings.is_sqlite else (lanes or DEFAULT_LANES)
+        shares: list[Lane | None] = [(lanes, k) for k in range(lanes)] if lanes > 1 else [None]
+        total += sum(await asyncio.gather(*(_drain(ctx, now, batch, s) for s in shares)))
     if total:
         log.info("recomputed the adherence figures of %d patient(s)", total)
     return total
+
+
+async def _drain(ctx: AppContext, now: datetime, batch: int, lane: Lane | None) -> int:
+    total, more = 0, True
+    while more:
+        done, more = await _one_batch(ctx, now, batch, lane)
+        total += done
+    return total
+
+
+async def _one_batch(
+    ctx: AppContext, now: datetime, batch: int, lane: Lane | None
+) -> tuple[int, bool]:
+    """Recompute one batch; returns how many, and whether there may be more to do."""
+    async with ctx.sessions.begin() as session:
+        found = sorted(set(await session.scalars(stale_patients(now, batch, lane))))
+        if not found:
+            return 0, False
+        ids = found
+        if is_postgres(session):
+            ids = list(
+                await session.scalars(
+                    select(Patient.id)
+                    .where(among_ids(found, postgres=True)(Patient.id))
+                    .order_by(Patient.id)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+        await refresh_patients(session, ids, now)
+    # Each kind of stale patient comes ``batch`` at a time; fewer means that kind is done. A
+    # batch whose rows were all taken by others makes no progress: leave them for later.
+    return len(ids), len(found) >= batch and bool(ids)

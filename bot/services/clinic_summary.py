@@ -35,6 +35,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
     union,
     update,
@@ -158,6 +159,30 @@ def _sum_if(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[Any
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    # count(*) FILTER: on Postgres without JIT, a CASE inside a SUM is the larger part of an
+    # aggregate's cost per row.
+    return func.count().filter(condition)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+async def plan_each_batch(session: AsyncSession) -> None:
+    """On Postgres, for the rest of this transaction: plan each statement for its own batch of
+    ids, without JIT. A prepared statement run a sixth time may switch to a generic plan,
+    which cannot see which (and how few) patients the id array holds: the batch's upsert went
+    from 0.3 s to 4 s. And the planner prices these statements far above their real cost (tens
+    of ms), so JIT compiled them for 3 s per batch (issue 18). One statement for both."""
+    if is_postgres(session):
+        await session.execute(
+            text(
+                "SELECT set_config('jit', 'off', true),"
+                " set_config('plan_cache_mode', 'force_custom_plan', true)"
+            )
+        )
+
+
 def _today(todays: dict[str, int]) -> ColumnElement[int]:
     """Each patient's own local day (their zones' days, computed in Python: SQLite has no
     time-zone arithmetic)."""
@@ -206,22 +231,39 @@ def figures(
     consecutive_misses, taken30, on_time30, last_dose_at, last_check_in_at,
     check_ins_answered30, check_ins_closed30, latest_craving, previous_craving``.
 
-    ``among`` (:func:`among_ids`) also filters the history tables directly by patient id, for
-    a chosen batch: they are then read through their patient indexes, only those rows."""
-    today = _today(todays)
-    lowest = min(todays.values()) - max(windows)
+    ``among`` (:func:`among_ids`), for a chosen batch, must select the same patients as
+    ``in_patients``: the history tables are then filtered by patient id directly, read through
+    their patient indexes (only those rows), without a join back to ``patients``.
 
-    # Per patient and local day: how many doses were known (reached them), taken, still open.
+    Each history table is read once (issue 18: at 10^5 patients the job's cost is per row
+    read): every dose figure comes from one pass over the doses grouped by patient and local
+    day, and every check-in figure from one pass over the check-ins."""
+    today = _today(todays)
+
+    def history(statement: Any, patient_id: Any) -> Any:
+        if among is _everyone:
+            return statement.join(Patient, Patient.id == patient_id).where(in_patients)
+        return statement.where(among(patient_id))
+
+    # Per patient and local day: how many doses were known (reached them), taken, still open,
+    # taken on time, and the last one taken. All history, not only the longest window: the
+    # last dose taken may be older.
+    taken = DoseEvent.status == _TAKEN
     per_day = (
-        select(
-            DoseEvent.patient_id.label("patient_id"),
-            DoseEvent.local_day.label("day"),
-            _sum_if(DoseEvent.status != _NOT_REMINDED).label("known"),
-            _sum_if(DoseEvent.status == _TAKEN).label("taken"),
-            _sum_if(DoseEvent.status == _PENDING).label("pending"),
+        history(
+            select(
+                DoseEvent.patient_id.label("patient_id"),
+                DoseEvent.local_day.label("day"),
+                _count_if(DoseEvent.status != _NOT_REMINDED).label("known"),
+                _count_if(taken).label("taken"),
+                _count_if(DoseEvent.status == _PENDING).label("pending"),
+                _count_if(and_(taken, DoseEvent.answered_at <= DoseEvent.window_ends_at)).label(
+                    "on_time"
+                ),
+                func.max(DoseEvent.answered_at).filter(taken).label("last_taken"),
+            ),
+            DoseEvent.patient_id,
         )
-        .join(Patient, Patient.id == DoseEvent.patient_id)
-        .where(in_patients, among(DoseEvent.patient_id), DoseEvent.local_day >= lowest)
         .group_by(DoseEvent.patient_id, DoseEvent.local_day)
         .subquery("per_day")
     )
@@ -233,54 +275,64 @@ def figures(
     patient_today = (
         select(Patient.id.label("pid"), today.label("today")).where(in_patients).subquery("pt")
     )
-    day_of = (
-        select(
-            per_day.c.patient_id,
-            per_day.c.day,
-            patient_today.c.today,
-            case((counted, 1), else_=0).label("counted"),
-            case((covered, 1), else_=0).label("covered"),
-        )
-        .join(patient_today, patient_today.c.pid == per_day.c.patient_id)
-        .subquery("day_of")
+    day_of = select(
+        per_day.c.patient_id,
+        per_day.c.day,
+        (patient_today.c.today - per_day.c.day).label("age"),  # 0 today, 1 yesterday...
+        case((counted, 1), else_=0).label("counted"),
+        case((covered, 1), else_=0).label("covered"),
+        per_day.c.taken,
+        per_day.c.on_time,
+        per_day.c.last_taken,
+    ).join(patient_today, patient_today.c.pid == per_day.c.patient_id)
+
+    def within(rows: Any, days: int) -> ColumnElement[bool]:
+        return and_(rows.c.age >= 0, rows.c.age < days)
+
+    # The streak counts the covered days since the last gap. The days are a CTE read twice
+    # (Postgres materialises it once): each patient's last gap, then joined back to their days
+    # by hash. A window function over the days cost twice as much, and joining the days to an
+    # aggregate of a subquery, Postgres ran as a nested loop re-aggregating every patient's
+    # days per row.
+    days_cte = day_of.cte("days")
+    gaps = (
+        select(days_cte.c.patient_id, func.max(days_cte.c.day).label("last_gap"))
+        .where(within(days_cte, WINDOW_DAYS), days_cte.c.counted == 1, days_cte.c.covered == 0)
+        .group_by(days_cte.c.patient_id)
+        .subquery("gaps")
     )
-
-    def window(rows: Any, days: int) -> ColumnElement[bool]:
-        return and_(rows.c.day > rows.c.today - days, rows.c.day <= rows.c.today)
-
-    # The streak counts the covered days since the last gap: the gap comes from a window
-    # function over the same rows, not from joining the days back to their own aggregate
-    # (which Postgres ran as a nested loop re-aggregating every patient's days per row).
-    gap = and_(window(day_of, WINDOW_DAYS), day_of.c.counted == 1, day_of.c.covered == 0)
-    gapped = select(
-        *day_of.c,
-        func.max(case((gap, day_of.c.day)))
-        .over(partition_by=day_of.c.patient_id)
-        .label("last_gap"),
-    ).subquery("gapped")
-    since_gap = or_(gapped.c.last_gap.is_(None), gapped.c.day > gapped.c.last_gap)
+    since_gap = or_(gaps.c.last_gap.is_(None), days_cte.c.day > gaps.c.last_gap)
+    month = within(days_cte, 30)
     daily = (
         select(
-            gapped.c.patient_id,
+            days_cte.c.patient_id,
             *(
                 expr
                 for days in windows
                 for expr in (
-                    _sum_if(and_(window(gapped, days), gapped.c.counted == 1)).label(f"due{days}"),
-                    _sum_if(and_(window(gapped, days), gapped.c.covered == 1)).label(f"cov{days}"),
+                    _count_if(and_(within(days_cte, days), days_cte.c.counted == 1)).label(
+                        f"due{days}"
+                    ),
+                    _count_if(and_(within(days_cte, days), days_cte.c.covered == 1)).label(
+                        f"cov{days}"
+                    ),
                 )
             ),
-            _sum_if(and_(window(gapped, WINDOW_DAYS), gapped.c.covered == 1, since_gap)).label(
-                "streak"
-            ),
+            _count_if(
+                and_(within(days_cte, WINDOW_DAYS), days_cte.c.covered == 1, since_gap)
+            ).label("streak"),
+            func.max(days_cte.c.last_taken).filter(days_cte.c.age >= 0).label("last_dose"),
+            func.coalesce(func.sum(days_cte.c.taken).filter(month), 0).label("taken30"),
+            func.coalesce(func.sum(days_cte.c.on_time).filter(month), 0).label("on_time30"),
         )
-        .group_by(gapped.c.patient_id)
+        .select_from(days_cte.outerjoin(gaps, gaps.c.patient_id == days_cte.c.patient_id))
+        .group_by(days_cte.c.patient_id)
         .subquery("daily")
     )
 
     # Injection coverage: days from the first injection (within the window) are due; each
     # given injection covers its interval.
-    injections = (
+    injection_doses = (
         select(
             DoseEvent.patient_id.label("patient_id"),
             DoseEvent.local_day.label("day"),
@@ -289,14 +341,13 @@ def figures(
             func.min(DoseEvent.local_day).over(partition_by=DoseEvent.patient_id).label("first"),
         )
         .join(Schedule, Schedule.id == DoseEvent.schedule_id)
-        .join(Patient, Patient.id == DoseEvent.patient_id)
-        .where(
-            in_patients,
-            among(DoseEvent.patient_id),
-            Schedule.kind == ScheduleKind.MONTHLY_INJECTION,
-        )
-        .subquery("inj")
+        .where(Schedule.kind == ScheduleKind.MONTHLY_INJECTION)
     )
+    if among is not _everyone:
+        # Also through the schedules' patient index: otherwise Postgres finds the (rare)
+        # injection plans by reading every schedule, once per batch.
+        injection_doses = injection_doses.where(among(Schedule.patient_id))
+    injections = history(injection_doses, DoseEvent.patient_id).subquery("inj")
     injection_columns = []
     for days in windows:
         start = _greatest(patient_today.c.today - days + 1, injections.c.first)
@@ -313,6 +364,8 @@ def figures(
         .subquery("injection")
     )
 
+    # Misses since the last answer: a range of the (patient_id, due_at) index from that answer
+    # on (an OR with "no answer yet" would make it read all the patient's doses).
     answered, missed = aliased(DoseEvent), aliased(DoseEvent)
     last_answered = (
         select(func.max(answered.due_at))
@@ -325,67 +378,46 @@ def figures(
         .where(
             missed.patient_id == Patient.id,
             missed.status == _MISSED,
-            or_(last_answered.is_(None), missed.due_at > last_answered),
+            missed.due_at > func.coalesce(last_answered, literal(_EPOCH, UTCDateTime())),
         )
         .correlate(Patient)
         .scalar_subquery()
     )
-    doses = (
-        select(
-            DoseEvent.patient_id,
-            func.max(case((DoseEvent.status == _TAKEN, DoseEvent.answered_at))).label("last_dose"),
-            _sum_if(
-                and_(DoseEvent.status == _TAKEN, DoseEvent.local_day > patient_today.c.today - 30)
-            ).label("taken30"),
-            _sum_if(
-                and_(
-                    DoseEvent.status == _TAKEN,
-                    DoseEvent.local_day > patient_today.c.today - 30,
-                    DoseEvent.answered_at <= DoseEvent.window_ends_at,
-                )
-            ).label("on_time30"),
-        )
-        .join(patient_today, patient_today.c.pid == DoseEvent.patient_id)
-        .where(among(DoseEvent.patient_id), DoseEvent.local_day <= patient_today.c.today)
-        .group_by(DoseEvent.patient_id)
-        .subquery("doses")
-    )
-    ranked = (
+
+    # Check-ins, in one pass: the answered and closed ones, and the two latest cravings (those
+    # with a craving ranked first, newest first).
+    ranked = history(
         select(
             CheckIn.patient_id,
             CheckIn.craving,
+            CheckIn.status,
+            CheckIn.answered_at,
+            CheckIn.due_at,
+            CheckIn.created_at,
             func.row_number()
             .over(
                 partition_by=CheckIn.patient_id,
-                order_by=(CheckIn.created_at.desc(), CheckIn.id.desc()),
+                order_by=(
+                    CheckIn.craving.is_(None),
+                    CheckIn.created_at.desc(),
+                    CheckIn.id.desc(),
+                ),
             )
             .label("rank"),
-        )
-        .join(Patient, Patient.id == CheckIn.patient_id)
-        .where(in_patients, among(CheckIn.patient_id), CheckIn.craving.is_not(None))
-        .subquery("ranked")
-    )
-    cravings = (
-        select(
-            ranked.c.patient_id,
-            func.max(case((ranked.c.rank == 1, ranked.c.craving))).label("latest"),
-            func.max(case((ranked.c.rank == 2, ranked.c.craving))).label("previous"),
-        )
-        .where(ranked.c.rank <= 2)
-        .group_by(ranked.c.patient_id)
-        .subquery("cravings")
-    )
-    scheduled = and_(CheckIn.due_at.is_not(None), CheckIn.created_at >= now - timedelta(days=30))
+        ),
+        CheckIn.patient_id,
+    ).subquery("ranked")
+    scheduled = and_(ranked.c.due_at.is_not(None), ranked.c.created_at >= now - timedelta(days=30))
     checks = (
         select(
-            CheckIn.patient_id,
-            func.max(case((CheckIn.answered_at.is_not(None), CheckIn.answered_at))).label("last"),
-            _sum_if(and_(scheduled, CheckIn.status == CheckInStatus.ANSWERED)).label("answered"),
-            _sum_if(and_(scheduled, CheckIn.status != CheckInStatus.OPEN)).label("closed"),
+            ranked.c.patient_id,
+            func.max(ranked.c.answered_at).label("last"),
+            _count_if(and_(scheduled, ranked.c.status == CheckInStatus.ANSWERED)).label("answered"),
+            _count_if(and_(scheduled, ranked.c.status != CheckInStatus.OPEN)).label("closed"),
+            func.max(ranked.c.craving).filter(ranked.c.rank == 1).label("latest"),
+            func.max(ranked.c.craving).filter(ranked.c.rank == 2).label("previous"),
         )
-        .join(Patient, Patient.id == CheckIn.patient_id)
-        .where(in_patients, among(CheckIn.patient_id))
-        .group_by(CheckIn.patient_id)
+        .group_by(ranked.c.patient_id)
         .subquery("checks")
     )
     is_injection = injection.c.patient_id.is_not(None)
@@ -408,20 +440,18 @@ def figures(
             ),
             case((is_injection, 0), else_=func.coalesce(daily.c.streak, 0)).label("current_streak"),
             misses.label("consecutive_misses"),
-            func.coalesce(doses.c.taken30, 0).label("taken30"),
-            func.coalesce(doses.c.on_time30, 0).label("on_time30"),
-            doses.c.last_dose.label("last_dose_at"),
+            func.coalesce(daily.c.taken30, 0).label("taken30"),
+            func.coalesce(daily.c.on_time30, 0).label("on_time30"),
+            daily.c.last_dose.label("last_dose_at"),
             checks.c.last.label("last_check_in_at"),
             func.coalesce(checks.c.answered, 0).label("check_ins_answered30"),
             func.coalesce(checks.c.closed, 0).label("check_ins_closed30"),
-            cravings.c.latest.label("latest_craving"),
-            cravings.c.previous.label("previous_craving"),
+            checks.c.latest.label("latest_craving"),
+            checks.c.previous.label("previous_craving"),
         )
         .outerjoin(daily, daily.c.patient_id == Patient.id)
         .outerjoin(injection, injection.c.patient_id == Patient.id)
-        .outerjoin(doses, doses.c.patient_id == Patient.id)
         .outerjoin(checks, checks.c.patient_id == Patient.id)
-        .outerjoin(cravings, cravings.c.patient_id == Patient.id)
         .where(in_patients)
     )
 
@@ -484,22 +514,30 @@ async def _upsert(
     )
 
 
-def stale_patients(now: datetime, limit: int) -> Any:
+Lane = tuple[int, int]  # (how many lanes, this one): the patients whose id % lanes == this
+
+
+def stale_patients(now: datetime, limit: int, lane: Lane | None = None) -> Any:
     """Up to ``limit`` ids of each kind of patient whose figures the stats job must recompute,
     in one statement of two index probes: those whose history moved on since the job last
     computed them (``ix_patients_stats_stale`` holds only those, so it is empty when all is
     current) and those whose local day has ended (``ix_patients_stats_fresh_until``). Neither
-    reads a patient who is up to date, nor any history."""
+    reads a patient who is up to date, nor any history. With a ``lane``, only that lane's
+    share of the patients (lanes running at once then never pick the same ones)."""
+    share: ColumnElement[bool] = true()
+    if lane is not None:
+        lanes, this = lane
+        share = Patient.id % lanes == this
     moved = (
         select(Patient.id)
-        .where(Patient.stats_seen_version != Patient.stats_version)
+        .where(Patient.stats_seen_version != Patient.stats_version, share)
         .order_by(Patient.id)
         .limit(limit)
         .subquery("moved")
     )
     ended = (
         select(Patient.id)
-        .where(Patient.stats_fresh_until <= now)
+        .where(Patient.stats_fresh_until <= now, share)
         .order_by(Patient.stats_fresh_until)
         .limit(limit)
         .subquery("ended")
@@ -528,6 +566,7 @@ async def refresh_patients(session: AsyncSession, ids: Sequence[int], now: datet
     todays = await _zones(session, in_patients, now)
     if not todays:
         return
+    await plan_each_batch(session)
     await _upsert(session, in_patients, todays, now, among)
     computed = (
         select(PatientStats.version)
