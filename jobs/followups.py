@@ -3,33 +3,65 @@
 A missed dose matters beyond adherence: tolerance to opioids falls, so the first miss of an episode
 brings the patient a short overdose-risk message (once per episode, not once per dose), and a
 second miss in a row, or an injection that is overdue, alerts the care team (once per episode).
+
+Each part works a batch at a time in a fixed number of statements (issue 18): one claim, one
+bulk write per kind of row, and the decisions in Python between them (bot.domain.episodes). A
+backlog is drained in the same run, not capped per run: 100,000 windows closing at 11:00 get
+their notes and alerts within seconds, not over the next hour.
+
+Order. A batch decides its doses as one-at-a-time would in due order (earliest first), each
+seeing the misses before it: the first miss of an episode is the one with a run of 1, and only
+it brings the note. Batches are claimed in the order their windows closed, which is due order
+for doses of the same kind. On Postgres a backlog is drained by several lanes at once, each with
+its own share of patients (by id), so one patient's doses are never decided by two lanes at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.bulk import is_postgres
+from bot.db.bulk import (
+    any_id,
+    increment_by_id,
+    insert_ignoring_conflicts,
+    is_postgres,
+    update_by_id,
+)
 from bot.db.engine import claiming
-from bot.db.models import DoseEvent, DoseStatus, Patient, PatientStatus, Schedule, ScheduleKind
-from bot.domain import reminders, risk
+from bot.db.models import (
+    DoseEvent,
+    DoseStatus,
+    OutboxMessage,
+    Patient,
+    PatientStatus,
+    Schedule,
+    ScheduleKind,
+)
+from bot.domain import episodes, reminders, risk
 from bot.domain.replies import Reply
-from bot.services.alerts import raise_alert
+from bot.domain.risk import Finding
+from bot.services.alerts import raise_alerts
 from bot.services.context import AppContext
-from bot.services.outbox import enqueue, payload_for
-from bot.services.risk_rules import check_unanswered, missed_in_a_row
-from bot.services.support import notify_missed
+from bot.services.outbox import outbox_row, payload_for
+from bot.services.risk_rules import closed_doses_around, unanswered_decisions
+from bot.services.support import notify_missed_many
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
+BATCH = 5000
+DEFAULT_LANES = 2
+# Written into the SQL rather than bound, so that Postgres matches the claim to the partial
+# index ix_dose_events_pending (status = 'pending') even with a generic plan.
+_PENDING: Any = literal_column("'pending'")
 
 
 @dataclass
@@ -41,52 +73,29 @@ class FollowUpResult:
     alerts: int = 0
     supporters_told: int = 0
 
-
-# Typed loosely: Select's generic parameters differ between SQLAlchemy 2.0 and 2.1.
-def _claim(statement: Any, session: AsyncSession) -> Any:
-    statement = statement.limit(BATCH)
-    if is_postgres(session):
-        statement = statement.with_for_update(of=DoseEvent, skip_locked=True)
-    return statement
-
-
-def _base() -> Any:
-    return (
-        select(DoseEvent, Schedule, Patient)
-        .join(Schedule, Schedule.id == DoseEvent.schedule_id)
-        .join(Patient, Patient.id == DoseEvent.patient_id)
-        .where(DoseEvent.status == DoseStatus.PENDING)
-    )
+    def add(self, other: FollowUpResult) -> None:
+        self.resent += other.resent
+        self.nudged += other.nudged
+        self.missed += other.missed
+        self.safety_messages += other.safety_messages
+        self.alerts += other.alerts
+        self.supporters_told += other.supporters_told
 
 
-def _local(dose: DoseEvent, schedule: Schedule) -> str:
-    return dose.due_at.astimezone(ZoneInfo(schedule.timezone)).strftime("%H:%M")
+# One batch: (ctx, session, now, batch size, lane, lanes) -> rows claimed, and what was done.
+Batch = Callable[
+    [AppContext, AsyncSession, datetime, int, int, int], Awaitable[tuple[int, FollowUpResult]]
+]
 
 
-def _reminder_again(dose: DoseEvent, schedule: Schedule, patient: Patient) -> Reply:
-    if schedule.kind == ScheduleKind.MONTHLY_INJECTION:
-        return reminders.injection_day(
-            schedule.id, dose.due_at, patient.plain_wording, patient_id=patient.id
-        )
-    return reminders.dose_reminder(
-        schedule.id,
-        dose.due_at,
-        _local(dose, schedule),
-        dose.dose_mg,
-        patient.plain_wording,
-        patient_id=patient.id,
-    )
-
-
-async def follow_up(ctx: AppContext) -> FollowUpResult:
+async def follow_up(
+    ctx: AppContext, *, batch_size: int = BATCH, lanes: int | None = None
+) -> FollowUpResult:
     now = ctx.clock.now()
     result = FollowUpResult()
-    async with claiming(ctx.sessions) as session:
-        await _resend_snoozed(ctx, session, now, result)
-    async with claiming(ctx.sessions) as session:
-        await _nudge(ctx, session, now, result)
-    async with claiming(ctx.sessions) as session:
-        await _close_windows(ctx, session, now, result)
+    lanes = 1 if ctx.settings.is_sqlite else (lanes or DEFAULT_LANES)
+    for part in (_resend_snoozed, _nudge, _close_windows):
+        result.add(await _drain(ctx, part, now, batch_size, lanes))
     if result.nudged or result.resent or result.missed:
         log.info(
             "follow-up: %d re-sent after snooze, %d nudged, %d missed, %d safety, %d alert(s)",
@@ -99,117 +108,256 @@ async def follow_up(ctx: AppContext) -> FollowUpResult:
     return result
 
 
-async def _resend_snoozed(
-    ctx: AppContext, session: AsyncSession, now: datetime, result: FollowUpResult
-) -> None:
-    statement = _claim(
-        _base().where(
-            DoseEvent.snoozed_until <= now,
+async def _drain(
+    ctx: AppContext, part: Batch, now: datetime, batch_size: int, lanes: int
+) -> FollowUpResult:
+    """Run ``part`` until a batch comes back short. One batch first: an idle or ordinary run
+    costs one claim; the lanes start only behind a full batch."""
+    total = FollowUpResult()
+
+    async def lane(number: int, count: int) -> FollowUpResult:
+        done = FollowUpResult()
+        while True:
+            async with claiming(ctx.sessions) as session:
+                claimed, batch = await part(ctx, session, now, batch_size, number, count)
+            done.add(batch)
+            if claimed < batch_size:
+                return done
+
+    async with claiming(ctx.sessions) as session:
+        claimed, first = await part(ctx, session, now, batch_size, 0, 1)
+    total.add(first)
+    if claimed < batch_size:
+        return total
+    for done in await asyncio.gather(*(lane(n, lanes) for n in range(lanes))):
+        total.add(done)
+    return total
+
+
+def _claim(statement: Any, session: AsyncSession, batch_size: int, lane: int, lanes: int) -> Any:
+    if lanes > 1:
+        statement = statement.where(DoseEvent.patient_id % lanes == lane)
+    statement = statement.limit(batch_size)
+    if is_postgres(session):
+        statement = statement.with_for_update(of=DoseEvent, skip_locked=True)
+    return statement
+
+
+def _local(due_at: datetime, zone: str) -> str:
+    return due_at.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+
+def _reminder_again(row: Any) -> Reply:
+    if row.kind == ScheduleKind.MONTHLY_INJECTION:
+        return reminders.injection_day(
+            row.schedule_id, row.due_at, row.plain_wording, patient_id=row.patient_id
+        )
+    return reminders.dose_reminder(
+        row.schedule_id,
+        row.due_at,
+        _local(row.due_at, row.timezone),
+        row.dose_mg,
+        row.plain_wording,
+        patient_id=row.patient_id,
+    )
+
+
+def _live(ctx: AppContext, now: datetime) -> Any:
+    """Pending doses whose window is still open, of patients who get messages."""
+    return (
+        select(
+            DoseEvent.id,
+            DoseEvent.schedule_id,
+            DoseEvent.patient_id,
+            DoseEvent.due_at,
+            DoseEvent.dose_mg,
+            DoseEvent.snoozed_until,
+            Schedule.kind,
+            Schedule.timezone,
+            Patient.chat_id,
+            Patient.plain_wording,
+        )
+        .join(Schedule, Schedule.id == DoseEvent.schedule_id)
+        .join(Patient, Patient.id == DoseEvent.patient_id)
+        .where(
+            DoseEvent.status == _PENDING,
             DoseEvent.window_ends_at > now,
             Patient.status == PatientStatus.ACTIVE,
             Patient.consent_version == ctx.consent.version,
-        ),
-        session,
+        )
     )
-    found: list[tuple[DoseEvent, Schedule, Patient]] = list(
-        (await session.execute(statement)).all()
-    )
-    for dose, schedule, patient in found:
-        assert dose.snoozed_until is not None
-        enqueue(
-            session,
-            chat_id=patient.chat_id,
-            patient_id=patient.id,
+
+
+async def _resend_snoozed(
+    ctx: AppContext, session: AsyncSession, now: datetime, batch_size: int, lane: int, lanes: int
+) -> tuple[int, FollowUpResult]:
+    statement = _live(ctx, now).where(DoseEvent.snoozed_until <= now).order_by(DoseEvent.id)
+    rows = (await session.execute(_claim(statement, session, batch_size, lane, lanes))).all()
+    messages = [
+        outbox_row(
+            chat_id=row.chat_id,
+            patient_id=row.patient_id,
             kind="reminder",
             now=now,
             payload=payload_for(
-                _reminder_again(dose, schedule, patient),
-                dose={"schedule_id": schedule.id, "due_at": dose.due_at.isoformat()},
+                _reminder_again(row),
+                dose={"schedule_id": row.schedule_id, "due_at": row.due_at.isoformat()},
             ),
-            dedupe_key=f"snooze:{dose.id}:{int(dose.snoozed_until.timestamp())}",
+            dedupe_key=f"snooze:{row.id}:{int(row.snoozed_until.timestamp())}",
         )
-        dose.snoozed_until = None
-        result.resent += 1
+        for row in rows
+    ]
+    await insert_ignoring_conflicts(session, OutboxMessage, messages, ("dedupe_key",))
+    await _set(session, [row.id for row in rows], snoozed_until=None)
+    return len(rows), FollowUpResult(resent=len(rows))
 
 
-async def _nudge(ctx: AppContext, session: AsyncSession, now: datetime, r: FollowUpResult) -> None:
+async def _nudge(
+    ctx: AppContext, session: AsyncSession, now: datetime, batch_size: int, lane: int, lanes: int
+) -> tuple[int, FollowUpResult]:
     after = timedelta(minutes=ctx.settings.nudge_after_minutes)
-    statement = _claim(
-        _base().where(
+    statement = (
+        _live(ctx, now)
+        .where(
             DoseEvent.reminded_at <= now - after,
             DoseEvent.nudged_at.is_(None),
             DoseEvent.snoozed_until.is_(None),
-            DoseEvent.window_ends_at > now,
             Schedule.kind != ScheduleKind.MONTHLY_INJECTION,
-            Patient.status == PatientStatus.ACTIVE,
-            Patient.consent_version == ctx.consent.version,
-        ),
-        session,
-    )
-    found: list[tuple[DoseEvent, Schedule, Patient]] = list(
-        (await session.execute(statement)).all()
-    )
-    for dose, schedule, patient in found:
-        reply = reminders.dose_nudge(
-            schedule.id,
-            dose.due_at,
-            _local(dose, schedule),
-            patient.plain_wording,
-            patient_id=patient.id,
         )
-        enqueue(
-            session,
-            chat_id=patient.chat_id,
-            patient_id=patient.id,
+        .order_by(DoseEvent.id)
+    )
+    rows = (await session.execute(_claim(statement, session, batch_size, lane, lanes))).all()
+    messages = [
+        outbox_row(
+            chat_id=row.chat_id,
+            patient_id=row.patient_id,
             kind="nudge",
             now=now,
-            payload=payload_for(reply),
-            dedupe_key=f"nudge:{dose.id}",
+            payload=payload_for(
+                reminders.dose_nudge(
+                    row.schedule_id,
+                    row.due_at,
+                    _local(row.due_at, row.timezone),
+                    row.plain_wording,
+                    patient_id=row.patient_id,
+                )
+            ),
+            dedupe_key=f"nudge:{row.id}",
         )
-        dose.nudged_at = now
-        r.nudged += 1
+        for row in rows
+    ]
+    await insert_ignoring_conflicts(session, OutboxMessage, messages, ("dedupe_key",))
+    await _set(session, [row.id for row in rows], nudged_at=now)
+    return len(rows), FollowUpResult(nudged=len(rows))
+
+
+async def _set(session: AsyncSession, ids: list[int], **values: Any) -> None:
+    if ids:
+        await session.execute(
+            update(DoseEvent)
+            .where(any_id(session, DoseEvent.id, ids))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def _close_windows(
-    ctx: AppContext, session: AsyncSession, now: datetime, result: FollowUpResult
-) -> None:
-    statement = _claim(
-        _base().where(DoseEvent.window_ends_at <= now).order_by(DoseEvent.due_at), session
+    ctx: AppContext, session: AsyncSession, now: datetime, batch_size: int, lane: int, lanes: int
+) -> tuple[int, FollowUpResult]:
+    # In the order the windows closed, which the index ix_dose_events_pending keeps: the claim
+    # reads the head of it and sorts nothing, however long the backlog.
+    statement = (
+        select(
+            DoseEvent.id,
+            DoseEvent.due_at,
+            DoseEvent.reminded_at,
+            Schedule.kind,
+            Patient,
+        )
+        .join(Schedule, Schedule.id == DoseEvent.schedule_id)
+        .join(Patient, Patient.id == DoseEvent.patient_id)
+        .where(DoseEvent.status == _PENDING, DoseEvent.window_ends_at <= now)
+        .order_by(DoseEvent.window_ends_at)
     )
-    found: list[tuple[DoseEvent, Schedule, Patient]] = list(
-        (await session.execute(statement)).all()
+    claimed = (await session.execute(_claim(statement, session, batch_size, lane, lanes))).all()
+    result = FollowUpResult()
+    if not claimed:
+        return 0, result
+    # Within the batch, one at a time in due order (see the module's note on order).
+    rows = sorted(claimed, key=lambda row: (row.due_at, row.id))
+
+    # A reminder that never reached the patient (delivery failed or we were down) is not
+    # their miss: it is recorded, but it neither warns them nor alerts anyone.
+    await update_by_id(
+        session,
+        DoseEvent,
+        [
+            {
+                "id": row.id,
+                "status": (
+                    DoseStatus.MISSED
+                    if row.reminded_at is not None
+                    else DoseStatus.MISSED_NOT_REMINDED
+                ).value,
+            }
+            for row in rows
+        ],
     )
+    # Their adherence figures change with each dose closed.
+    closed_per_patient: dict[int, int] = {}
+    for row in rows:
+        closed_per_patient[row.Patient.id] = closed_per_patient.get(row.Patient.id, 0) + 1
+    await increment_by_id(session, Patient, "stats_version", closed_per_patient)
+
+    missed = [row for row in rows if row.reminded_at is not None]
+    result.missed = len(missed)
+    if not missed:
+        return len(claimed), result
     needed = ctx.settings.missed_doses_alert_count
-    for dose, schedule, patient in found:
-        # A reminder that never reached the patient (delivery failed or we were down) is not
-        # their miss: it is recorded, but it neither warns them nor alerts anyone.
-        patient.stats_version += 1  # their adherence figures change with this dose
-        if dose.reminded_at is None:
-            dose.status = DoseStatus.MISSED_NOT_REMINDED
-            continue
-        dose.status = DoseStatus.MISSED
-        result.missed += 1
-        await session.flush()
+    limit = max(needed, 2)
+    history = await closed_doses_around(session, [row.id for row in missed], limit)
+    times: dict[int, list[datetime]] = {}
+    for row in missed:
+        times.setdefault(row.Patient.id, []).append(row.due_at)
+    runs_of = {
+        pid: iter(episodes.missed_runs(history.get(pid, []), due, limit))
+        for pid, due in times.items()
+    }
+    unanswered = iter(
+        await unanswered_decisions(ctx, session, [(row.Patient, row.due_at) for row in missed])
+    )
+
+    notes: list[dict[str, Any]] = []
+    raised: list[tuple[Patient, Finding]] = []
+    for row in missed:
+        patient: Patient = row.Patient
         name = patient.display_name
-        if schedule.kind == ScheduleKind.MONTHLY_INJECTION:
-            alert = await raise_alert(session, patient, risk.injection_overdue(name), now)
-            result.alerts += alert is not None
-        run = await missed_in_a_row(session, patient.id, dose.due_at, max(needed, 2))
+        injection = row.kind == ScheduleKind.MONTHLY_INJECTION
+        if injection:
+            raised.append((patient, risk.injection_overdue(name)))
+        run = next(runs_of[patient.id])
         # The first miss of an episode warns the patient (tolerance falls when doses stop);
         # a run of misses alerts staff, once while the episode's alert is unresolved.
         if run == 1:
-            enqueue(
-                session,
-                chat_id=patient.chat_id,
-                patient_id=patient.id,
-                kind="safety",
-                now=now,
-                payload={"text": reminders.missed_dose_safety(schedule.kind)},
-                dedupe_key=f"safety:{dose.id}",
+            notes.append(
+                outbox_row(
+                    chat_id=patient.chat_id,
+                    patient_id=patient.id,
+                    kind="safety",
+                    now=now,
+                    payload={"text": reminders.missed_dose_safety(row.kind)},
+                    dedupe_key=f"safety:{row.id}",
+                )
             )
-            result.safety_messages += 1
-        if run >= needed and schedule.kind != ScheduleKind.MONTHLY_INJECTION:
-            alert = await raise_alert(session, patient, risk.missed_doses(name, run), now)
-            result.alerts += alert is not None
-        result.supporters_told += await notify_missed(session, patient, dose.due_at, now)
-        result.alerts += await check_unanswered(ctx, session, patient, now)
+        if run >= needed and not injection:
+            raised.append((patient, risk.missed_doses(name, run)))
+        if next(unanswered):
+            finding = risk.unresponsive(name, ctx.settings.unanswered_alert_count)
+            raised.append((patient, finding))
+    result.safety_messages = len(notes)
+    await insert_ignoring_conflicts(session, OutboxMessage, notes, ("dedupe_key",))
+    result.supporters_told = await notify_missed_many(
+        session, [(row.Patient, row.due_at) for row in missed], now
+    )
+    result.alerts = len(await raise_alerts(session, raised, now))
+    return len(claimed), result

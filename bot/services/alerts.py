@@ -156,6 +156,20 @@ async def raise_alerts(
         [(a.id, a.patient_id or 0, a.kind, a.occurrences) for a in unresolved],
         [(patient.id, finding.key) for patient, finding in raised],
     )
+    repeats = [d for d in decisions if isinstance(d, episodes.Repeated)]
+    # Each alert's count once the batch is done: what its row says (one write per alert).
+    final: dict[tuple[int, bool], int] = {}
+    for repeat in repeats:
+        assert isinstance(repeat.alert, int)
+        final[(repeat.alert, repeat.new_in_batch)] = repeat.occurrences
+    existing = {a.id: a for a in unresolved}
+    # Repeats of older alerts are written before new ones are inserted, as one item at a time
+    # did for a patient's repeat and then a new kind (the order rows are stored in).
+    await _count(
+        session,
+        {existing[ref]: count for (ref, new_in_batch), count in final.items() if not new_in_batch},
+        now,
+    )
     new: dict[int, Alert] = {}
     for index, ((patient, finding), decision) in enumerate(zip(raised, decisions, strict=True)):
         if isinstance(decision, episodes.Opened):
@@ -167,24 +181,38 @@ async def raise_alerts(
                 status=AlertStatus.OPEN,
                 summary=episodes.summary_with_others(finding.summary, decision.others),
                 created_at=now,
-                occurrences=1,
+                occurrences=final.get((index, True), 1),
                 last_seen_at=now,
             )
     if new:
         session.add_all(new.values())
         await session.flush()
         await _send_new_cards(session, list(new.values()), now)
-    repeats = [d for d in decisions if isinstance(d, episodes.Repeated)]
     if repeats:
-        existing = {a.id: a for a in unresolved}
 
         def target(decision: episodes.Repeated) -> Alert:
             ref = decision.alert
             assert isinstance(ref, int)
             return new[ref] if decision.new_in_batch else existing[ref]
 
-        await _repeat(session, [(target(d), d.occurrences) for d in repeats], now)
+        await _update_cards(session, [(target(d), d.occurrences) for d in repeats], now)
     return list(new.values())
+
+
+async def _count(session: AsyncSession, counts: dict[Alert, int], now: datetime) -> None:
+    """Write each repeated alert's new count (and when it was last seen) in one statement."""
+    if not counts:
+        return
+    await update_by_id(
+        session,
+        Alert,
+        [{"id": a.id, "occurrences": n} for a, n in sorted(counts.items(), key=lambda i: i[0].id)],
+        constant={"last_seen_at": now},
+    )
+    for alert, occurrences in counts.items():
+        # Written above; the session's copies are brought up to date without a second write.
+        set_committed_value(alert, "occurrences", occurrences)
+        set_committed_value(alert, "last_seen_at", now)
 
 
 async def _send_new_cards(session: AsyncSession, alerts: list[Alert], now: datetime) -> None:
@@ -201,7 +229,9 @@ async def _send_new_cards(session: AsyncSession, alerts: list[Alert], now: datet
             chat_id=member.telegram_user_id,
             patient_id=alert.patient_id,
             kind=CARD_KIND,
-            payload=payload_for(card(alert, {}, member.timezone), alert_id=alert.id),
+            payload=payload_for(
+                card(_as_counted(alert, 1, now), {}, member.timezone), alert_id=alert.id
+            ),
             dedupe_key=_card_key(alert.id, member.id),
             alert_id=alert.id,
             now=now,
@@ -212,22 +242,12 @@ async def _send_new_cards(session: AsyncSession, alerts: list[Alert], now: datet
     await insert_ignoring_conflicts(session, OutboxMessage, rows, ("dedupe_key",))
 
 
-async def _repeat(session: AsyncSession, repeats: list[tuple[Alert, int]], now: datetime) -> None:
-    """Count each repeat and queue, for each, an edit of every card of its alert showing the
-    count at that point (one item at a time would have queued exactly these)."""
+async def _update_cards(
+    session: AsyncSession, repeats: list[tuple[Alert, int]], now: datetime
+) -> None:
+    """Queue, for each repeat, an edit of every card of its alert showing the count at that
+    point (one item at a time would have queued exactly these)."""
     alerts = {alert.id: alert for alert, _ in repeats}
-    last = {alert.id: occurrences for alert, occurrences in repeats}
-    await update_by_id(
-        session,
-        Alert,
-        [{"id": alert_id, "occurrences": last[alert_id]} for alert_id in sorted(alerts)],
-        constant={"last_seen_at": now},
-    )
-    for alert_id, alert in alerts.items():
-        # Written above in one statement; the session's copies are brought up to date without
-        # a second write.
-        set_committed_value(alert, "occurrences", last[alert_id])
-        set_committed_value(alert, "last_seen_at", now)
     staff_ids = {
         i for a in alerts.values() for i in (a.acknowledged_by, a.resolved_by) if i is not None
     }

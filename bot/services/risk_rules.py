@@ -181,8 +181,24 @@ async def check_unanswered_many(
     time), and everything else already closed counts, whatever its time. Given in due order,
     a batch so decides exactly what the row-by-row sweep decided.
     """
+    needed = ctx.settings.unanswered_alert_count
+    decided = await unanswered_decisions(ctx, session, events)
+    raised = [
+        (patient, risk.unresponsive(patient.display_name, needed))
+        for (patient, _), alert in zip(events, decided, strict=True)
+        if alert
+    ]
+    return len(await raise_alerts(session, raised, now))
+
+
+async def unanswered_decisions(
+    ctx: AppContext, session: AsyncSession, events: Sequence[tuple[Patient, datetime]]
+) -> list[bool]:
+    """``check_unanswered_many``'s decisions without raising anything: for each event, whether
+    the patient's latest prompts all went unanswered as of it. For a caller that raises them
+    with other findings, in one ``raise_alerts`` and in its own order."""
     if not events:
-        return 0
+        return []
     needed = ctx.settings.unanswered_alert_count
     times: dict[int, list[datetime]] = {}
     for patient, at in events:
@@ -193,12 +209,7 @@ async def check_unanswered_many(
         pid: iter(episodes.unanswered_runs(history.get(pid, []), at, needed))
         for pid, at in times.items()
     }
-    raised = [
-        (patient, risk.unresponsive(patient.display_name, needed))
-        for patient, _ in events
-        if next(decided[patient.id])
-    ]
-    return len(await raise_alerts(session, raised, now))
+    return [next(decided[patient.id]) for patient, _ in events]
 
 
 async def check_in_answers(

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Patient, SupportLink, SupportStatus
+from bot.db.bulk import any_id, insert_ignoring_conflicts
+from bot.db.models import OutboxMessage, Patient, SupportLink, SupportStatus
 from bot.domain import callback_tags, texts
 from bot.domain.callback_tags import Kind
 from bot.domain.inputs import parse_id
@@ -26,7 +29,7 @@ from bot.domain.replies import Button, Reply, TapResult
 from bot.services import audit
 from bot.services.context import AppContext
 from bot.services.enrolment import patient_by_chat
-from bot.services.outbox import enqueue, enqueue_once, payload_for
+from bot.services.outbox import enqueue, outbox_row, payload_for
 
 log = logging.getLogger(__name__)
 
@@ -289,30 +292,54 @@ SUPPORTER_HELP = (
 )
 
 
+def _missed_note(
+    patient: Patient, link_id: int, chat_id: int, due_at: datetime, now: datetime
+) -> dict[str, Any]:
+    day = due_at.astimezone(ZoneInfo(patient.timezone)).date().isoformat()
+    return outbox_row(
+        chat_id=chat_id,
+        patient_id=patient.id,
+        kind="support",
+        payload={
+            "text": f"{first_name(patient.display_name)} hasn't confirmed today's dose yet. "
+            "A friendly message from you might help."
+        },
+        dedupe_key=f"support:{link_id}:missed:{day}",
+        now=now,
+    )
+
+
 async def notify_missed(
     session: AsyncSession, patient: Patient, due_at: datetime, now: datetime
 ) -> int:
     """Tell an active support person that today's dose isn't confirmed; once per local day."""
-    links = list(
-        await session.scalars(
-            select(SupportLink).where(
-                SupportLink.patient_id == patient.id, SupportLink.status == SupportStatus.ACTIVE
-            )
+    return await notify_missed_many(session, [(patient, due_at)], now)
+
+
+async def notify_missed_many(
+    session: AsyncSession, missed: Sequence[tuple[Patient, datetime]], now: datetime
+) -> int:
+    """``notify_missed`` for each (patient, dose due) at once: one query for the links, one
+    insert. Returns how many support people were due a note (one already sent that local day
+    is not sent again, but still counts, as before)."""
+    if not missed:
+        return 0
+    links: dict[int, list[tuple[int, int]]] = {}
+    found = await session.execute(
+        select(SupportLink.patient_id, SupportLink.id, SupportLink.supporter_chat_id)
+        .where(
+            any_id(session, SupportLink.patient_id, list({p.id for p, _ in missed})),
+            SupportLink.status == SupportStatus.ACTIVE,
         )
+        .order_by(SupportLink.id)
     )
-    day = due_at.astimezone(ZoneInfo(patient.timezone)).date().isoformat()
-    for link in links:
-        assert link.supporter_chat_id is not None
-        await enqueue_once(
-            session,
-            chat_id=link.supporter_chat_id,
-            patient_id=patient.id,
-            kind="support",
-            payload={
-                "text": f"{first_name(patient.display_name)} hasn't confirmed today's dose yet. "
-                "A friendly message from you might help."
-            },
-            dedupe_key=f"support:{link.id}:missed:{day}",
-            now=now,
-        )
-    return len(links)
+    for patient_id, link_id, chat_id in found.all():
+        assert chat_id is not None
+        links.setdefault(patient_id, []).append((link_id, chat_id))
+    notes = [
+        _missed_note(patient, link_id, chat_id, due_at, now)
+        for patient, due_at in missed
+        for link_id, chat_id in links.get(patient.id, [])
+    ]
+    await insert_ignoring_conflicts(session, OutboxMessage, notes, ("dedupe_key",))
+    return len(notes)
