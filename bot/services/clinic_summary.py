@@ -622,8 +622,11 @@ class Counts:
 class _View:
     """The pieces of the read: fresh stats joined with each patient's plan and open alerts."""
 
-    def __init__(self, clinic_id: int, in_clinic: ColumnElement[bool], source: Any) -> None:
+    def __init__(self, clinics: Sequence[int], in_clinic: ColumnElement[bool], source: Any) -> None:
         self.in_clinic, self.source = in_clinic, source
+        of_clinics = (
+            Alert.clinic_id == clinics[0] if len(clinics) == 1 else Alert.clinic_id.in_(clinics)
+        )
         self.alerts = (
             select(
                 Alert.patient_id,
@@ -631,7 +634,7 @@ class _View:
                 _sum_if(Alert.severity == "urgent").label("urgent"),
                 _sum_if(Alert.kind == AlertKind.INJECTION_OVERDUE.value).label("overdue"),
             )
-            .where(Alert.clinic_id == clinic_id, Alert.status != AlertStatus.RESOLVED)
+            .where(of_clinics, Alert.status != AlertStatus.RESOLVED)
             .group_by(Alert.patient_id)
             .subquery("open_alerts")
         )
@@ -647,12 +650,12 @@ class _View:
             .subquery("plan")
         )
 
-    def joined(self, statement: Any) -> Any:
-        return (
-            statement.outerjoin(self.source, self.source.c.patient_id == Patient.id)
-            .outerjoin(self.plan, self.plan.c.patient_id == Patient.id)
-            .outerjoin(self.alerts, self.alerts.c.patient_id == Patient.id)
-            .where(self.in_clinic)
+    def joined(self, statement: Any, plan: bool = True) -> Any:
+        statement = statement.outerjoin(self.source, self.source.c.patient_id == Patient.id)
+        if plan:
+            statement = statement.outerjoin(self.plan, self.plan.c.patient_id == Patient.id)
+        return statement.outerjoin(self.alerts, self.alerts.c.patient_id == Patient.id).where(
+            self.in_clinic
         )
 
     def ratio(self, days: int) -> ColumnElement[Any]:
@@ -751,7 +754,7 @@ async def clinic_patients(
     if not todays:
         return []
     source = await _fresh_source(session, in_clinic, todays, now, extra_days)
-    view = _View(clinic_id, in_clinic, source)
+    view = _View([clinic_id], in_clinic, source)
     extra = (
         (source.c[f"due{extra_days}"], source.c[f"cov{extra_days}"])
         if extra_days is not None and extra_days not in STANDARD_WINDOWS
@@ -800,7 +803,7 @@ async def clinic_counts(
         if not todays:
             return Counts(0, 0, 0, 0, 0)
         source = await _fresh_source(session, in_clinic, todays, now, None)
-    view = _View(clinic_id, in_clinic, source)
+    view = _View([clinic_id], in_clinic, source)
     month = view.ratio(30)
     row = (
         await session.execute(
@@ -816,6 +819,99 @@ async def clinic_counts(
         )
     ).one()
     return Counts(*(int(v or 0) for v in row))
+
+
+@dataclass(frozen=True)
+class ClinicBrief:
+    counts: Counts
+    attention: list[PatientRow]  # the most urgent first
+
+
+async def clinic_briefs(
+    session: AsyncSession,
+    clinic_ids: Sequence[int],
+    now: datetime,
+    thresholds: tuple[int, int],
+    limit: int,
+    *,
+    stored: bool = False,
+) -> dict[int, ClinicBrief]:
+    """Several clinics' totals and who needs a call (each clinic's ``limit`` most urgent), read
+    together in a few statements whatever the number of clinics (the Monday digest's read):
+    :func:`clinic_counts` grouped by clinic, and :func:`clinic_patients`' urgency listing
+    ranked within each clinic. Stale figures are refreshed first as for a page, unless the
+    caller has just brought them up to date (``stored``: the figures are read as stored, and
+    the check, which compares every patient of these clinics with their figures, is skipped)."""
+    if not clinic_ids:
+        return {}
+    in_clinics = Patient.clinic_id.in_(list(clinic_ids))
+    todays = await _zones(session, in_clinics, now)
+    if not todays:
+        return {}
+    source: Any = PatientStats.__table__
+    if not stored:
+        source = await _fresh_source(session, in_clinics, todays, now, None)
+    view = _View(list(clinic_ids), in_clinics, source)
+    month = view.ratio(30)
+    totals = await session.execute(
+        view.joined(
+            select(
+                Patient.clinic_id,
+                func.count(Patient.id),
+                _sum_if(month.is_not(None)),
+                _sum_if(month >= ADHERENT),
+                _sum_if(view.attention(*thresholds)),
+                func.coalesce(func.sum(view.alerts.c.open), 0),
+            ),
+            plan=False,
+        ).group_by(Patient.clinic_id)
+    )
+    briefs: dict[int, ClinicBrief] = {}
+    for row in totals.all():
+        clinic_id, *figures = (int(v or 0) for v in row)
+        briefs[clinic_id] = ClinicBrief(Counts(*figures), [])
+    ranked = (
+        view.joined(
+            select(
+                Patient.id,
+                Patient.clinic_id,
+                Patient.code,
+                Patient.display_name,
+                Patient.status,
+                Patient.timezone,
+                Patient.created_at,
+                *(source.c[name] for name in _STAT_COLUMNS if name != "patient_id"),
+                view.alerts.c.open,
+                view.alerts.c.urgent,
+                view.alerts.c.overdue,
+                func.row_number()
+                .over(partition_by=Patient.clinic_id, order_by=view.order(Listing("urgency")))
+                .label("rank"),
+            ),
+            plan=False,
+        )
+        .where(view.attention(*thresholds))
+        .subquery("ranked")
+    )
+
+    def plan(column: Any) -> Any:
+        # Only for the few rows listed (each through the schedules' patient index): grouping
+        # every patient's schedules in the ranking cost a second at 10^5 patients.
+        return (
+            select(func.max(column))
+            .where(Schedule.patient_id == ranked.c.id)
+            .scalar_subquery()
+            .label(column.key)
+        )
+
+    rows = await session.execute(
+        select(ranked, plan(Schedule.kind), plan(Schedule.injection_date))
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.clinic_id, ranked.c.rank)
+    )
+    for row in rows:
+        briefs[row.clinic_id].attention.append(_row(row, list(STANDARD_WINDOWS)))
+    return briefs
 
 
 def _row(row: Any, windows: list[int]) -> PatientRow:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.db.models import AuditEntry, OutboxMessage, Patient
-from bot.services import staff_views
+from bot.services import clinic_summary
 from bot.services.clinics import add_staff
 from bot.services.context import AppContext
 from jobs.digest import send_digests
@@ -55,13 +55,13 @@ async def test_a_clinic_summary_is_read_once_for_all_its_staff(
     north = await _clinic(ctx, "North", 100, {11: "UTC", 12: "Europe/London", 13: "Europe/Berlin"})
     south = await _clinic(ctx, "South", 200, {21: "Africa/Lagos"})
     reads: Counter[int] = Counter()
-    real = staff_views.clinic_patients
+    real = clinic_summary.clinic_briefs
 
-    async def counted(session: Any, clinic_id: int, *args: Any, **kwargs: Any) -> Any:
-        reads[clinic_id] += 1
-        return await real(session, clinic_id, *args, **kwargs)
+    async def counted(session: Any, clinic_ids: list[int], *args: Any, **kwargs: Any) -> Any:
+        reads.update(clinic_ids)
+        return await real(session, clinic_ids, *args, **kwargs)
 
-    monkeypatch.setattr(staff_views, "clinic_patients", counted)
+    monkeypatch.setattr(clinic_summary, "clinic_briefs", counted)
     assert isinstance(ctx.clock, FakeClock)
     ctx.clock.set(MONDAY)
 
