@@ -306,16 +306,31 @@ def close_older_query(session: AsyncSession, opened: Sequence[tuple[int, int, da
     of the new ones."""
     patient_ids = [patient_id for _, patient_id, _ in opened]
     new_ids = [check_in_id for check_in_id, _, _ in opened]
+    if is_postgres(session):
+        # Each row against its own patient's new id: ``id <> ALL(new ids)`` compared every
+        # check-in of the batch's patients with the whole batch (28 of 27 s at 100,000).
+        return _PG_CLOSE_OLDER.bindparams(patient_ids=patient_ids, new_ids=new_ids)
     return (
         update(CheckIn)
         .where(
-            any_id(session, CheckIn.patient_id, patient_ids),
+            CheckIn.patient_id.in_(patient_ids),
             CheckIn.status == _OPEN,
-            ~any_id(session, CheckIn.id, new_ids),
+            CheckIn.id.not_in(new_ids),
         )
         .values(status=case((CheckIn.answered_at.is_(None), _EXPIRED), else_=_ANSWERED))
         .execution_options(synchronize_session=False)
     )
+
+
+_PG_CLOSE_OLDER = text(
+    """
+    UPDATE check_ins AS c
+    SET status = CASE WHEN c.answered_at IS NULL THEN 'expired' ELSE 'answered' END
+    FROM unnest(CAST(:patient_ids AS integer[]), CAST(:new_ids AS integer[]))
+         AS new(patient_id, id)
+    WHERE c.patient_id = new.patient_id AND c.status = 'open' AND c.id <> new.id
+    """
+)
 
 
 _PG_MOVE_PATIENTS = text(
