@@ -10,11 +10,25 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    column,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.bulk import any_id
+from bot.db.bulk import any_id, is_postgres
 from bot.db.models import CheckIn, CheckInStatus, DoseEvent, DoseStatus, Patient
+from bot.db.types import UTCDateTime
 from bot.domain import episodes, risk
 from bot.domain.checkins import Answers
 from bot.domain.episodes import Entry
@@ -48,6 +62,10 @@ async def prompt_history(
     newest first, for all of them in one query."""
     if not patient_ids or limit <= 0:
         return {}
+    if is_postgres(session):
+        return _grouped(
+            await session.execute(_LATEST_PROMPTS, {"pids": list(patient_ids), "lim": limit})
+        )
     doses = select(
         DoseEvent.patient_id.label("pid"),
         DoseEvent.due_at.label("at"),
@@ -77,13 +95,49 @@ async def prompt_history(
         .over(partition_by=both.c.pid, order_by=(both.c.at.desc(), both.c.ok))
         .label("rn"),
     ).subquery()
-    rows: Any = await session.execute(
-        select(ranked.c.pid, ranked.c.at, ranked.c.ok).where(ranked.c.rn <= limit)
+    return _grouped(
+        await session.execute(
+            select(ranked.c.pid, ranked.c.at, ranked.c.ok).where(ranked.c.rn <= limit)
+        )
     )
+
+
+def _grouped(rows: Any) -> dict[int, list[Entry]]:
     found: dict[int, list[Entry]] = {}
     for pid, at, ok in rows.all():
         found.setdefault(pid, []).append(Entry(at, bool(ok)))
     return {pid: episodes.newest_first(entries) for pid, entries in found.items()}
+
+
+# On Postgres each patient's latest prompts are read by index, a few rows per patient (LATERAL
+# ... LIMIT over ix_dose_events_patient_due and ix_check_ins_patient_created); a window over
+# whole histories read every dose of every patient in the batch, 90 days of them each. SQLite
+# has no LATERAL and small deployments; it keeps the window form.
+_LATEST_PROMPTS = (
+    text(
+        """
+    SELECT p.pid, x.at, x.ok
+    FROM unnest(:pids) AS p(pid)
+    CROSS JOIN LATERAL (
+        SELECT u.at, u.ok FROM (
+            (SELECT d.due_at AS at, CASE WHEN d.status = 'missed' THEN 0 ELSE 1 END AS ok
+             FROM dose_events AS d
+             WHERE d.patient_id = p.pid AND d.reminded_at IS NOT NULL
+               AND d.status IN ('missed', 'taken', 'skipped')
+             ORDER BY d.due_at DESC, 2 LIMIT :lim)
+            UNION ALL
+            (SELECT c.created_at, CASE WHEN c.status = 'expired' THEN 0 ELSE 1 END
+             FROM check_ins AS c
+             WHERE c.patient_id = p.pid AND c.due_at IS NOT NULL AND c.status <> 'open'
+             ORDER BY c.created_at DESC, 2 LIMIT :lim)
+        ) AS u
+        ORDER BY u.at DESC, u.ok LIMIT :lim
+    ) AS x
+    """
+    )
+    .bindparams(bindparam("pids", type_=ARRAY(BigInteger())), bindparam("lim", type_=Integer()))
+    .columns(column("pid", BigInteger()), column("at", UTCDateTime()), column("ok", Integer()))
+)
 
 
 async def closed_doses_around(
@@ -94,6 +148,8 @@ async def closed_doses_around(
     Enough to tell every one of those doses' runs of misses (bot.domain.episodes.missed_runs)."""
     if not dose_ids:
         return {}
+    if is_postgres(session):
+        return _grouped(await session.execute(_DOSES_AROUND, {"ids": list(dose_ids), "lim": limit}))
     bounds = (
         select(
             DoseEvent.patient_id.label("pid"),
@@ -123,15 +179,40 @@ async def closed_doses_around(
         .where(DoseEvent.status.in_(_CLOSED_DOSE), DoseEvent.due_at <= bounds.c.hi)
         .subquery()
     )
-    rows: Any = await session.execute(
-        select(ranked.c.pid, ranked.c.at, ranked.c.ok).where(
-            (ranked.c.before == 0) | (ranked.c.rn <= limit)
+    return _grouped(
+        await session.execute(
+            select(ranked.c.pid, ranked.c.at, ranked.c.ok).where(
+                (ranked.c.before == 0) | (ranked.c.rn <= limit)
+            )
         )
     )
-    found: dict[int, list[Entry]] = {}
-    for pid, at, ok in rows.all():
-        found.setdefault(pid, []).append(Entry(at, bool(ok)))
-    return {pid: episodes.newest_first(entries) for pid, entries in found.items()}
+
+
+# As _LATEST_PROMPTS: by index on Postgres, the doses between each patient's first and last of
+# the batch and the few before them.
+_DOSES_AROUND = (
+    text(
+        """
+    SELECT b.pid, x.at, x.ok
+    FROM (SELECT patient_id AS pid, min(due_at) AS lo, max(due_at) AS hi
+          FROM dose_events WHERE id = ANY(:ids) GROUP BY patient_id) AS b
+    CROSS JOIN LATERAL (
+        (SELECT d.due_at AS at, CASE WHEN d.status = 'missed' THEN 0 ELSE 1 END AS ok
+         FROM dose_events AS d
+         WHERE d.patient_id = b.pid AND d.due_at >= b.lo AND d.due_at <= b.hi
+           AND d.status IN ('missed', 'taken', 'skipped'))
+        UNION ALL
+        (SELECT d.due_at, CASE WHEN d.status = 'missed' THEN 0 ELSE 1 END
+         FROM dose_events AS d
+         WHERE d.patient_id = b.pid AND d.due_at < b.lo
+           AND d.status IN ('missed', 'taken', 'skipped')
+         ORDER BY d.due_at DESC, 2 LIMIT :lim)
+    ) AS x
+    """
+    )
+    .bindparams(bindparam("ids", type_=ARRAY(BigInteger())), bindparam("lim", type_=Integer()))
+    .columns(column("pid", BigInteger()), column("at", UTCDateTime()), column("ok", Integer()))
+)
 
 
 async def missed_in_a_row(
