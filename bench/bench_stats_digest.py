@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_stats_digest.py                       # this checkout
     .venv/bin/python bench/bench_stats_digest.py --code /tmp/before    # another tree's code
-    .venv/bin/python bench/bench_stats_digest.py --stale 1000 10000 --idle 100000 --digest 10000
+    .venv/bin/python bench/bench_stats_digest.py --stale 1000 10000 100000 --idle 1000000 \
+        --digest 10000 100000
 
 ``--code`` runs another copy of the repository (e.g. ``git archive <commit> | tar -x -C DIR``)
 against fresh databases built by its own migrations, so "before" and "after" are measured the
@@ -16,7 +17,7 @@ same way. Each size gets a scratch database ``bench_stats_<pid>_<n>``, dropped a
 * idle: N patients without history whose figures are all current (rows written in SQL for the
   local day, as the job would have), then ``refresh_stale_stats`` with nothing to do (median of
   5), and the statements it sent.
-* digest: on the ``--digest`` size's stale database, after the refresh: 150 staff (3 in each of
+* digest: on each ``--digest`` size's stale database, after the refresh: 150 staff (3 in each of
   the 50 clinics), Monday 08:30 UTC; ``send_digests`` queues 150 digests (timed once).
 """
 
@@ -137,7 +138,7 @@ async def run(opts: argparse.Namespace) -> list[str]:
     from jobs.stats import refresh_stale_stats
 
     lines: list[str] = []
-    sizes = sorted({*opts.stale, *opts.idle, *([opts.digest] if opts.digest else [])})
+    sizes = sorted({*opts.stale, *opts.idle, *opts.digest})
     for n in sizes:
         name = f"bench_stats_{os.getpid()}_{n}"
         url = await sched.create_database(opts.admin_dsn, name)
@@ -145,7 +146,7 @@ async def run(opts: argparse.Namespace) -> list[str]:
         try:
             started = time.perf_counter()
             await sched.populate(dsn, 1, n, NOW)
-            with_history = n in opts.stale or n == opts.digest
+            with_history = n in opts.stale or n in opts.digest
             if with_history:
                 await _history(dsn)
             else:
@@ -169,7 +170,7 @@ async def run(opts: argparse.Namespace) -> list[str]:
                     f"| {idle[-1][1]} | median of 5 |"
                 )
                 print(lines[-1], flush=True)
-                if n == opts.digest:
+                if n in opts.digest:
                     staff = await _staff(dsn)
                     took, sent, done = await _timed(ctx, counter, send_digests)
                     lines.append(
@@ -189,7 +190,7 @@ def main() -> None:
     parser.add_argument("--admin-dsn", default=sched.ADMIN_DSN_DEFAULT)
     parser.add_argument("--stale", type=int, nargs="*", default=[1000, 10000])
     parser.add_argument("--idle", type=int, nargs="*", default=[100000])
-    parser.add_argument("--digest", type=int, default=10000)
+    parser.add_argument("--digest", type=int, nargs="*", default=[10000])
     parser.add_argument("--keep-db", action="store_true")
     opts = parser.parse_args()
     if opts.code:
