@@ -134,11 +134,11 @@ async def _drain(
     return total
 
 
-def _claim(statement: Any, session: AsyncSession, batch_size: int, lane: int, lanes: int) -> Any:
+def _claim(statement: Any, postgres: bool, batch_size: int, lane: int, lanes: int) -> Any:
     if lanes > 1:
         statement = statement.where(DoseEvent.patient_id % lanes == lane)
     statement = statement.limit(batch_size)
-    if is_postgres(session):
+    if postgres:
         statement = statement.with_for_update(of=DoseEvent, skip_locked=True)
     return statement
 
@@ -188,11 +188,60 @@ def _live(ctx: AppContext, now: datetime) -> Any:
     )
 
 
+def snoozed_claim_query(
+    ctx: AppContext, now: datetime, postgres: bool, batch_size: int, lane: int = 0, lanes: int = 1
+) -> Any:
+    """Snoozed reminders whose time has come (tests/integration/test_followup_plans.py checks
+    its plan)."""
+    statement = _live(ctx, now).where(DoseEvent.snoozed_until <= now).order_by(DoseEvent.id)
+    return _claim(statement, postgres, batch_size, lane, lanes)
+
+
+def nudge_claim_query(
+    ctx: AppContext, now: datetime, postgres: bool, batch_size: int, lane: int = 0, lanes: int = 1
+) -> Any:
+    """Reminders unanswered for a while, not nudged yet."""
+    after = timedelta(minutes=ctx.settings.nudge_after_minutes)
+    statement = (
+        _live(ctx, now)
+        .where(
+            DoseEvent.reminded_at <= now - after,
+            DoseEvent.nudged_at.is_(None),
+            DoseEvent.snoozed_until.is_(None),
+            Schedule.kind != ScheduleKind.MONTHLY_INJECTION,
+        )
+        .order_by(DoseEvent.id)
+    )
+    return _claim(statement, postgres, batch_size, lane, lanes)
+
+
+def closed_claim_query(
+    now: datetime, postgres: bool, batch_size: int, lane: int = 0, lanes: int = 1
+) -> Any:
+    """Pending doses whose window has closed, in the order the windows closed, which the
+    index ix_dose_events_pending keeps: the claim reads the head of it and sorts nothing,
+    however long the backlog."""
+    statement = (
+        select(
+            DoseEvent.id,
+            DoseEvent.due_at,
+            DoseEvent.reminded_at,
+            Schedule.kind,
+            Patient,
+        )
+        .join(Schedule, Schedule.id == DoseEvent.schedule_id)
+        .join(Patient, Patient.id == DoseEvent.patient_id)
+        .where(DoseEvent.status == _PENDING, DoseEvent.window_ends_at <= now)
+        .order_by(DoseEvent.window_ends_at)
+    )
+    return _claim(statement, postgres, batch_size, lane, lanes)
+
+
 async def _resend_snoozed(
     ctx: AppContext, session: AsyncSession, now: datetime, batch_size: int, lane: int, lanes: int
 ) -> tuple[int, FollowUpResult]:
-    statement = _live(ctx, now).where(DoseEvent.snoozed_until <= now).order_by(DoseEvent.id)
-    rows = (await session.execute(_claim(statement, session, batch_size, lane, lanes))).all()
+    statement = snoozed_claim_query(ctx, now, is_postgres(session), batch_size, lane, lanes)
+    rows = (await session.execute(statement)).all()
     messages = [
         outbox_row(
             chat_id=row.chat_id,
@@ -215,18 +264,8 @@ async def _resend_snoozed(
 async def _nudge(
     ctx: AppContext, session: AsyncSession, now: datetime, batch_size: int, lane: int, lanes: int
 ) -> tuple[int, FollowUpResult]:
-    after = timedelta(minutes=ctx.settings.nudge_after_minutes)
-    statement = (
-        _live(ctx, now)
-        .where(
-            DoseEvent.reminded_at <= now - after,
-            DoseEvent.nudged_at.is_(None),
-            DoseEvent.snoozed_until.is_(None),
-            Schedule.kind != ScheduleKind.MONTHLY_INJECTION,
-        )
-        .order_by(DoseEvent.id)
-    )
-    rows = (await session.execute(_claim(statement, session, batch_size, lane, lanes))).all()
+    statement = nudge_claim_query(ctx, now, is_postgres(session), batch_size, lane, lanes)
+    rows = (await session.execute(statement)).all()
     messages = [
         outbox_row(
             chat_id=row.chat_id,
@@ -264,22 +303,8 @@ async def _set(session: AsyncSession, ids: list[int], **values: Any) -> None:
 async def _close_windows(
     ctx: AppContext, session: AsyncSession, now: datetime, batch_size: int, lane: int, lanes: int
 ) -> tuple[int, FollowUpResult]:
-    # In the order the windows closed, which the index ix_dose_events_pending keeps: the claim
-    # reads the head of it and sorts nothing, however long the backlog.
-    statement = (
-        select(
-            DoseEvent.id,
-            DoseEvent.due_at,
-            DoseEvent.reminded_at,
-            Schedule.kind,
-            Patient,
-        )
-        .join(Schedule, Schedule.id == DoseEvent.schedule_id)
-        .join(Patient, Patient.id == DoseEvent.patient_id)
-        .where(DoseEvent.status == _PENDING, DoseEvent.window_ends_at <= now)
-        .order_by(DoseEvent.window_ends_at)
-    )
-    claimed = (await session.execute(_claim(statement, session, batch_size, lane, lanes))).all()
+    statement = closed_claim_query(now, is_postgres(session), batch_size, lane, lanes)
+    claimed = (await session.execute(statement)).all()
     result = FollowUpResult()
     if not claimed:
         return 0, result
