@@ -224,21 +224,25 @@ async def _send_new_cards(session: AsyncSession, alerts: list[Alert], now: datet
         .order_by(Staff.id)
     ):
         staff_of.setdefault(member.clinic_id, []).append(member)
-    rows = [
-        outbox_row(
-            chat_id=member.telegram_user_id,
-            patient_id=alert.patient_id,
-            kind=CARD_KIND,
-            payload=payload_for(
-                card(_as_counted(alert, 1, now), {}, member.timezone), alert_id=alert.id
-            ),
-            dedupe_key=_card_key(alert.id, member.id),
-            alert_id=alert.id,
-            now=now,
-        )
-        for alert in alerts
-        for member in staff_of.get(alert.clinic_id, [])
-    ]
+    rows = []
+    for alert in alerts:
+        # Rendered once per time zone: a clinic's staff mostly share one.
+        shown = _as_counted(alert, 1, now)
+        rendered: dict[str, Reply] = {}
+        for member in staff_of.get(alert.clinic_id, []):
+            if member.timezone not in rendered:
+                rendered[member.timezone] = card(shown, {}, member.timezone)
+            rows.append(
+                outbox_row(
+                    chat_id=member.telegram_user_id,
+                    patient_id=alert.patient_id,
+                    kind=CARD_KIND,
+                    payload=payload_for(rendered[member.timezone], alert_id=alert.id),
+                    dedupe_key=_card_key(alert.id, member.id),
+                    alert_id=alert.id,
+                    now=now,
+                )
+            )
     await insert_ignoring_conflicts(session, OutboxMessage, rows, ("dedupe_key",))
 
 
@@ -264,15 +268,16 @@ async def _update_cards(
     updates: list[dict[str, Any]] = []
     for alert, occurrences in repeats:
         shown = _as_counted(alert, occurrences, now)
+        rendered: dict[str, Reply] = {}
         for outbox_id, chat_id, zone in cards_of.get(alert.id, []):
+            if zone not in rendered:
+                rendered[zone] = card(shown, names, zone)
             updates.append(
                 outbox_row(
                     chat_id=chat_id,
                     patient_id=alert.patient_id,
                     kind=CARD_UPDATE_KIND,
-                    payload=payload_for(
-                        card(shown, names, zone), edit_of=outbox_id, alert_id=alert.id
-                    ),
+                    payload=payload_for(rendered[zone], edit_of=outbox_id, alert_id=alert.id),
                     now=now,
                 )
             )
