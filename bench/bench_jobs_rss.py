@@ -7,7 +7,8 @@
 Set-up (in this process, server-side SQL): ``bench_scheduling.populate`` (one daily plan each,
 16 zones), ``--days`` days of doses per patient (``NINETY_DAYS_OF_DOSES`` with fewer days: 90
 days of 10^6 patients is 90 M rows), two weekly check-ins each, 150 staff in 50 clinics,
-``--burst`` schedules due at the same minute, then ``VACUUM ANALYZE``.
+``--burst`` schedules due at the same minute and ``--burst`` other patients' weekly check-ins due
+then too, then ``VACUUM ANALYZE``.
 
 Then a fresh child process imports what the ``jobs`` worker imports and runs its periodic jobs
 (``jobs.periodic.periodic_jobs``, each in the list's order) at three instants on a fake clock: the
@@ -77,6 +78,7 @@ async def _seed(dsn: str, n: int, days: int, burst: int) -> dict[str, float]:
         await conn.close()
     started = time.perf_counter()
     await sched.prepare_burst(dsn, BURST_AT, burst, n, 0)
+    await _checkin_burst(dsn, burst, n)
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute("VACUUM ANALYZE")
@@ -84,6 +86,22 @@ async def _seed(dsn: str, n: int, days: int, burst: int) -> dict[str, float]:
         await conn.close()
     took["burst_and_vacuum"] = time.perf_counter() - started
     return took
+
+
+async def _checkin_burst(dsn: str, burst: int, n: int) -> None:
+    """``burst`` patients (others than the dose burst's) whose weekly check-in is due at the
+    burst's minute: the check-in job sends them, and expires them by the Monday run."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            """UPDATE patients SET checkin_frequency = 'weekly', checkin_weekday = 7,
+                   checkin_time = '23:00', next_checkin_at = $1
+               WHERE id % $2 = $2 / 2""",
+            BURST_AT,
+            max(2, n // burst),
+        )
+    finally:
+        await conn.close()
 
 
 async def worker(url: str) -> dict[str, Any]:
