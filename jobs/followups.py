@@ -11,9 +11,13 @@ their notes and alerts within seconds, not over the next hour.
 
 Order. A batch decides its doses as one-at-a-time would in due order (earliest first), each
 seeing the misses before it: the first miss of an episode is the one with a run of 1, and only
-it brings the note. Batches are claimed in the order their windows closed, which is due order
-for doses of the same kind. On Postgres a backlog is drained by several lanes at once, each with
-its own share of patients (by id), so one patient's doses are never decided by two lanes at once.
+it brings the note. Batches are claimed in the order their windows closed (the pending index's
+order, so a claim sorts nothing), which is due order for doses of the same kind. On Postgres a
+backlog is drained by several lanes at once, each with its own share of patients (by id), so one
+patient's doses are never decided by two lanes at once. What this does not cover, like the
+row-by-row sweep before it across runs: a backlog of more than a batch in which one patient's
+injection (its window lasts days) and later daily doses close together may put the later doses
+in an earlier batch; each is still decided on what had closed by then.
 """
 
 from __future__ import annotations
