@@ -46,32 +46,39 @@ async def refresh_stale_stats(
     ctx: AppContext, *, batch: int = BATCH, lanes: int | None = None
 ) -> int:
     now = ctx.clock.now()
-    total, more = await _one_batch(ctx, now, batch, None)
+    total, after, more = await _one_batch(ctx, now, batch, None, None)
     if more:
         lanes = 1 if ctx.settings.is_sqlite else (lanes or DEFAULT_LANES)
         shares: list[Lane | None] = [(lanes, k) for k in range(lanes)] if lanes > 1 else [None]
-        total += sum(await asyncio.gather(*(_drain(ctx, now, batch, s) for s in shares)))
+        total += sum(await asyncio.gather(*(_drain(ctx, now, batch, s, after) for s in shares)))
     if total:
         log.info("recomputed the adherence figures of %d patient(s)", total)
     return total
 
 
-async def _drain(ctx: AppContext, now: datetime, batch: int, lane: Lane | None) -> int:
+async def _drain(
+    ctx: AppContext, now: datetime, batch: int, lane: Lane | None, after: int | None
+) -> int:
     total, more = 0, True
     while more:
-        done, more = await _one_batch(ctx, now, batch, lane)
+        done, after, more = await _one_batch(ctx, now, batch, lane, after)
         total += done
     return total
 
 
 async def _one_batch(
-    ctx: AppContext, now: datetime, batch: int, lane: Lane | None
-) -> tuple[int, bool]:
-    """Recompute one batch; returns how many, and whether there may be more to do."""
+    ctx: AppContext, now: datetime, batch: int, lane: Lane | None, after: int | None
+) -> tuple[int, int | None, bool]:
+    """Recompute one batch; returns how many, the last id of those whose history moved on
+    (the next batch of this run starts after it), and whether there may be more to do."""
     async with ctx.sessions.begin() as session:
-        found = sorted(set(await session.scalars(stale_patients(now, batch, lane))))
+        rows = (await session.execute(stale_patients(now, batch, lane, after))).all()
+        found = sorted({row.id for row in rows})
         if not found:
-            return 0, False
+            return 0, after, False
+        moved = [row.id for row in rows if row.moved]
+        if moved:
+            after = max(moved)
         ids = found
         if is_postgres(session):
             ids = list(
@@ -84,5 +91,6 @@ async def _one_batch(
             )
         await refresh_patients(session, ids, now)
     # Each kind of stale patient comes ``batch`` at a time; fewer means that kind is done. A
-    # batch whose rows were all taken by others makes no progress: leave them for later.
-    return len(ids), len(found) >= batch and bool(ids)
+    # batch whose rows were all taken by others makes no progress: leave them for later (a
+    # patient skipped behind ``after`` is found again by the next run).
+    return len(ids), after, len(found) >= batch and bool(ids)

@@ -517,20 +517,29 @@ async def _upsert(
 Lane = tuple[int, int]  # (how many lanes, this one): the patients whose id % lanes == this
 
 
-def stale_patients(now: datetime, limit: int, lane: Lane | None = None) -> Any:
+def stale_patients(
+    now: datetime, limit: int, lane: Lane | None = None, after: int | None = None
+) -> Any:
     """Up to ``limit`` ids of each kind of patient whose figures the stats job must recompute,
     in one statement of two index probes: those whose history moved on since the job last
     computed them (``ix_patients_stats_stale`` holds only those, so it is empty when all is
     current) and those whose local day has ended (``ix_patients_stats_fresh_until``). Neither
-    reads a patient who is up to date, nor any history. With a ``lane``, only that lane's
-    share of the patients (lanes running at once then never pick the same ones)."""
+    reads a patient who is up to date, nor any history. Rows of ``(id, moved)``, ``moved``
+    true for the first kind.
+
+    With a ``lane``, only that lane's share of the patients (lanes running at once then never
+    pick the same ones). ``after``: only ids above it for the first kind, where a run has
+    already been. The entries its batches took out of the partial index stay there until
+    vacuum, and while another lane's transaction is open they cannot be marked dead, so a probe
+    from the start of the index would walk all of them again, batch after batch."""
     share: ColumnElement[bool] = true()
     if lane is not None:
         lanes, this = lane
         share = Patient.id % lanes == this
+    ahead: ColumnElement[bool] = true() if after is None else Patient.id > after
     moved = (
         select(Patient.id)
-        .where(Patient.stats_seen_version != Patient.stats_version, share)
+        .where(Patient.stats_seen_version != Patient.stats_version, share, ahead)
         .order_by(Patient.id)
         .limit(limit)
         .subquery("moved")
@@ -542,7 +551,10 @@ def stale_patients(now: datetime, limit: int, lane: Lane | None = None) -> Any:
         .limit(limit)
         .subquery("ended")
     )
-    return union(select(moved.c.id), select(ended.c.id))
+    return union(
+        select(moved.c.id, literal(True).label("moved")),
+        select(ended.c.id, literal(False).label("moved")),
+    )
 
 
 def day_ends(todays: dict[str, int]) -> dict[str, datetime]:
