@@ -32,7 +32,7 @@ from bot.db.types import UTCDateTime
 from bot.domain import episodes, risk
 from bot.domain.checkins import Answers
 from bot.domain.episodes import Entry
-from bot.services.alerts import raise_alert, raise_alerts
+from bot.services.alerts import PatientLike, raise_alert, raise_alerts
 from bot.services.context import AppContext
 
 _UNANSWERED_DOSE = (DoseStatus.MISSED.value,)
@@ -273,7 +273,7 @@ async def check_unanswered_many(
 
 
 async def unanswered_decisions(
-    ctx: AppContext, session: AsyncSession, events: Sequence[tuple[Patient, datetime]]
+    ctx: AppContext, session: AsyncSession, events: Sequence[tuple[PatientLike, datetime]]
 ) -> list[bool]:
     """``check_unanswered_many``'s decisions without raising anything: for each event, whether
     the patient's latest prompts all went unanswered as of it. For a caller that raises them

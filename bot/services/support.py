@@ -27,6 +27,7 @@ from bot.domain.callback_tags import Kind
 from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
 from bot.services import audit
+from bot.services.alerts import PatientLike
 from bot.services.context import AppContext
 from bot.services.enrolment import patient_by_chat
 from bot.services.outbox import enqueue, outbox_row, payload_for
@@ -293,7 +294,7 @@ SUPPORTER_HELP = (
 
 
 def _missed_note(
-    patient: Patient, link_id: int, chat_id: int, due_at: datetime, now: datetime
+    patient: PatientLike, link_id: int, chat_id: int, due_at: datetime, now: datetime
 ) -> dict[str, Any]:
     day = due_at.astimezone(ZoneInfo(patient.timezone)).date().isoformat()
     return outbox_row(
@@ -317,7 +318,7 @@ async def notify_missed(
 
 
 async def notify_missed_many(
-    session: AsyncSession, missed: Sequence[tuple[Patient, datetime]], now: datetime
+    session: AsyncSession, missed: Sequence[tuple[PatientLike, datetime]], now: datetime
 ) -> int:
     """``notify_missed`` for each (patient, dose due) at once: one query for the links, one
     insert. Returns how many support people were due a note (one already sent that local day

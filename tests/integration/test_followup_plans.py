@@ -13,7 +13,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Update, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from bot.clock import FakeClock
 from bot.runtime import app_context
@@ -21,7 +23,7 @@ from bot.services import alerts, risk_rules
 from bot.services.context import AppContext
 from jobs.followups import closed_claim_query, nudge_claim_query, snoozed_claim_query
 from tests.conftest import make_settings
-from tests.integration.test_lookup_plans import _custom_plan, _generic_plan, _nodes
+from tests.integration.test_lookup_plans import _custom_plan, _generic_plan, _nodes, _plan
 
 PATIENTS = 2_000
 DOSES_EACH = 50  # 10^5 dose rows
@@ -83,11 +85,26 @@ async def _fill(ctx: AppContext) -> None:
         await session.execute(text("ANALYZE"))
 
 
+async def _plan_of_write(session: AsyncSession, statement: Update) -> dict[str, Any]:
+    """The plan for this call's values of an UPDATE (the closed-window claim on Postgres),
+    which does not nest in ``_custom_plan``'s EXPLAIN element; EXPLAIN alone runs nothing."""
+    compiled = statement.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    assert isinstance(compiled, SQLCompiler)
+    values = [compiled.params[name] for name in compiled.positiontup or ()]
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    return _plan(await driver.fetchval(f"EXPLAIN (FORMAT JSON) {compiled}", *values))
+
+
 def _reads(plan: dict[str, Any], table: str) -> list[tuple[str, str | None]]:
     return [
         (node["Node Type"], node.get("Index Name"))
         for node in _nodes(plan)
-        if node.get("Relation Name") == table
+        # ModifyTable is the closed-window claim's write, not a read.
+        if node.get("Relation Name") == table and node["Node Type"] != "ModifyTable"
     ]
 
 
@@ -147,7 +164,10 @@ async def test_the_wave_reads_by_index_at_100k_dose_rows(pg_url: str, clock: Fak
             }
             plans = {}
             for n, (name, statement) in enumerate(statements.items()):
-                plans[name] = await _custom_plan(session, statement)
+                if isinstance(statement, Update):
+                    plans[name] = await _plan_of_write(session, statement)
+                else:
+                    plans[name] = await _custom_plan(session, statement)
                 plans[f"{name}, generic"] = await _generic_plan(session, statement, f"p{n}")
     for name, plan in plans.items():
         assert _seq_scans(plan) == [], (name, json.dumps(plan, indent=1))
