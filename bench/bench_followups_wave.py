@@ -236,20 +236,32 @@ async def _copy(admin_dsn: str, source: str, name: str) -> str:
     return sched._db_url(admin_dsn, name)
 
 
+async def _exists(admin_dsn: str, name: str) -> bool:
+    conn = await asyncpg.connect(admin_dsn, timeout=10)
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await conn.close()
+
+
 async def run(opts: argparse.Namespace) -> None:
     from bot.clock import FakeClock
     from bot.runtime import app_context
     from bot.services.context import load_consent
 
     for n in opts.patients:
-        base = f"bench_followups_{os.getpid()}_{n}"
-        await sched.create_database(opts.admin_dsn, base)
+        # --base: one seeded history kept across runs (and code versions), so that "before" and
+        # "after" close exactly the same doses; it is seeded the first time and never dropped.
+        base = f"{opts.base}_{n}" if opts.base else f"bench_followups_{os.getpid()}_{n}"
         dsn = sched._db_url(opts.admin_dsn, base)
-        made = [base]
+        reuse = bool(opts.base) and await _exists(opts.admin_dsn, base)
+        made = [] if opts.base else [base]
         try:
             started = time.perf_counter()
-            await sched.populate(dsn, 1, n, NOW)
-            await _seed(dsn, load_consent().version)
+            if not reuse:
+                await sched.create_database(opts.admin_dsn, base)
+                await sched.populate(dsn, 1, n, NOW)
+                await _seed(dsn, load_consent().version)
             seeded = time.perf_counter() - started
             for outbox in opts.outbox:
                 name = f"{base}_o{outbox}"
@@ -292,6 +304,9 @@ def main() -> None:
     )
     parser.add_argument("--max-runs", type=int, default=100_000)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--base", help="name prefix of a seeded database to keep and reuse across runs"
+    )
     parser.add_argument(
         "--statements", action="store_true", help="print where the database time went"
     )
