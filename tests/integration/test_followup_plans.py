@@ -9,13 +9,17 @@ may keep for a prepared statement. No timings: the plans are the evidence
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Update, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.expression import Executable
 
 from bot.clock import FakeClock
 from bot.runtime import app_context
@@ -23,7 +27,6 @@ from bot.services import alerts, risk_rules
 from bot.services.context import AppContext
 from jobs.followups import closed_claim_query, nudge_claim_query, snoozed_claim_query
 from tests.conftest import make_settings
-from tests.integration.test_lookup_plans import _custom_plan, _generic_plan, _nodes, _plan
 
 PATIENTS = 2_000
 DOSES_EACH = 50  # 10^5 dose rows
@@ -83,6 +86,58 @@ async def _fill(ctx: AppContext) -> None:
             await session.execute(text(sql), values)
     async with ctx.sessions.begin() as session:
         await session.execute(text("ANALYZE"))
+
+
+# The EXPLAIN helpers are this module's own (other plan tests are being reorganised around a
+# shared module; this test does not depend on their private names).
+class _Explain(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+
+
+@compiles(_Explain)
+def _compile_explain(element: _Explain, compiler: SQLCompiler, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _plan(raw: Any) -> dict[str, Any]:
+    document = json.loads(raw) if isinstance(raw, str) else raw
+    return dict(document[0]["Plan"])
+
+
+async def _custom_plan(session: AsyncSession, statement: ClauseElement) -> dict[str, Any]:
+    return _plan(await session.scalar(_Explain(statement)))
+
+
+async def _generic_plan(
+    session: AsyncSession, statement: ClauseElement, name: str
+) -> dict[str, Any]:
+    """The plan Postgres may keep for a prepared statement after five runs, made without the
+    values."""
+    compiled = statement.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    assert isinstance(compiled, SQLCompiler)
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    await driver.execute(f"PREPARE {name} AS {compiled}")
+    await driver.execute("SET plan_cache_mode = force_generic_plan")
+    try:
+        nulls = ", ".join(["NULL"] * len(compiled.positiontup or ()))
+        raw = await driver.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE {name}({nulls})")
+    finally:
+        await driver.execute("RESET plan_cache_mode")
+        await driver.execute(f"DEALLOCATE {name}")
+    return _plan(raw)
 
 
 async def _plan_of_write(session: AsyncSession, statement: Update) -> dict[str, Any]:
