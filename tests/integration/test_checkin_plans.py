@@ -13,100 +13,21 @@ check-in only. No timings: the plans are the evidence
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.sql.expression import Executable
 
 from bot.clock import FakeClock
 from bot.runtime import app_context
 from bot.services.context import AppContext
 from jobs.checkins import BATCH, close_older_query, due_claim, expiry_claim
 from tests.conftest import make_settings
+from tests.integration.plan_support import custom_plan, generic_plan, plan_of_write, reads, sorts
 from tests.support import new_clinic
 
 PATIENTS = 100_000
-
-
-class _Explain(Executable, ClauseElement):
-    inherit_cache = False
-
-    def __init__(self, statement: ClauseElement) -> None:
-        self.statement = statement
-
-
-@compiles(_Explain)
-def _compile_explain(element: _Explain, compiler: SQLCompiler, **kw: Any) -> str:
-    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
-
-
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
-
-
-def _plan(raw: Any) -> dict[str, Any]:
-    document = json.loads(raw) if isinstance(raw, str) else raw
-    return dict(document[0]["Plan"])
-
-
-async def _custom_plan(session: AsyncSession, statement: ClauseElement) -> dict[str, Any]:
-    return _plan(await session.scalar(_Explain(statement)))
-
-
-async def _plan_of_write(session: AsyncSession, statement: ClauseElement) -> dict[str, Any]:
-    """The plan for this call's values of an UPDATE (which does not nest in ``_Explain``)."""
-    compiled = statement.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
-    )
-    assert isinstance(compiled, SQLCompiler)
-    values = [compiled.params[name] for name in compiled.positiontup or ()]
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
-    return _plan(await driver.fetchval(f"EXPLAIN (FORMAT JSON) {compiled}", *values))
-
-
-async def _generic_plan(
-    session: AsyncSession, statement: ClauseElement, name: str
-) -> dict[str, Any]:
-    """The plan made without the values (after five runs of a prepared statement)."""
-    compiled = statement.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
-    )
-    assert isinstance(compiled, SQLCompiler)
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
-    await driver.execute(f"PREPARE {name} AS {compiled}")
-    await driver.execute("SET plan_cache_mode = force_generic_plan")
-    try:
-        nulls = ", ".join(["NULL"] * len(compiled.positiontup or ()))
-        raw = await driver.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE {name}({nulls})")
-    finally:
-        await driver.execute("RESET plan_cache_mode")
-        await driver.execute(f"DEALLOCATE {name}")
-    return _plan(raw)
-
-
-def _reads(plan: dict[str, Any], table: str) -> list[tuple[str, str | None]]:
-    return [
-        (node["Node Type"], node.get("Index Name"))
-        for node in _nodes(plan)
-        if node.get("Relation Name") == table and node["Node Type"] != "ModifyTable"
-    ]
-
-
-def _sorts(plan: dict[str, Any]) -> list[str]:
-    return [node["Node Type"] for node in _nodes(plan) if "Sort" in node["Node Type"]]
 
 
 async def _fill(ctx: AppContext) -> None:
@@ -168,32 +89,32 @@ async def _claim_plans(ctx: AppContext) -> dict[str, dict[str, Any]]:
     expiring = expiry_claim(now, BATCH, lock=True)
     async with ctx.sessions() as session:
         return {
-            "due": await _custom_plan(session, due),
-            "due, generic": await _generic_plan(session, due, "due"),
-            "expiring": await _custom_plan(session, expiring),
-            "expiring, generic": await _generic_plan(session, expiring, "expiring"),
+            "due": await custom_plan(session, due),
+            "due, generic": await generic_plan(session, due, "due"),
+            "expiring": await custom_plan(session, expiring),
+            "expiring, generic": await generic_plan(session, expiring, "expiring"),
         }
 
 
 def _assert_claims_read_their_index(plans: dict[str, dict[str, Any]]) -> None:
     for name in ("due", "due, generic"):
         plan = plans[name]
-        assert _reads(plan, "patients") == [("Index Scan", "ix_patients_checkin_due")], (
+        assert reads(plan, "patients") == [("Index Scan", "ix_patients_checkin_due")], (
             name,
             json.dumps(plan, indent=1),
         )
-        assert _sorts(plan) == [], (name, json.dumps(plan, indent=1))
+        assert sorts(plan) == [], (name, json.dumps(plan, indent=1))
     for name in ("expiring", "expiring, generic"):
         plan = plans[name]
-        assert _reads(plan, "check_ins") == [("Index Scan", "ix_check_ins_open")], (
+        assert reads(plan, "check_ins") == [("Index Scan", "ix_check_ins_open")], (
             name,
             json.dumps(plan, indent=1),
         )
-        assert [node for node, _ in _reads(plan, "patients")] == ["Index Scan"], (
+        assert [node for node, _ in reads(plan, "patients")] == ["Index Scan"], (
             name,
             json.dumps(plan, indent=1),
         )
-        assert _sorts(plan) == [], (name, json.dumps(plan, indent=1))
+        assert sorts(plan) == [], (name, json.dumps(plan, indent=1))
 
 
 @pytest.mark.postgres
@@ -221,10 +142,10 @@ async def test_closing_a_batch_of_open_check_ins_reads_check_ins_by_index(
         async with ctx.sessions() as session:
             close = close_older_query(session, opened)
             plans = {
-                "close": await _plan_of_write(session, close),
-                "close, generic": await _generic_plan(session, close, "close"),
+                "close": await plan_of_write(session, close),
+                "close, generic": await generic_plan(session, close, "close"),
             }
     for name, plan in plans.items():
-        reads = _reads(plan, "check_ins")
-        assert reads, (name, json.dumps(plan, indent=1))
-        assert all(node != "Seq Scan" for node, _ in reads), (name, json.dumps(plan, indent=1))
+        read = reads(plan, "check_ins")
+        assert read, (name, json.dumps(plan, indent=1))
+        assert all(node != "Seq Scan" for node, _ in read), (name, json.dumps(plan, indent=1))

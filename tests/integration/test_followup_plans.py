@@ -9,17 +9,11 @@ may keep for a prepared statement. No timings: the plans are the evidence
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Update, text
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.sql.expression import Executable
 
 from bot.clock import FakeClock
 from bot.runtime import app_context
@@ -27,6 +21,17 @@ from bot.services import alerts, risk_rules
 from bot.services.context import AppContext
 from jobs.followups import closed_claim_query, nudge_claim_query, snoozed_claim_query
 from tests.conftest import make_settings
+from tests.integration.plan_support import (
+    INDEX_READS,
+    custom_plan,
+    generic_plan,
+    nodes,
+    outline,
+    plan_of_write,
+    reads,
+    seq_scans,
+    sorts,
+)
 
 PATIENTS = 2_000
 DOSES_EACH = 50  # 10^5 dose rows
@@ -90,106 +95,12 @@ async def _fill(ctx: AppContext) -> None:
 
 # The EXPLAIN helpers are this module's own (other plan tests are being reorganised around a
 # shared module; this test does not depend on their private names).
-class _Explain(Executable, ClauseElement):
-    inherit_cache = False
-
-    def __init__(self, statement: ClauseElement) -> None:
-        self.statement = statement
-
-
-@compiles(_Explain)
-def _compile_explain(element: _Explain, compiler: SQLCompiler, **kw: Any) -> str:
-    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
-
-
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
-
-
-def _plan(raw: Any) -> dict[str, Any]:
-    document = json.loads(raw) if isinstance(raw, str) else raw
-    return dict(document[0]["Plan"])
-
-
-async def _custom_plan(session: AsyncSession, statement: ClauseElement) -> dict[str, Any]:
-    return _plan(await session.scalar(_Explain(statement)))
-
-
-async def _generic_plan(
-    session: AsyncSession, statement: ClauseElement, name: str
-) -> dict[str, Any]:
-    """The plan Postgres may keep for a prepared statement after five runs, made without the
-    values."""
-    compiled = statement.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
-    )
-    assert isinstance(compiled, SQLCompiler)
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
-    await driver.execute(f"PREPARE {name} AS {compiled}")
-    await driver.execute("SET plan_cache_mode = force_generic_plan")
-    try:
-        nulls = ", ".join(["NULL"] * len(compiled.positiontup or ()))
-        raw = await driver.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE {name}({nulls})")
-    finally:
-        await driver.execute("RESET plan_cache_mode")
-        await driver.execute(f"DEALLOCATE {name}")
-    return _plan(raw)
-
-
-async def _plan_of_write(session: AsyncSession, statement: Update) -> dict[str, Any]:
-    """The plan for this call's values of an UPDATE (the closed-window claim on Postgres),
-    which does not nest in ``_custom_plan``'s EXPLAIN element; EXPLAIN alone runs nothing."""
-    compiled = statement.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
-    )
-    assert isinstance(compiled, SQLCompiler)
-    values = [compiled.params[name] for name in compiled.positiontup or ()]
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
-    return _plan(await driver.fetchval(f"EXPLAIN (FORMAT JSON) {compiled}", *values))
-
-
-def _reads(plan: dict[str, Any], table: str) -> list[tuple[str, str | None]]:
-    return [
-        (node["Node Type"], node.get("Index Name"))
-        for node in _nodes(plan)
-        # ModifyTable is the closed-window claim's write, not a read.
-        if node.get("Relation Name") == table and node["Node Type"] != "ModifyTable"
-    ]
-
-
-INDEX_READS = {"Index Scan", "Index Only Scan", "Bitmap Heap Scan"}
-
-
 def _indexes(plan: dict[str, Any], prefix: str) -> set[str]:
     return {
         node["Index Name"]
-        for node in _nodes(plan)
+        for node in nodes(plan)
         if str(node.get("Index Name", "")).startswith(prefix)
     }
-
-
-def _seq_scans(plan: dict[str, Any]) -> list[str]:
-    return [
-        node["Relation Name"]
-        for node in _nodes(plan)
-        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in GROWING
-    ]
-
-
-def _outline(plan: dict[str, Any], depth: int = 0) -> str:
-    line = "  " * depth + f"{plan['Node Type']} {plan.get('Relation Name') or ''}"
-    line += f" {plan.get('Index Name') or ''} rows={plan.get('Plan Rows')}\n"
-    return line + "".join(_outline(child, depth + 1) for child in plan.get("Plans", []))
-
-
-def _sorts(plan: dict[str, Any]) -> list[str]:
-    return [node["Node Type"] for node in _nodes(plan) if "Sort" in node["Node Type"]]
 
 
 @pytest.mark.postgres
@@ -220,20 +131,20 @@ async def test_the_wave_reads_by_index_at_100k_dose_rows(pg_url: str, clock: Fak
             plans = {}
             for n, (name, statement) in enumerate(statements.items()):
                 if isinstance(statement, Update):
-                    plans[name] = await _plan_of_write(session, statement)
+                    plans[name] = await plan_of_write(session, statement)
                 else:
-                    plans[name] = await _custom_plan(session, statement)
-                plans[f"{name}, generic"] = await _generic_plan(session, statement, f"p{n}")
+                    plans[name] = await custom_plan(session, statement)
+                plans[f"{name}, generic"] = await generic_plan(session, statement, f"p{n}")
     for name, plan in plans.items():
-        assert _seq_scans(plan) == [], (name, json.dumps(plan, indent=1))
+        assert seq_scans(plan, GROWING) == [], (name, json.dumps(plan, indent=1))
     for name in ("closed", "closed, lane", "snoozed", "nudge"):
         for variant in (name, f"{name}, generic"):
-            reads = _reads(plans[variant], "dose_events")
-            assert {node for node, _ in reads} <= INDEX_READS, (variant, reads)
+            read = reads(plans[variant], "dose_events")
+            assert {node for node, _ in read} <= INDEX_READS, (variant, read)
             assert _indexes(plans[variant], "ix_dose_events") == {"ix_dose_events_pending"}
     for variant in ("closed", "closed, generic", "closed, lane", "closed, lane, generic"):
         # The head of the backlog in the index's order: nothing sorted, however long it is.
-        assert _sorts(plans[variant]) == [], (variant, _outline(plans[variant]))
+        assert sorts(plans[variant]) == [], (variant, outline(plans[variant]))
     for variant in ("cards", "cards, generic"):
         assert _indexes(plans[variant], "ix_outbox") == {"ix_outbox_alert_id"}, variant
     for variant in ("latest prompts", "latest prompts, generic", "doses around"):

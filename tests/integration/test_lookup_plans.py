@@ -14,18 +14,13 @@ the evidence (bench/results/scheduling.md has the numbers).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import time
 from typing import Any
 
 import pytest
 import telegram
 from alembic import command
-from sqlalchemy import Connection, Executable, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy import Connection, select, text
 from telegram import InlineKeyboardMarkup
 
 from bot.clock import FakeClock
@@ -41,6 +36,7 @@ from bot.services.context import AppContext
 from bot.services.outbox import enqueue
 from jobs.sender import CLAIM_SETTINGS, HEAD_FACTOR, OutboxSender, claim_head_query
 from tests.conftest import make_settings
+from tests.integration.plan_support import INDEX_READS, custom_plan, generic_plan, nodes, sorts
 from tests.support import make_patient, new_clinic
 
 PLAN = Plan(PlanKind.DAILY, "America/Chicago", (time(8, 0),))
@@ -52,64 +48,10 @@ ALERTS = 1_000
 # Plans -------------------------------------------------------------------------------------
 
 
-class _Explain(Executable, ClauseElement):
-    """``EXPLAIN (FORMAT JSON)`` of a statement, its parameters bound as the code binds them."""
-
-    inherit_cache = False
-
-    def __init__(self, statement: ClauseElement) -> None:
-        self.statement = statement
-
-
-@compiles(_Explain)
-def _compile_explain(element: _Explain, compiler: SQLCompiler, **kw: Any) -> str:
-    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
-
-
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
-
-
-def _plan(raw: Any) -> dict[str, Any]:
-    document = json.loads(raw) if isinstance(raw, str) else raw
-    return dict(document[0]["Plan"])
-
-
-async def _custom_plan(session: AsyncSession, statement: ClauseElement) -> dict[str, Any]:
-    """The plan for this call's values (what Postgres makes for a statement's first runs)."""
-    return _plan(await session.scalar(_Explain(statement)))
-
-
-async def _generic_plan(
-    session: AsyncSession, statement: ClauseElement, name: str
-) -> dict[str, Any]:
-    """The plan Postgres may keep for a prepared statement after five runs: made without the
-    values, so whatever a bound parameter holds, it cannot prove an index's predicate from it."""
-    compiled = statement.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
-    )
-    assert isinstance(compiled, SQLCompiler)
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
-    await driver.execute(f"PREPARE {name} AS {compiled}")
-    await driver.execute("SET plan_cache_mode = force_generic_plan")
-    try:
-        # A generic plan does not look at the values, so NULLs will do.
-        nulls = ", ".join(["NULL"] * len(compiled.positiontup or ()))
-        raw = await driver.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE {name}({nulls})")
-    finally:
-        await driver.execute("RESET plan_cache_mode")
-        await driver.execute(f"DEALLOCATE {name}")
-    return _plan(raw)
-
-
 def _outbox_reads(plan: dict[str, Any]) -> list[tuple[str, str | None]]:
     return [
         (node["Node Type"], node.get("Index Name"))
-        for node in _nodes(plan)
+        for node in nodes(plan)
         if node.get("Relation Name") == "outbox" or "outbox" in str(node.get("Index Name", ""))
     ]
 
@@ -117,16 +59,9 @@ def _outbox_reads(plan: dict[str, Any]) -> list[tuple[str, str | None]]:
 def _seq_scans_of_outbox(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         node
-        for node in _nodes(plan)
+        for node in nodes(plan)
         if node["Node Type"] == "Seq Scan" and node.get("Relation Name") == "outbox"
     ]
-
-
-INDEX_READS = {"Index Scan", "Index Only Scan", "Bitmap Index Scan", "Bitmap Heap Scan"}
-
-
-def _sorts(plan: dict[str, Any]) -> list[str]:
-    return [node["Node Type"] for node in _nodes(plan) if "Sort" in node["Node Type"]]
 
 
 # A clinic at scale -------------------------------------------------------------------------
@@ -209,15 +144,15 @@ async def test_cards_and_the_claim_read_the_outbox_through_an_index_at_100k_rows
         claim = claim_head_query(clock.now(), sender._batch_claim * HEAD_FACTOR, lock=True)
         async with ctx.sessions() as session:
             plans = {
-                "cards": await _custom_plan(session, alerts.cards_query(alert.id)),
-                "cards, generic": await _generic_plan(
+                "cards": await custom_plan(session, alerts.cards_query(alert.id)),
+                "cards, generic": await generic_plan(
                     session, alerts.cards_query(alert.id), "cards"
                 ),
             }
         async with ctx.sessions() as session:
             await session.execute(text(CLAIM_SETTINGS))
-            plans["claim"] = await _custom_plan(session, claim)
-            plans["claim, generic"] = await _generic_plan(session, claim, "claim")
+            plans["claim"] = await custom_plan(session, claim)
+            plans["claim, generic"] = await generic_plan(session, claim, "claim")
     for name, plan in plans.items():
         assert _seq_scans_of_outbox(plan) == [], (name, json.dumps(plan, indent=1))
     for name in ("cards", "cards, generic"):
@@ -231,7 +166,7 @@ async def test_cards_and_the_claim_read_the_outbox_through_an_index_at_100k_rows
 def _assert_head_in_index_order(name: str, plan: dict[str, Any]) -> None:
     # The head of the line straight from the index, in its order: no Sort of the backlog.
     assert _outbox_reads(plan) == [("Index Scan", "ix_outbox_pending")], (name, json.dumps(plan))
-    assert _sorts(plan) == [], (name, json.dumps(plan, indent=1))
+    assert sorts(plan) == [], (name, json.dumps(plan, indent=1))
 
 
 @pytest.mark.postgres
@@ -310,8 +245,8 @@ async def test_a_claim_right_after_a_burst_reads_the_index_in_order(
         claim = claim_head_query(clock.now(), limit, lock=True)
         async with ctx.sessions() as session:
             await session.execute(text(CLAIM_SETTINGS))
-            custom = await _custom_plan(session, claim)
-            generic = await _generic_plan(session, claim, "claim")
+            custom = await custom_plan(session, claim)
+            generic = await generic_plan(session, claim, "claim")
         rows, _ = await sender._claim()
     _assert_head_in_index_order("claim", custom)
     _assert_head_in_index_order("claim, generic", generic)
