@@ -49,27 +49,8 @@ async def _seed(dsn: str, consent: str) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(sched.NINETY_DAYS_OF_DOSES)
-        await conn.execute(
-            """INSERT INTO check_ins (patient_id, created_at, due_at, status, answered_at,
-                   expires_at)
-               SELECT p.id, $1::timestamptz - (k * 7 || ' days')::interval,
-                      $1::timestamptz - (k * 7 || ' days')::interval,
-                      CASE WHEN (p.id + k) % 3 = 0 THEN 'expired' ELSE 'answered' END,
-                      CASE WHEN (p.id + k) % 3 <> 0
-                           THEN $1::timestamptz - (k * 7 || ' days')::interval END,
-                      $1::timestamptz - (k * 7 - 1 || ' days')::interval
-               FROM patients AS p, generate_series(1, 2) AS k""",
-            NOW,
-        )
-        await conn.execute(
-            """INSERT INTO staff (id, telegram_user_id, name, role, timezone, clinic_id, active,
-                   created_at)
-               SELECT c * 10 + k, 900000 + c * 10 + k, 'Nurse ' || c || '-' || k, 'staff',
-                      'UTC', c, true, $1
-               FROM generate_series(1, 50) AS c, generate_series(1, $2::int) AS k""",
-            NOW,
-            STAFF_PER_CLINIC,
-        )
+        await conn.execute(sched.TWO_CHECK_INS_EACH, NOW)
+        await conn.execute(sched.STAFF_IN_EVERY_CLINIC, NOW, "UTC", STAFF_PER_CLINIC)
         await conn.execute("SELECT setval('staff_id_seq', 10000)")
         # Everyone's weekly check-in falls due now.
         await conn.execute(
@@ -79,14 +60,6 @@ async def _seed(dsn: str, consent: str) -> None:
             consent,
         )
         await conn.execute("VACUUM ANALYZE")
-    finally:
-        await conn.close()
-
-
-async def _scalar(dsn: str, sql: str, *args: Any) -> Any:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return await conn.fetchval(sql, *args)
     finally:
         await conn.close()
 
@@ -133,7 +106,7 @@ async def _wave(
         took += time.perf_counter() - started
         runs += 1
         alerts += result.alerts
-        if await _scalar(dsn, done_sql) >= n:
+        if await sched.scalar(dsn, done_sql) >= n:
             break
     cpu = time.process_time() - cpu
     timer.close()
@@ -149,7 +122,7 @@ async def _wave(
         "runs": runs,
         "statements": counter.statements,
         "alerts": alerts,
-        "done": await _scalar(dsn, done_sql),
+        "done": await sched.scalar(dsn, done_sql),
         "load": f"{load_before} → {_load()}",
     }
 
@@ -183,7 +156,7 @@ async def run(opts: argparse.Namespace) -> list[str]:
                 )
                 lines.append(_line("send", n, send, seeded))
                 print(lines[-1], flush=True)
-                await _scalar(dsn, "VACUUM ANALYZE")
+                await sched.scalar(dsn, "VACUUM ANALYZE")
                 clock.advance(timedelta(hours=25))
                 expire = await _wave(
                     ctx,

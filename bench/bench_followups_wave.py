@@ -53,27 +53,8 @@ async def _seed(dsn: str, consent: str) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(sched.NINETY_DAYS_OF_DOSES)
-        await conn.execute(
-            """INSERT INTO check_ins (patient_id, created_at, due_at, status, answered_at,
-                   expires_at)
-               SELECT p.id, $1::timestamptz - (k * 7 || ' days')::interval,
-                      $1::timestamptz - (k * 7 || ' days')::interval,
-                      CASE WHEN (p.id + k) % 3 = 0 THEN 'expired' ELSE 'answered' END,
-                      CASE WHEN (p.id + k) % 3 <> 0
-                           THEN $1::timestamptz - (k * 7 || ' days')::interval END,
-                      $1::timestamptz - (k * 7 - 1 || ' days')::interval
-               FROM patients AS p, generate_series(1, 2) AS k""",
-            NOW,
-        )
-        await conn.execute(
-            """INSERT INTO staff (id, telegram_user_id, name, role, timezone, clinic_id, active,
-                   created_at)
-               SELECT c * 10 + k, 900000 + c * 10 + k, 'Nurse ' || c || '-' || k, 'staff',
-                      'America/Chicago', c, true, $1
-               FROM generate_series(1, 50) AS c, generate_series(1, $2::int) AS k""",
-            NOW,
-            STAFF_PER_CLINIC,
-        )
+        await conn.execute(sched.TWO_CHECK_INS_EACH, NOW)
+        await conn.execute(sched.STAFF_IN_EVERY_CLINIC, NOW, "America/Chicago", STAFF_PER_CLINIC)
         await conn.execute("SELECT setval('staff_id_seq', 10000)")
         await conn.execute(
             """INSERT INTO support_links (patient_id, token, status, supporter_chat_id,
@@ -151,14 +132,6 @@ async def _prefill_outbox(dsn: str, rows: int) -> float:
     return time.perf_counter() - started
 
 
-async def _scalar(dsn: str, sql: str, *args: Any) -> Any:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return await conn.fetchval(sql, *args)
-    finally:
-        await conn.close()
-
-
 class Counter:
     def __init__(self, ctx: Any) -> None:
         from sqlalchemy import event
@@ -198,7 +171,7 @@ async def _wave(ctx: Any, dsn: str, max_runs: int, verbose: bool) -> dict[str, A
         runs += 1
         for key, value in vars(result).items():
             totals[key] = totals.get(key, 0) + value
-        if not await _scalar(dsn, LEFT, CLOSE):
+        if not await sched.scalar(dsn, LEFT, CLOSE):
             break
     cpu = time.process_time() - cpu
     timer.close()
@@ -269,7 +242,7 @@ async def run(opts: argparse.Namespace) -> None:
                 url = await _copy(opts.admin_dsn, base, name)
                 copy_dsn = sched._db_url(opts.admin_dsn, name)
                 filled = await _prefill_outbox(copy_dsn, outbox) if outbox else 0.0
-                before = await _scalar(copy_dsn, "SELECT count(*) FROM outbox")
+                before = await sched.scalar(copy_dsn, "SELECT count(*) FROM outbox")
                 clock = FakeClock(CLOSE)
                 async with app_context(sched._settings(url, log_level="WARNING"), clock) as ctx:
                     m = await _wave(ctx, copy_dsn, opts.max_runs, opts.statements)

@@ -95,6 +95,24 @@ ZONES: list[tuple[str, int]] = [
 ]
 
 
+# Two weekly check-ins before $1 for every patient, one in three run out unanswered (the wave
+# benches share it, so their histories agree with each other).
+TWO_CHECK_INS_EACH = """
+    INSERT INTO check_ins (patient_id, created_at, due_at, status, answered_at, expires_at)
+    SELECT p.id, $1::timestamptz - (k * 7 || ' days')::interval,
+           $1::timestamptz - (k * 7 || ' days')::interval,
+           CASE WHEN (p.id + k) % 3 = 0 THEN 'expired' ELSE 'answered' END,
+           CASE WHEN (p.id + k) % 3 <> 0 THEN $1::timestamptz - (k * 7 || ' days')::interval END,
+           $1::timestamptz - (k * 7 - 1 || ' days')::interval
+    FROM patients AS p, generate_series(1, 2) AS k"""
+
+# $3 active staff in each of the 50 clinics `populate` makes, created at $1, in time zone $2.
+STAFF_IN_EVERY_CLINIC = """
+    INSERT INTO staff (id, telegram_user_id, name, role, timezone, clinic_id, active, created_at)
+    SELECT c * 10 + k, 900000 + c * 10 + k, 'Nurse ' || c || '-' || k, 'staff', $2, c, true, $1
+    FROM generate_series(1, 50) AS c, generate_series(1, $3::int) AS k"""
+
+
 def _dose_time_table() -> list[str]:
     """1000 local dose times, weighted: mornings and evenings on quarter hours, a tail anywhere
     on five-minute marks."""
@@ -502,7 +520,7 @@ async def verify_burst(dsn: str, now: datetime, outbox_before: int) -> dict[str,
     return dict(row)
 
 
-async def _scalar(dsn: str, sql: str, *args: Any) -> Any:
+async def scalar(dsn: str, sql: str, *args: Any) -> Any:
     conn = await asyncpg.connect(dsn)
     try:
         return await conn.fetchval(sql, *args)
@@ -1030,7 +1048,7 @@ def run_benchmark(opts: argparse.Namespace) -> dict[str, Any]:
         # Due on the minute, ticked 20 s later: "due in the same minute, just before now".
         burst_due = (clock.now() + timedelta(minutes=2)).replace(second=0, microsecond=0)
         burst_now = burst_due + timedelta(seconds=20)
-        outbox_before = asyncio.run(_scalar(dsn, "SELECT coalesce(max(id), 0) FROM outbox"))
+        outbox_before = asyncio.run(scalar(dsn, "SELECT coalesce(max(id), 0) FROM outbox"))
         asyncio.run(pin_outbox_statistics(dsn, clock.now()))
         made_due = asyncio.run(prepare_burst(dsn, burst_due, opts.burst, loaded, 0))
         log(f"burst: {made_due} schedules due at {burst_due:%H:%M}, tick at {burst_now:%H:%M:%S}")
@@ -1079,7 +1097,7 @@ def run_benchmark(opts: argparse.Namespace) -> dict[str, Any]:
         if opts.profile:
             profile_due = burst_due + timedelta(minutes=2)
             profile_now = profile_due + timedelta(seconds=20)
-            outbox_mark = asyncio.run(_scalar(dsn, "SELECT coalesce(max(id), 0) FROM outbox"))
+            outbox_mark = asyncio.run(scalar(dsn, "SELECT coalesce(max(id), 0) FROM outbox"))
             asyncio.run(prepare_burst(dsn, profile_due, opts.burst, loaded, 1))
             prof = _run_worker(
                 [
@@ -1095,8 +1113,8 @@ def run_benchmark(opts: argparse.Namespace) -> dict[str, Any]:
                 ]
             )
             # Keep the sender's backlog to one burst: drop the profiled burst's messages.
-            asyncio.run(_scalar(dsn, "DELETE FROM outbox WHERE id > $1", outbox_mark))
-            asyncio.run(_scalar(dsn, "VACUUM ANALYZE outbox"))
+            asyncio.run(scalar(dsn, "DELETE FROM outbox WHERE id > $1", outbox_mark))
+            asyncio.run(scalar(dsn, "VACUUM ANALYZE outbox"))
             results["profile"] = prof
             clock.set(profile_now)
             log(f"profiled burst: {prof['seconds']:.2f}s under cProfile")
