@@ -180,7 +180,9 @@ def injection_day(
 # injection is given as soon as possible (F071, F073) and opioids used since must be told to the
 # team first (F074); sources disagree on missed tablets, so the team decides and nobody doubles
 # up (F075, F076); naloxone and 911 (F054, F056, F057).
-_TOLERANCE = (
+# Also said on /stop: whoever stops the bot may be stopping the medication, and hears nothing
+# from it afterwards (the label's overdose deaths include those after treatment stopped).
+TOLERANCE_NOTE = (
     "One important thing: without naltrexone the opioid block wears off, and your body's "
     "tolerance to opioids is likely lower than it used to be. Using opioids now, even an amount "
     "you used to take, could cause an overdose that kills. Please keep naloxone (Narcan) nearby "
@@ -191,7 +193,7 @@ MISSED_TABLET_SAFETY = (
     "A quick note from your care companion.\n\n"
     "It looks like a dose was missed. That's okay, it happens. Never take two doses to make "
     "up for one; ask your care team or pharmacist what to do about the missed dose.\n\n"
-    f"{_TOLERANCE}\n\n"
+    f"{TOLERANCE_NOTE}\n\n"
     "Your care team is there to help you get back on track."
 )
 MISSED_INJECTION_SAFETY = (
@@ -200,7 +202,7 @@ MISSED_INJECTION_SAFETY = (
     "it as soon as possible; don't wait for the next planned date. If you have used any "
     "opioids since your last injection, tell the team before the injection: it can cause "
     "sudden, severe withdrawal.\n\n"
-    f"{_TOLERANCE}\n\n"
+    f"{TOLERANCE_NOTE}\n\n"
     "Your care team is there to help you."
 )
 

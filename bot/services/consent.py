@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ConsentDecision, ConsentRecord, Patient, PatientStatus, Schedule
+from bot.domain.reminders import TOLERANCE_NOTE
 from bot.domain.replies import Button, Reply, TapResult
 from bot.services import audit
 from bot.services.context import AppContext
@@ -176,8 +177,8 @@ async def stop(ctx: AppContext, chat_id: int, confirmed: bool) -> TapResult:
         replies=[
             Reply(
                 "Done. I won't send you anything more. Send /start whenever you'd like to come "
-                "back; /delete erases what I keep. If you are in danger, call or text 988, or "
-                "call 911."
+                f"back; /delete erases what I keep.\n\n{TOLERANCE_NOTE}\n\n"
+                "If you are in danger, call or text 988, or call 911."
             )
         ],
     )

@@ -166,6 +166,8 @@ async def test_stop_is_confirmed_shown_to_staff_and_start_comes_back(live_bot: L
     await tap_and_wait_edit(live_bot, PAT, "Yes, stop everything", question)
     [confirmed] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
     assert "won't send you anything more" in (confirmed.plain_text or "")
+    # The last thing the bot says, to someone who may be stopping naltrexone too.
+    assert "could cause an overdose" in (confirmed.plain_text or "")
     await eventually(
         lambda: any("used /stop" in (m.plain_text or "") for m in live_bot.api.sent(NURSE)),
         "the staff note",
