@@ -240,6 +240,8 @@ _CLOSED_COLUMNS = (
     Patient.clinic_id,
     Patient.display_name,
     Patient.timezone,
+    Patient.status.label("patient_status"),
+    Patient.consent_version,
 )
 
 
@@ -374,6 +376,17 @@ async def _close_windows(
                 for row in claimed
             ],
         )
+
+    def reachable(row: Any) -> bool:
+        # Messages go only to patients who get messages, as for nudges: after /stop or /pause,
+        # or before they agree to an updated consent, the bot sends them nothing, this note
+        # included (/stop gives the overdose warning itself). The miss is still recorded, and
+        # staff alerts still open: the care team decides whether to call.
+        return bool(
+            row.patient_status == PatientStatus.ACTIVE
+            and row.consent_version == ctx.consent.version
+        )
+
     # Within the batch, one at a time in due order (see the module's note on order).
     rows = sorted(claimed, key=lambda row: (row.due_at, row.id))
     # Their adherence figures change with each dose closed.
@@ -417,7 +430,7 @@ async def _close_windows(
         run = next(runs_of[patient.id])
         # The first miss of an episode warns the patient (tolerance falls when doses stop);
         # a run of misses alerts staff, once while the episode's alert is unresolved.
-        if run == 1:
+        if run == 1 and reachable(row):
             notes.append(
                 outbox_row(
                     chat_id=patient.chat_id,
@@ -435,6 +448,9 @@ async def _close_windows(
             raised.append((patient, finding))
     result.safety_messages = len(notes)
     await insert_ignoring_conflicts(session, OutboxMessage, notes, ("dedupe_key",))
-    result.supporters_told = await notify_missed_many(session, events, now)
+    # Their support person hears nothing either: a patient who stopped or paused has said who
+    # may be told what, and a note about them after /stop would break that.
+    told = [(who[row.patient_id], row.due_at) for row in missed if reachable(row)]
+    result.supporters_told = await notify_missed_many(session, told, now)
     result.alerts = len(await raise_alerts(session, raised, now))
     return len(claimed), result

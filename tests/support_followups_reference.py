@@ -376,7 +376,13 @@ async def _close_windows(
             alert = await raise_alert(session, patient, risk.injection_overdue(name), now)
             result.alerts += alert is not None
         run = await missed_in_a_row(session, patient.id, dose.due_at, max(needed, 2))
-        if run == 1:
+        # Since 2026-12-07 (both here and in the wave): nothing to a patient who gets no
+        # messages (stopped, paused, or an old consent), nor to their support person.
+        reachable = (
+            patient.status == PatientStatus.ACTIVE
+            and patient.consent_version == ctx.consent.version
+        )
+        if run == 1 and reachable:
             enqueue(
                 session,
                 chat_id=patient.chat_id,
@@ -390,7 +396,8 @@ async def _close_windows(
         if run >= needed and schedule.kind != ScheduleKind.MONTHLY_INJECTION:
             alert = await raise_alert(session, patient, risk.missed_doses(name, run), now)
             result.alerts += alert is not None
-        result.supporters_told += await notify_missed(session, patient, dose.due_at, now)
+        if reachable:
+            result.supporters_told += await notify_missed(session, patient, dose.due_at, now)
         result.alerts += await check_unanswered(ctx, session, patient, now)
     return len(found)
 

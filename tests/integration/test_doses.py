@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from bot.db.models import Alert, DoseEvent, OutboxMessage, Schedule
+from bot.db.models import Alert, DoseEvent, OutboxMessage, Patient, Schedule
 from bot.domain.reminders import tap_data
 from bot.domain.schedules import Plan, PlanKind
 from bot.services.clinics import add_staff
@@ -182,3 +182,34 @@ async def test_an_unconfirmed_injection_alerts_staff_when_overdue(ctx: AppContex
     await follow_up(ctx)
     async with ctx.sessions() as session:
         assert [a.kind for a in await session.scalars(select(Alert))] == ["injection_overdue"]
+
+
+async def test_after_stop_or_pause_a_closing_window_records_the_miss_but_sends_them_nothing(
+    ctx: AppContext,
+) -> None:
+    """/stop promises nothing more; /pause asks for quiet. A dose reminded before either still
+    closes as missed (and counts for staff), but no safety note goes to the patient."""
+    clinic = await new_clinic(ctx, "Care")
+    people = {"active": 31, "stopped": 32, "paused": 33}
+    for chat_id in people.values():
+        await make_patient(ctx, PLAN, chat_id=chat_id, clinic_id=clinic.id)
+    fake(ctx).set(DUE)
+    await tick(ctx)
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(DoseEvent).values(reminded_at=DUE))
+        for status, chat_id in people.items():
+            await session.execute(
+                update(Patient).where(Patient.chat_id == chat_id).values(status=status)
+            )
+    fake(ctx).advance(timedelta(hours=5))
+    result = await follow_up(ctx)
+    assert result.missed == 3 and result.safety_messages == 1
+    async with ctx.sessions() as session:
+        statuses = set(await session.scalars(select(DoseEvent.status)))
+        safety_to = list(
+            await session.scalars(
+                select(OutboxMessage.chat_id).where(OutboxMessage.kind == "safety")
+            )
+        )
+    assert statuses == {"missed"}
+    assert safety_to == [people["active"]]
