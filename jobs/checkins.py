@@ -13,7 +13,6 @@ run at once on Postgres, as in jobs/tick.py; SQLite has a single writer and uses
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -35,6 +34,7 @@ from bot.domain.checkins import Answers, Frequency
 from bot.services.context import AppContext
 from bot.services.outbox import outbox_row, payload_for
 from bot.services.risk_rules import check_unanswered_many
+from jobs.lanes import drain
 
 log = logging.getLogger(__name__)
 
@@ -93,27 +93,16 @@ async def check_in_tick(
 async def _drain(
     ctx: AppContext, batch: _Batch, now: datetime, batch_size: int, lanes: int | None
 ) -> CheckInResult:
-    """Run ``batch`` until it comes back short. An idle run costs one claim; only after a full
-    first batch do the extra lanes start."""
+    """Run ``batch`` until it comes back short (jobs.lanes: one batch first, lanes behind a
+    full one, sharing the rows through SKIP LOCKED)."""
 
-    async def one() -> CheckInResult:
+    async def one(_lane: int, _lanes: int) -> tuple[int, CheckInResult]:
         async with claiming(ctx.sessions) as session:
-            return await batch(ctx, session, now, batch_size)
+            done = await batch(ctx, session, now, batch_size)
+        return done.claimed, done
 
-    async def loop() -> CheckInResult:
-        total = CheckInResult()
-        while True:
-            done = await one()
-            total.add(done)
-            if done.claimed < batch_size:
-                return total
-
-    total = await one()
-    if total.claimed >= batch_size:
-        count = 1 if ctx.settings.is_sqlite else (lanes or DEFAULT_LANES)
-        for lane in await asyncio.gather(*(loop() for _ in range(count))):
-            total.add(lane)
-    return total
+    count = 1 if ctx.settings.is_sqlite else (lanes or DEFAULT_LANES)
+    return await drain(one, CheckInResult(), batch_size, count)
 
 
 # ---------------------------------------------------------------------- sending

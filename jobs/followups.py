@@ -22,7 +22,6 @@ in an earlier batch; each is still decided on what had closed by then.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -58,6 +57,7 @@ from bot.services.context import AppContext
 from bot.services.outbox import outbox_row, payload_for
 from bot.services.risk_rules import closed_doses_around, unanswered_decisions
 from bot.services.support import notify_missed_many
+from jobs.lanes import drain
 
 log = logging.getLogger(__name__)
 
@@ -115,27 +115,14 @@ async def follow_up(
 async def _drain(
     ctx: AppContext, part: Batch, now: datetime, batch_size: int, lanes: int
 ) -> FollowUpResult:
-    """Run ``part`` until a batch comes back short. One batch first: an idle or ordinary run
-    costs one claim; the lanes start only behind a full batch."""
-    total = FollowUpResult()
+    """Run ``part`` until a batch comes back short (jobs.lanes: one batch first, lanes behind
+    a full one, each lane with its own share of the patients)."""
 
-    async def lane(number: int, count: int) -> FollowUpResult:
-        done = FollowUpResult()
-        while True:
-            async with claiming(ctx.sessions) as session:
-                claimed, batch = await part(ctx, session, now, batch_size, number, count)
-            done.add(batch)
-            if claimed < batch_size:
-                return done
+    async def one(lane: int, count: int) -> tuple[int, FollowUpResult]:
+        async with claiming(ctx.sessions) as session:
+            return await part(ctx, session, now, batch_size, lane, count)
 
-    async with claiming(ctx.sessions) as session:
-        claimed, first = await part(ctx, session, now, batch_size, 0, 1)
-    total.add(first)
-    if claimed < batch_size:
-        return total
-    for done in await asyncio.gather(*(lane(n, lanes) for n in range(lanes))):
-        total.add(done)
-    return total
+    return await drain(one, FollowUpResult(), batch_size, lanes)
 
 
 def _claim(statement: Any, postgres: bool, batch_size: int, lane: int, lanes: int) -> Any:

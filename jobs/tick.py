@@ -13,7 +13,6 @@ ones are recorded as missed-not-reminded, so a patient is never flooded with a b
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +31,7 @@ from bot.domain.schedules import next_due as _next_due
 from bot.services.context import AppContext
 from bot.services.outbox import outbox_row, payload_for
 from bot.services.plans import plan_for
+from jobs.lanes import drain
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +80,15 @@ async def tick(ctx: AppContext, *, batch_size: int = 1000, lanes: int | None = N
     idle or ordinary tick costs one query. SQLite has a single writer and always uses one lane.
     """
     now = ctx.clock.now()
-    total = TickResult()
-    first = await _one_batch(ctx, now, batch_size)
-    total.add(first)
-    if first.schedules >= batch_size:
-        lanes = 1 if ctx.settings.is_sqlite else (lanes or DEFAULT_LANES)
-        for lane in await asyncio.gather(*(_drain(ctx, now, batch_size) for _ in range(lanes))):
-            total.add(lane)
+
+    async def one(_lane: int, _lanes: int) -> tuple[int, TickResult]:
+        # Lanes share the due schedules through SKIP LOCKED, not by a split.
+        async with claiming(ctx.sessions) as session:
+            batch = await _tick_batch(ctx, session, now, batch_size)
+        return batch.schedules, batch
+
+    count = 1 if ctx.settings.is_sqlite else (lanes or DEFAULT_LANES)
+    total = await drain(one, TickResult(), batch_size, count)
     if total.schedules:
         log.info(
             "tick: %d schedule(s) due, %d reminder(s) queued, %d missed-not-reminded",
@@ -95,20 +97,6 @@ async def tick(ctx: AppContext, *, batch_size: int = 1000, lanes: int | None = N
             total.missed_not_reminded,
         )
     return total
-
-
-async def _one_batch(ctx: AppContext, now: datetime, batch_size: int) -> TickResult:
-    async with claiming(ctx.sessions) as session:
-        return await _tick_batch(ctx, session, now, batch_size)
-
-
-async def _drain(ctx: AppContext, now: datetime, batch_size: int) -> TickResult:
-    total = TickResult()
-    while True:
-        batch = await _one_batch(ctx, now, batch_size)
-        total.add(batch)
-        if batch.schedules < batch_size:
-            return total
 
 
 async def _tick_batch(
