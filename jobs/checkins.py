@@ -25,7 +25,7 @@ from sqlalchemy import Integer, Select, bindparam, case, literal, select, text, 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.bulk import any_id, insert_ignoring_conflicts, is_postgres
+from bot.db.bulk import any_id, increment_by_id, insert_ignoring_conflicts, is_postgres
 from bot.db.engine import claiming
 from bot.db.models import CheckIn, CheckInStatus, OutboxMessage, Patient, PatientStatus
 from bot.db.types import UTCDateTime
@@ -382,7 +382,7 @@ async def _expire_batch(
     )
     close = close.where(any_id(session, CheckIn.id, ids))
     await session.execute(close.execution_options(synchronize_session=False))
-    await _bump(session, Counter(row.patient_id for row in rows))
+    await increment_by_id(session, Patient, "stats_version", Counter(r.patient_id for r in rows))
     unanswered = [row for row in rows if row.answered_at is None]
     result.expired = len(unanswered)
     # On-request check-ins don't count towards "not answering": only scheduled ones do.
@@ -390,29 +390,6 @@ async def _expire_batch(
     if scheduled:
         result.alerts = await _check_unanswered(ctx, session, scheduled, now)
     return result
-
-
-_PG_BUMP = text(
-    """
-    UPDATE patients AS p SET stats_version = p.stats_version + bumped.n
-    FROM unnest(CAST(:ids AS integer[]), CAST(:ns AS integer[])) AS bumped(id, n)
-    WHERE p.id = bumped.id
-    """
-)
-
-
-async def _bump(session: AsyncSession, counts: Counter[int]) -> None:
-    ids = sorted(counts)
-    if is_postgres(session):
-        await session.execute(_PG_BUMP, {"ids": ids, "ns": [counts[i] for i in ids]})
-        return
-    table = Patient.metadata.tables["patients"]
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("pid"))
-        .values(stats_version=table.c.stats_version + bindparam("n", type_=Integer()))
-    )
-    await session.execute(statement, [{"pid": i, "n": counts[i]} for i in ids])
 
 
 async def _check_unanswered(
