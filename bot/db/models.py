@@ -407,6 +407,8 @@ class ConsentRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     version: Mapped[str] = mapped_column(String(32))
+    # The language of the text the patient read and answered ("en", "es").
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     decision: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime]
 
