@@ -211,7 +211,8 @@ def help_text(enrolled: bool, lang: str = "en") -> str:
             "I'm a recovery companion that works with clinics.\n\n"
             "/start CODE: join with the invite code from your clinic\n"
             "/cancel: stop what we're doing\n"
-            "/help: this message\n\n"
+            "/help: this message\n"
+            "/language: English / español\n\n"
             "If you are in danger or thinking about suicide, call or text 988, or call 911.",
         )
     return t(
@@ -227,6 +228,7 @@ def help_text(enrolled: bool, lang: str = "en") -> str:
         "/mydata: everything I keep about you, as a file\n"
         "/stop: no more messages (/start to come back)\n"
         "/delete: erase everything I keep about you\n"
+        "/language: English / español\n"
         "/help: this message\n"
         "/cancel: stop what we're doing\n\n"
         "You can also type a question about naltrexone; I answer from checked information and "
