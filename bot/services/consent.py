@@ -5,11 +5,17 @@ older version gets no reminders or check-ins until they answer the new text: the
 check-ins skip them, and whatever they send is answered with the new consent first (crisis
 triage still comes before everything). Declining stops all messages but keeps their history for
 the care team; `/delete` is how a patient erases it.
+
+The text is in each language the bot speaks (``[translations.<lang>]`` in the same file, under the
+same version), and each answer is recorded with the language of the text that was read.
 """
 
 from __future__ import annotations
 
+import tomllib
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import ConsentDecision, ConsentRecord, Patient, PatientStatus, Schedule
 from bot.domain.reminders import TOLERANCE_NOTE
 from bot.domain.replies import Button, Reply, TapResult
+from bot.i18n import DEFAULT, LANGUAGES, N_, st, supported, t
+from bot.resources import resource_dir
 from bot.services import audit
 from bot.services.context import AppContext
 from bot.services.enrolment import patient_by_chat
@@ -26,7 +34,41 @@ from bot.services.plans import plan_for
 from bot.services.staff_notes import tell_staff
 
 LIVE = (PatientStatus.ACTIVE, PatientStatus.PAUSED)
-STALE = "That button is from an earlier version, so I didn't change anything."
+STALE = N_("That button is from an earlier version, so I didn't change anything.")
+
+
+@cache
+def _translations(path: Path) -> tuple[str, dict[str, str]]:
+    """The consent file's version and its texts in other languages (read once)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    found = data.get("translations", {})
+    return str(data["version"]), {
+        lang: str(found[lang]["text"]).strip()
+        for lang in LANGUAGES
+        if isinstance(found.get(lang), dict) and found[lang].get("text")
+    }
+
+
+def texts(ctx: AppContext) -> dict[str, str]:
+    """The consent text by language. A translation is used only when it is of the version in
+    force (a text of another version is never shown in its place); else the English."""
+    found: dict[str, str] = {DEFAULT: ctx.consent.text}
+    try:
+        version, translated = _translations(resource_dir("content") / "consent.toml")
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
+        return found
+    if version == ctx.consent.version:
+        found.update(translated)
+    return found
+
+
+def text_in(ctx: AppContext, lang: str) -> tuple[str, str]:
+    """(text, language it is in): the text in ``lang`` if there is one, else English."""
+    lang = supported(lang) or DEFAULT
+    by_language = texts(ctx)
+    if lang in by_language:
+        return by_language[lang], lang
+    return by_language[DEFAULT], DEFAULT
 
 
 def outdated(ctx: AppContext, patient: Patient) -> bool:
@@ -34,15 +76,20 @@ def outdated(ctx: AppContext, patient: Patient) -> bool:
     return patient.consent_version != ctx.consent.version and patient.status in LIVE
 
 
-def prompt(ctx: AppContext) -> Reply:
+def prompt(ctx: AppContext, lang: str = DEFAULT) -> Reply:
     version = ctx.consent.version
-    return Reply(
+    text, _ = text_in(ctx, lang)
+    intro = t(
+        lang,
         "I've updated what I keep and who can see it. Please read it and tell me if it's okay; "
-        "until then I won't send reminders or check-ins.\n\n" + ctx.consent.text,
+        "until then I won't send reminders or check-ins.",
+    )
+    return Reply(
+        f"{intro}\n\n{text}",
         (
             (
-                Button("I agree", f"cv:yes:{version}"),
-                Button("No thanks", f"cv:no:{version}"),
+                Button(t(lang, "I agree"), f"cv:yes:{version}"),
+                Button(t(lang, "No thanks"), f"cv:no:{version}"),
             ),
         ),
     )
@@ -56,9 +103,20 @@ def parse_tap(data: str) -> tuple[bool, str] | None:
 
 
 def _record(
-    session: AsyncSession, patient: Patient, version: str, decision: str, at: datetime
+    session: AsyncSession,
+    ctx: AppContext,
+    patient: Patient,
+    version: str,
+    decision: str,
+    at: datetime,
 ) -> None:
-    session.add(ConsentRecord(patient_id=patient.id, version=version, decision=decision, at=at))
+    # The language of the text they were shown: theirs when the text exists in it.
+    _, language = text_in(ctx, patient.language)
+    session.add(
+        ConsentRecord(
+            patient_id=patient.id, version=version, language=language, decision=decision, at=at
+        )
+    )
 
 
 async def answer(ctx: AppContext, chat_id: int, agreed: bool, version: str) -> TapResult:
@@ -66,12 +124,14 @@ async def answer(ctx: AppContext, chat_id: int, agreed: bool, version: str) -> T
     async with ctx.sessions.begin() as session:
         patient = await patient_by_chat(session, chat_id)
         if patient is None or version != ctx.consent.version:
-            return TapResult(notice=STALE)
+            lang = (supported(patient.language) if patient else None) or DEFAULT
+            return TapResult(notice=t(lang, STALE))
+        lang = supported(patient.language) or DEFAULT
         if patient.consent_version == version:
-            return TapResult(notice="Already recorded, thank you.")
+            return TapResult(notice=t(lang, "Already recorded, thank you."))
         if agreed:
             patient.consent_version, patient.consented_at, patient.updated_at = version, now, now
-            _record(session, patient, version, ConsentDecision.ACCEPTED, now)
+            _record(session, ctx, patient, version, ConsentDecision.ACCEPTED, now)
             # From now on: nothing that fell due while we waited is sent or counted as missed.
             schedules = await session.scalars(
                 select(Schedule).where(Schedule.patient_id == patient.id, Schedule.active.is_(True))
@@ -80,30 +140,42 @@ async def answer(ctx: AppContext, chat_id: int, agreed: bool, version: str) -> T
                 await reschedule(session, schedule, plan_for(schedule), now)
             audit.by_patient(session, ctx, patient, "consent.accepted", now, {"version": version})
             return TapResult(
-                notice="Thank you.",
-                chosen="I agree",
+                notice=t(lang, "Thank you."),
+                chosen=t(lang, "I agree"),
                 replies=[
-                    Reply("Thank you. Your reminders are back on. Send /help to see what I can do.")
+                    Reply(
+                        t(
+                            lang,
+                            "Thank you. Your reminders are back on. "
+                            "Send /help to see what I can do.",
+                        )
+                    )
                 ],
             )
-        _record(session, patient, version, ConsentDecision.DECLINED, now)
+        _record(session, ctx, patient, version, ConsentDecision.DECLINED, now)
         patient.status, patient.updated_at = PatientStatus.STOPPED, now
         audit.by_patient(session, ctx, patient, "consent.declined", now, {"version": version})
         await tell_staff(
             session,
             patient.clinic_id,
-            f"FYI: {patient.display_name or 'A patient'} did not agree to the updated consent, "
-            "so the bot has stopped messaging them. Their history is kept.",
+            st(
+                "FYI: {name} did not agree to the updated consent, so the bot has stopped "
+                "messaging them. Their history is kept.",
+                name=patient.display_name or st("A patient"),
+            ),
             now,
             patient.id,
         )
     return TapResult(
-        notice="Okay.",
-        chosen="No thanks",
+        notice=t(lang, "Okay."),
+        chosen=t(lang, "No thanks"),
         replies=[
             Reply(
-                "Okay. I've stopped all messages. What you shared so far stays with your care "
-                "team; send /delete if you want it erased, or /start to come back."
+                t(
+                    lang,
+                    "Okay. I've stopped all messages. What you shared so far stays with your "
+                    "care team; send /delete if you want it erased, or /start to come back.",
+                )
             )
         ],
     )
@@ -130,7 +202,7 @@ async def ask_again(ctx: AppContext) -> int:
                 chat_id=patient.chat_id,
                 patient_id=patient.id,
                 kind="consent",
-                payload=payload_for(prompt(ctx)),
+                payload=payload_for(prompt(ctx, lang=supported(patient.language) or DEFAULT)),
                 dedupe_key=f"consent:{patient.id}:{ctx.consent.version}",
                 now=now,
             )
@@ -143,42 +215,57 @@ async def ask_again(ctx: AppContext) -> int:
 STOP_YES, STOP_NO = "stop:yes", "stop:no"
 
 
-def stop_question() -> Reply:
+def stop_question(lang: str = DEFAULT) -> Reply:
     return Reply(
-        "Stop all messages from me: reminders, check-ins and everything else? Your care team "
-        "will see that you stopped. You can come back any time with /start.",
-        ((Button("Yes, stop everything", STOP_YES), Button("No, keep them", STOP_NO)),),
+        t(
+            lang,
+            "Stop all messages from me: reminders, check-ins and everything else? Your care "
+            "team will see that you stopped. You can come back any time with /start.",
+        ),
+        (
+            (
+                Button(t(lang, "Yes, stop everything"), STOP_YES),
+                Button(t(lang, "No, keep them"), STOP_NO),
+            ),
+        ),
     )
 
 
 async def stop(ctx: AppContext, chat_id: int, confirmed: bool) -> TapResult:
     now = ctx.clock.now()
-    if not confirmed:
-        return TapResult(notice="Okay.", chosen="Kept: nothing changed")
     async with ctx.sessions.begin() as session:
         patient = await patient_by_chat(session, chat_id)
+        lang = (supported(patient.language) if patient else None) or DEFAULT
+        if not confirmed:
+            return TapResult(notice=t(lang, "Okay."), chosen=t(lang, "Kept: nothing changed"))
         if patient is None:
-            return TapResult(notice=STALE)
+            return TapResult(notice=t(lang, STALE))
         if patient.status == PatientStatus.STOPPED:
-            return TapResult(notice="Already stopped.")
+            return TapResult(notice=t(lang, "Already stopped."))
         patient.status, patient.paused_until, patient.updated_at = PatientStatus.STOPPED, None, now
         audit.by_patient(session, ctx, patient, "patient.stopped", now)
         await tell_staff(
             session,
             patient.clinic_id,
-            f"FYI: {patient.display_name or 'A patient'} used /stop: the bot no longer sends "
-            "them anything.",
+            st(
+                "FYI: {name} used /stop: the bot no longer sends them anything.",
+                name=patient.display_name or st("A patient"),
+            ),
             now,
             patient.id,
         )
     return TapResult(
-        notice="Stopped.",
-        chosen="Stopped: no more messages",
+        notice=t(lang, "Stopped."),
+        chosen=t(lang, "Stopped: no more messages"),
         replies=[
             Reply(
-                "Done. I won't send you anything more. Send /start whenever you'd like to come "
-                f"back; /delete erases what I keep.\n\n{TOLERANCE_NOTE}\n\n"
-                "If you are in danger, call or text 988, or call 911."
+                t(
+                    lang,
+                    "Done. I won't send you anything more. Send /start whenever you'd like to "
+                    "come back; /delete erases what I keep.\n\n{tolerance}\n\n"
+                    "If you are in danger, call or text 988, or call 911.",
+                    tolerance=t(lang, TOLERANCE_NOTE),
+                )
             )
         ],
     )
@@ -197,8 +284,14 @@ async def come_back(ctx: AppContext, session: AsyncSession, patient: Patient) ->
     await tell_staff(
         session,
         patient.clinic_id,
-        f"FYI: {patient.display_name or 'A patient'} is back: the bot messages them again.",
+        st(
+            "FYI: {name} is back: the bot messages them again.",
+            name=patient.display_name or st("A patient"),
+        ),
         now,
         patient.id,
     )
-    return [Reply("Welcome back! Your reminders are on again. Send /schedule to see them.")]
+    lang = supported(patient.language) or DEFAULT
+    return [
+        Reply(t(lang, "Welcome back! Your reminders are on again. Send /schedule to see them."))
+    ]

@@ -71,7 +71,7 @@ async def enrol(
         clinic_id=draft.clinic_id,
         display_name=display_name[:200],
         timezone=plan.zone,
-        language="en",
+        language=draft.language,
         consent_version=draft.consent_version,
         consented_at=datetime.fromisoformat(draft.consented_at),
         status=PatientStatus.ACTIVE,
@@ -92,6 +92,8 @@ async def enrol(
         ConsentRecord(
             patient_id=patient.id,
             version=patient.consent_version,
+            # The set-up ran in this language, so its consent text was the one read.
+            language=draft.language,
             decision=ConsentDecision.ACCEPTED,
             at=patient.consented_at,
         )

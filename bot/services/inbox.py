@@ -2,6 +2,11 @@
 
 Order matters and is fixed: free text is triaged for a crisis before any other reading of it, so a
 crisis typed in the middle of a set-up question is never taken as an answer to that question.
+
+Replies are in the person's language: an enrolled patient's stored ``Patient.language``, the one
+chosen during set-up (kept in the onboarding draft), or else their Telegram client's
+(``Sender.language``, English when it is one we do not speak). A crisis reply alone follows the
+language of the message that raised it (bot.safety.language).
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from bot.domain import checkins as checkin_domain
 from bot.domain import onboarding, risk, texts
 from bot.domain.clock_times import ParseError
 from bot.domain.inputs import MAX_ID, clean, parse_number
-from bot.domain.onboarding import Draft, Outcome
+from bot.domain.onboarding import LANGUAGE_LABELS, LANGUAGE_TAP, Draft, Outcome
 from bot.domain.reminders import parse_tap as parse_dose_tap
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.timezones import resolve_zone, zone_from_location
 from bot.domain.triage import CrisisKind, crisis_reply
+from bot.i18n import DEFAULT, supported, t
 from bot.qa import answer as answer_question
 from bot.safety import texts as safety_texts
 from bot.safety.net import Assessment, assess
@@ -56,6 +62,13 @@ _TAP_PREFIX = "ob"
 class Sender:
     chat_id: int
     display_name: str = ""
+    # The language of the person's client (Telegram's ``language_code``, "es-MX"), if known.
+    language: str | None = None
+
+    @property
+    def client_language(self) -> str:
+        """The client's language when we speak it, else English."""
+        return supported(self.language) or DEFAULT
 
 
 _SETTINGS_PREFIX = "sf"
@@ -67,6 +80,14 @@ SETTINGS_FLOWS = (
 )
 # Commands that need an enrolled patient; each gets the patient inside one transaction.
 PATIENT_COMMANDS = ("schedule", "pause", "resume", "checkin", "progress", "support")
+LANGUAGE_COMMANDS = ("language", "idioma", "lang")
+_CHECKIN_SETTINGS_WORDS = ("settings", "setting", "schedule", "change", "ajustes", "cambiar")
+# What confirms /delete besides DELETE, by language (the Spanish question names BORRAR too).
+_DELETE_WORDS: dict[str, tuple[str, ...]] = {"es": ("BORRAR",)}
+
+
+def patient_language(patient: Patient) -> str:
+    return supported(patient.language) or DEFAULT
 
 
 def _cleaned(sender: Sender) -> Sender:
@@ -89,12 +110,18 @@ def _parse_tap(data: str, expected_prefix: str = _TAP_PREFIX) -> tuple[int, str]
 
 
 def _with_revision(replies: list[Reply], revision: int, prefix: str = _TAP_PREFIX) -> list[Reply]:
-    """Stamp every button with the conversation revision, so an old button is recognisable."""
+    """Stamp every button with the conversation revision, so an old button is recognisable.
+    A language button is left as it is: switching language is right at any step."""
     return [
         replace(
             reply,
             buttons=tuple(
-                tuple(Button(b.label, _tap_data(revision, b.data, prefix)) for b in row)
+                tuple(
+                    b
+                    if b.data.startswith(LANGUAGE_TAP)
+                    else Button(b.label, _tap_data(revision, b.data, prefix))
+                    for b in row
+                )
                 for row in reply.buttons
             ),
         )
@@ -102,19 +129,43 @@ def _with_revision(replies: list[Reply], revision: int, prefix: str = _TAP_PREFI
     ]
 
 
-def _settings_prompt(flow: str, step: str = "") -> Reply:
+def _settings_prompt(flow: str, step: str = "", lang: str = DEFAULT) -> Reply:
     if flow == settings.FLOW_CHECKIN:
-        return settings.checkin_prompt(step)
+        return settings.checkin_prompt(step, lang=lang)
     if flow == settings.FLOW_TIME:
-        return settings.time_prompt()
+        return settings.time_prompt(lang=lang)
     if flow == settings.FLOW_ZONE:
-        return settings.zone_prompt()
-    return settings.pause_prompt()
+        return settings.zone_prompt(lang=lang)
+    return settings.pause_prompt(lang=lang)
 
 
 class Inbox:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+
+    async def language(self, sender: Sender) -> str:
+        """The language to speak to ``sender`` in (see the module's docstring)."""
+        async with self.ctx.sessions() as session:
+            return await self._lang(session, sender)
+
+    async def _lang(
+        self, session: AsyncSession, sender: Sender, current: Conversation | None = None
+    ) -> str:
+        patient = await patient_by_chat(session, sender.chat_id)
+        if patient is not None:
+            return patient_language(patient)
+        if current is None:
+            current = await conversations.load(session, sender.chat_id)
+        if current is not None and current.flow == ONBOARDING:
+            return Draft.from_json(current.step, current.data).language
+        if await support.supports_someone(session, sender.chat_id):
+            chosen = await support.supporter_language(session, sender.chat_id)
+            if chosen is not None:
+                return supported(chosen) or DEFAULT
+        return sender.client_language
+
+    def _consent_texts(self) -> dict[str, str]:
+        return consent.texts(self.ctx)
 
     async def staff_role(self, chat_id: int) -> str | None:
         """``staff`` or ``admin`` for active staff (their command menu), else None."""
@@ -135,16 +186,24 @@ class Inbox:
             async with self.ctx.sessions() as session:
                 if await staff_by_chat(session, sender.chat_id) is not None:
                     return [Reply(texts.STAFF_HELP)]
+                lang = await self._lang(session, sender)
                 patient = await patient_by_chat(session, sender.chat_id)
                 if patient is None and await support.supports_someone(session, sender.chat_id):
-                    return [Reply(support.SUPPORTER_HELP)]
-            return [Reply(texts.help_text(enrolled=patient is not None))]
+                    return [Reply(t(lang, support.SUPPORTER_HELP))]
+            return [Reply(texts.help_text(enrolled=patient is not None, lang=lang))]
         if name == "sos":
             return await self._sos(sender)
+        if name in LANGUAGE_COMMANDS:
+            return await self._language_command(sender, args)
         if name == "leave":
             left = await support.leave(self.ctx, sender.chat_id)
             return left or [
-                Reply("You're not anyone's support person here, so there's nothing to leave.")
+                Reply(
+                    t(
+                        await self.language(sender),
+                        "You're not anyone's support person here, so there's nothing to leave.",
+                    )
+                )
             ]
         if name in ("stop", "mydata", "delete"):
             return await self._data_command(sender, name)
@@ -153,43 +212,94 @@ class Inbox:
         if name in staff_commands.COMMANDS:
             # Someone who is not staff learns nothing: the reply to an unknown command.
             done = await staff_commands.command(self.ctx, sender.chat_id, name, args)
-            return done if done is not None else [Reply(texts.UNKNOWN_COMMAND)]
+            return done if done is not None else await self._unknown_command(sender)
         if name == "invite_staff":
             done = await staff_commands.invite_staff(self.ctx, sender.chat_id, args)
-            return done if done is not None else [Reply(texts.UNKNOWN_COMMAND)]
-        return [Reply(texts.UNKNOWN_COMMAND)]
+            return done if done is not None else await self._unknown_command(sender)
+        return await self._unknown_command(sender)
+
+    async def _unknown_command(self, sender: Sender) -> list[Reply]:
+        return [Reply(t(await self.language(sender), texts.UNKNOWN_COMMAND))]
+
+    # Language ---------------------------------------------------------------------------------
+
+    async def _language_command(self, sender: Sender, args: list[str]) -> list[Reply]:
+        """/language (/idioma): the languages as buttons, or straight to one named after it."""
+        if args:
+            named = onboarding.language_asked(" ".join(args)) or supported(args[0])
+            if named is not None:
+                return await self._switch_language(sender, named)
+        lang = await self.language(sender)
+        question = t(lang, "Which language would you like me to write in?")
+        return [Reply(question, onboarding.language_buttons(lang, all_languages=True))]
+
+    async def _switch_language(self, sender: Sender, lang: str) -> list[Reply]:
+        """Speak ``lang`` from now on: kept on the patient, or in the set-up's draft."""
+        async with self.ctx.sessions.begin() as session:
+            return await self._switch_language_in(session, sender, lang)
+
+    async def _switch_language_in(
+        self, session: AsyncSession, sender: Sender, lang: str
+    ) -> list[Reply]:
+        now = self.ctx.clock.now()
+        done = Reply(t(lang, "Okay, I'll write in English."))
+        patient = await patient_by_chat(session, sender.chat_id)
+        if patient is not None:
+            if patient.language != lang:
+                patient.language, patient.updated_at = lang, now
+                audit.by_patient(
+                    session, self.ctx, patient, "patient.language", now, {"language": lang}
+                )
+            if consent.outdated(self.ctx, patient):
+                return [done, consent.prompt(self.ctx, lang=lang)]
+            return [done]
+        current = await conversations.load(session, sender.chat_id)
+        if current is not None and current.flow == ONBOARDING:
+            draft = Draft.from_json(current.step, current.data)
+            outcome = onboarding.switch_language(draft, lang, now, self._consent_texts())
+            return await self._apply(session, sender, current, outcome)
+        # Someone not enrolled nor joining: nothing to keep it in, but they can read what to do.
+        return [done, Reply(t(lang, texts.NO_INVITE))]
+
+    async def _language_tap(self, sender: Sender, data: str) -> TapResult:
+        lang = supported(data[len(LANGUAGE_TAP) :])
+        if lang is None:
+            return TapResult(notice=t(await self.language(sender), texts.STALE_BUTTON))
+        replies = await self._switch_language(sender, lang)
+        return TapResult(replies, chosen=LANGUAGE_LABELS[lang])
 
     async def _patient_command(self, sender: Sender, name: str, args: list[str]) -> list[Reply]:
         async with self.ctx.sessions.begin() as session:
             patient = await patient_by_chat(session, sender.chat_id)
             if patient is None:
-                return [Reply(texts.NOT_ENROLLED)]
+                return [Reply(t(await self._lang(session, sender), texts.NOT_ENROLLED))]
+            lang = patient_language(patient)
             if consent.outdated(self.ctx, patient):
-                return [consent.prompt(self.ctx)]
+                return [consent.prompt(self.ctx, lang=lang)]
             if name == "schedule":
                 schedules = await settings.active_schedules(session, patient)
                 return [settings.overview(patient, schedules)]
             if name == "resume":
                 return await settings.resume(self.ctx, session, patient)
             if name == "checkin":
-                if args and args[0].lower() in ("settings", "setting", "schedule", "change"):
-                    return await self._begin_settings(session, sender, settings.FLOW_CHECKIN)
+                if args and args[0].lower() in _CHECKIN_SETTINGS_WORDS:
+                    return await self._begin_settings(session, sender, settings.FLOW_CHECKIN, lang)
                 return await checkins.start_now(self.ctx, session, patient)
             if name == "progress":
                 now, threshold = self.ctx.clock.now(), self.ctx.settings.thresholds.craving
                 return [await progress(session, patient, now, threshold)]
             if name == "support":
                 return await support.support_command(self.ctx, session, patient)
-            return await self._begin_settings(session, sender, settings.FLOW_PAUSE)
+            return await self._begin_settings(session, sender, settings.FLOW_PAUSE, lang)
 
     async def _begin_settings(
-        self, session: AsyncSession, sender: Sender, flow: str
+        self, session: AsyncSession, sender: Sender, flow: str, lang: str = DEFAULT
     ) -> list[Reply]:
         step = settings.CHECKIN_STEP_FREQUENCY if flow == settings.FLOW_CHECKIN else flow
         conversation = await conversations.begin(
             session, sender.chat_id, flow, step, {}, self.ctx.clock.now()
         )
-        prompt = _settings_prompt(flow, step)
+        prompt = _settings_prompt(flow, step, lang)
         return _with_revision([prompt], conversation.revision, _SETTINGS_PREFIX)
 
     async def _data_command(self, sender: Sender, name: str) -> list[Reply]:
@@ -197,17 +307,18 @@ class Inbox:
         async with self.ctx.sessions.begin() as session:
             patient = await patient_by_chat(session, sender.chat_id)
             if patient is None:
-                return [Reply(texts.NOTHING_STORED)]
+                return [Reply(t(await self._lang(session, sender), texts.NOTHING_STORED))]
+            lang = patient_language(patient)
             if name == "stop":
-                return [consent.stop_question()]
+                return [consent.stop_question(lang=lang)]
             if name == "mydata":
                 content = await patient_data.export(self.ctx, session, patient)
                 day = self.ctx.clock.now().date().isoformat()
-                return [Reply(texts.MY_DATA, document=(f"my-data-{day}.json", content))]
+                return [Reply(t(lang, texts.MY_DATA), document=(f"my-data-{day}.json", content))]
             await conversations.begin(
                 session, sender.chat_id, DELETE_FLOW, "confirm", {}, self.ctx.clock.now()
             )
-            return [Reply(texts.DELETE_QUESTION)]
+            return [Reply(t(lang, texts.DELETE_QUESTION))]
 
     async def _confirm_delete(
         self, session: AsyncSession, sender: Sender, text: str
@@ -215,34 +326,40 @@ class Inbox:
         await conversations.end(session, sender.chat_id)
         patient = await patient_by_chat(session, sender.chat_id)
         if patient is None:
-            return [Reply(texts.NOTHING_STORED)]
-        if text.strip().upper() != DELETE_WORD:
-            return [Reply(texts.NOT_DELETED)]
+            return [Reply(t(sender.client_language, texts.NOTHING_STORED))]
+        lang = patient_language(patient)  # read before the patient is erased
+        # The word to type is DELETE; a Spanish speaker may type BORRAR (as the question says).
+        if text.strip().upper() not in (DELETE_WORD, *_DELETE_WORDS.get(lang, ())):
+            return [Reply(t(lang, texts.NOT_DELETED))]
         await patient_data.erase(self.ctx, session, patient)
         log.info("a patient's data was erased at their request")
-        return [Reply(texts.DELETED, clear_keyboard=True)]
+        return [Reply(t(lang, texts.DELETED), clear_keyboard=True)]
 
     async def _sos(self, sender: Sender) -> list[Reply]:
         """Crisis resources at once; a button asks the care team to reach out."""
         async with self.ctx.sessions() as session:
             patient = await patient_by_chat(session, sender.chat_id)
+            lang = await self._lang(session, sender)
         # urgent: delivered later through the outbox if Telegram cannot take it now.
         if patient is None:
-            return [
-                Reply(crisis_reply(CrisisKind.SUICIDE_SELF_HARM, care_team_told=False), urgent=True)
-            ]
-        return [Reply(texts.SOS, ((Button(texts.SOS_BUTTON, "sos:call"),),), urgent=True)]
+            reply = crisis_reply(CrisisKind.SUICIDE_SELF_HARM, care_team_told=False, lang=lang)
+            return [Reply(reply, urgent=True)]
+        button = Button(t(lang, texts.SOS_BUTTON), "sos:call")
+        return [Reply(t(lang, texts.SOS), ((button,),), urgent=True)]
 
     async def _sos_call(self, sender: Sender) -> TapResult:
         now = self.ctx.clock.now()
         async with self.ctx.sessions.begin() as session:
             patient = await patient_by_chat(session, sender.chat_id)
             if patient is None:
-                return TapResult(notice=texts.STALE_BUTTON)
+                return TapResult(notice=t(sender.client_language, texts.STALE_BUTTON))
+            lang = patient_language(patient)
             await raise_alert(session, patient, risk.sos(patient.display_name), now)
             audit.by_patient(session, self.ctx, patient, "sos.requested", now)
             log.warning("sos alert raised", extra={"patient": self.ctx.patient_ref(patient.id)})
-        return TapResult(notice="Your care team has been told.", chosen=texts.SOS_SENT)
+        return TapResult(
+            notice=t(lang, "Your care team has been told."), chosen=t(lang, texts.SOS_SENT)
+        )
 
     async def _settings_answer(
         self,
@@ -254,11 +371,12 @@ class Inbox:
     ) -> list[Reply]:
         if patient is None:
             await conversations.end(session, current.chat_id)
-            return [Reply(texts.NOT_ENROLLED)]
+            return [Reply(t(DEFAULT, texts.NOT_ENROLLED))]
+        lang = patient_language(patient)
         try:
             if current.flow == settings.FLOW_CHECKIN:
                 if point is not None:
-                    return [Reply(texts.NOT_NOW_LOCATION)]
+                    return [Reply(t(lang, texts.NOT_NOW_LOCATION))]
                 replies, step, data = await settings.checkin_answer(
                     self.ctx, session, patient, current.step, dict(current.data), text or ""
                 )
@@ -267,24 +385,28 @@ class Inbox:
                         session, current.chat_id, current.revision, step, data, self.ctx.clock.now()
                     )
                     if revision is None:
-                        return [Reply(texts.STALE_BUTTON)]
+                        return [Reply(t(lang, texts.STALE_BUTTON))]
                     return _with_revision(replies, revision, _SETTINGS_PREFIX)
                 await conversations.end(session, current.chat_id)
                 return replies
             if current.flow == settings.FLOW_ZONE:
                 match = (
-                    zone_from_location(*point) if point is not None else resolve_zone(text or "")
+                    zone_from_location(*point, lang=lang)
+                    if point is not None
+                    else resolve_zone(text or "", lang=lang)
                 )
                 replies = await settings.change_zone(self.ctx, session, patient, match)
             elif point is not None:
-                return [Reply(texts.NOT_NOW_LOCATION)]
+                return [Reply(t(lang, texts.NOT_NOW_LOCATION))]
             elif current.flow == settings.FLOW_TIME:
                 replies = await settings.change_times(self.ctx, session, patient, text or "")
             else:
                 replies = await settings.pause(self.ctx, session, patient, text or "")
         except ParseError as problem:
             again = _with_revision(
-                [_settings_prompt(current.flow, current.step)], current.revision, _SETTINGS_PREFIX
+                [_settings_prompt(current.flow, current.step, lang)],
+                current.revision,
+                _SETTINGS_PREFIX,
             )
             return [Reply(str(problem)), *again]
         await conversations.end(session, current.chat_id)
@@ -306,30 +428,38 @@ class Inbox:
                 return [Reply(texts.staff_welcome(staff.name))]
             patient = await patient_by_chat(session, sender.chat_id)
             if patient is not None:
+                lang = patient_language(patient)
                 await conversations.end(session, sender.chat_id)
                 if patient.status == PatientStatus.UNREACHABLE:
                     return await settings.reconnect(self.ctx, session, patient)
                 if patient.status == PatientStatus.STOPPED:
                     back = await consent.come_back(self.ctx, session, patient)
-                    return (
-                        [consent.prompt(self.ctx)] if consent.outdated(self.ctx, patient) else back
-                    )
+                    if consent.outdated(self.ctx, patient):
+                        return [consent.prompt(self.ctx, lang=lang)]
+                    return back
                 if consent.outdated(self.ctx, patient):
-                    return [consent.prompt(self.ctx)]
+                    return [consent.prompt(self.ctx, lang=lang)]
                 clinic_row = await session.get(Clinic, patient.clinic_id)
-                name = clinic_row.name if clinic_row else "your clinic"
-                return [Reply(texts.already_enrolled(name))]
+                name = clinic_row.name if clinic_row else t(lang, "your clinic")
+                return [Reply(texts.already_enrolled(name, lang=lang))]
+            current = await conversations.load(session, sender.chat_id)
+            onboarding_now = current is not None and current.flow == ONBOARDING
+            # A set-up under way keeps the language chosen in it; else the client's.
+            lang = await self._lang(session, sender, current)
             if code is None:
-                current = await conversations.load(session, sender.chat_id)
-                if current is not None and current.flow == ONBOARDING:
+                if current is not None and onboarding_now:
                     draft = Draft.from_json(current.step, current.data)
                     return _with_revision([self._prompt(draft)], current.revision)
-                return [Reply(texts.NO_INVITE)]
+                return [Reply(t(lang, texts.NO_INVITE))]
             clinic = await find_clinic_by_code(session, code)
             if clinic is None:
-                return [Reply(texts.unknown_invite(code))]
+                return [Reply(texts.unknown_invite(code, lang=lang))]
             outcome = onboarding.start(
-                clinic.id, clinic.name, self.ctx.consent.version, self.ctx.consent.text
+                clinic.id,
+                clinic.name,
+                self.ctx.consent.version,
+                self._consent_texts(),
+                language=lang,
             )
             assert outcome.draft is not None
             conversation = await conversations.begin(
@@ -344,10 +474,11 @@ class Inbox:
 
     async def _cancel(self, sender: Sender) -> list[Reply]:
         async with self.ctx.sessions.begin() as session:
+            lang = await self._lang(session, sender)  # before a set-up's draft goes
             ended = await conversations.end(session, sender.chat_id)
         if ended:
-            return [Reply(texts.cancelled(ended), clear_keyboard=True)]
-        return [Reply(texts.NOTHING_TO_CANCEL)]
+            return [Reply(texts.cancelled(ended, lang=lang), clear_keyboard=True)]
+        return [Reply(t(lang, texts.NOTHING_TO_CANCEL))]
 
     # Free text --------------------------------------------------------------------------------
 
@@ -362,7 +493,7 @@ class Inbox:
             if current is not None and current.flow == ONBOARDING:
                 draft = Draft.from_json(current.step, current.data)
                 outcome = onboarding.answer(
-                    draft, text, self.ctx.clock.now(), self.ctx.consent.text
+                    draft, text, self.ctx.clock.now(), self._consent_texts()
                 )
                 return await self._apply(session, sender, current, outcome)
             if current is not None and current.flow == DELETE_FLOW:
@@ -372,20 +503,29 @@ class Inbox:
                     self.ctx, session, sender.chat_id, int(current.data["id"]), text
                 )
             patient = await patient_by_chat(session, sender.chat_id)
-            if patient is not None and consent.outdated(self.ctx, patient):
-                return [consent.prompt(self.ctx)]
+            named = onboarding.language_asked(text)
+            if patient is not None and consent.outdated(self.ctx, patient) and named is None:
+                return [consent.prompt(self.ctx, lang=patient_language(patient))]
             if current is not None and current.flow in SETTINGS_FLOWS:
                 return await self._settings_answer(session, current, patient, text=text)
+            if named is not None and (patient is not None or current is None):
+                # "español", "english" on its own: the language to speak from now on.
+                return await self._switch_language_in(session, sender, named)
             if patient is None and await support.supports_someone(session, sender.chat_id):
-                return [Reply(support.SUPPORTER_HELP)]
+                lang = await self._lang(session, sender, current)
+                return [Reply(t(lang, support.SUPPORTER_HELP))]
             if patient is None:
-                return [Reply(texts.NO_INVITE)]
+                return [Reply(t(sender.client_language, texts.NO_INVITE))]
             # Answered from curated snippets only; below the confidence threshold the reply
             # says plainly that it does not know. The question is kept only if the operator
             # chose to (QUESTION_RETENTION_DAYS), to see what the content does not cover.
             # The clinic's own snippets (phone, hours, rebooking) reach its own patients only.
             clinic = await session.get(Clinic, patient.clinic_id)
-            answer = answer_question(text, clinic=clinic.invite_code if clinic else None)
+            answer = answer_question(
+                text,
+                clinic=clinic.invite_code if clinic else None,
+                lang=patient_language(patient),
+            )
             if self.ctx.settings.question_retention_days > 0:
                 session.add(
                     Question(
@@ -453,12 +593,12 @@ class Inbox:
         if data.startswith("d:"):
             dose_tap = parse_dose_tap(data)
             if dose_tap is None:
-                return TapResult(notice=NOT_YOURS)
+                return await self._invalid_tap(sender, NOT_YOURS)
             return await answer_dose(self.ctx, sender.chat_id, dose_tap)
         if data.startswith("c:"):
             check_in_tap = checkin_domain.parse_tap(data)
             if check_in_tap is None:
-                return TapResult(notice=NOT_YOURS)
+                return await self._invalid_tap(sender, NOT_YOURS)
             return await checkins.answer(self.ctx, sender.chat_id, check_in_tap)
         if data in ("cc:yes", "cc:no"):
             return await checkins.contact_request(self.ctx, sender.chat_id, data == "cc:yes")
@@ -467,7 +607,7 @@ class Inbox:
         if data.startswith("sc:"):
             check_tap = safety_texts.parse_tap(data)
             if check_tap is None:
-                return TapResult(notice=safety_checks.NOT_VALID)
+                return await self._invalid_tap(sender, safety_checks.NOT_VALID)
             done = await safety_checks.answer(self.ctx, sender.chat_id, *check_tap)
             # urgent: crisis lines after "I need help now" must not be lost (see Reply.urgent).
             return replace(done, replies=[replace(r, urgent=True) for r in done.replies])
@@ -476,7 +616,7 @@ class Inbox:
         if data.startswith("cv:"):
             consent_tap = consent.parse_tap(data)
             if consent_tap is None:
-                return TapResult(notice=consent.STALE)
+                return await self._invalid_tap(sender, consent.STALE)
             return await consent.answer(self.ctx, sender.chat_id, *consent_tap)
         if data.startswith("a:"):
             alert_tap = alerts.parse_tap(data)
@@ -488,25 +628,30 @@ class Inbox:
         if data.startswith("sp:"):
             support_tap = support.parse_tap(data)
             if support_tap is None:
-                return TapResult(notice=support.NOT_VALID)
+                return await self._invalid_tap(sender, support.NOT_VALID)
             return await support.tap(self.ctx, sender.chat_id, support_tap)
         if data.startswith("set:") or data.startswith(f"{_SETTINGS_PREFIX}:"):
             return await self._settings_tap(sender, data)
+        if data.startswith(LANGUAGE_TAP):
+            return await self._language_tap(sender, data)
         parsed = _parse_tap(data)
         async with self.ctx.sessions.begin() as session:
             current = await conversations.load(session, sender.chat_id)
             if current is None or current.flow != ONBOARDING:
-                return TapResult(notice=texts.STALE_BUTTON)
+                lang = await self._lang(session, sender, current)
+                return TapResult(notice=t(lang, texts.STALE_BUTTON))
             draft = Draft.from_json(current.step, current.data)
+            lang = draft.language
             prompt = self._prompt(draft)
             label = onboarding.label_for(prompt, parsed[1]) if parsed else None
             if parsed is None or parsed[0] != current.revision or label is None:
                 again = _with_revision([prompt], current.revision)
                 return TapResult(
-                    [Reply(texts.STALE_BUTTON_NEXT), *again], notice=texts.STALE_BUTTON
+                    [Reply(t(lang, texts.STALE_BUTTON_NEXT)), *again],
+                    notice=t(lang, texts.STALE_BUTTON),
                 )
             outcome = onboarding.answer(
-                draft, parsed[1], self.ctx.clock.now(), self.ctx.consent.text
+                draft, parsed[1], self.ctx.clock.now(), self._consent_texts()
             )
             replies = await self._apply(session, sender, current, outcome)
             return TapResult(replies, chosen=label)
@@ -515,26 +660,27 @@ class Inbox:
         async with self.ctx.sessions.begin() as session:
             patient = await patient_by_chat(session, sender.chat_id)
             if patient is None:
-                return TapResult(notice=texts.STALE_BUTTON)
+                return TapResult(notice=t(sender.client_language, texts.STALE_BUTTON))
+            lang = patient_language(patient)
             if data == "set:wording":
                 patient.plain_wording = not patient.plain_wording
                 patient.updated_at = self.ctx.clock.now()
-                wording = "plain" if patient.plain_wording else "discreet"
-                return TapResult(chosen=f"Reminder wording: {wording}")
+                return TapResult(chosen=settings.wording_changed(patient.plain_wording, lang=lang))
             if data in ("set:time", "set:zone", "set:checkin"):
                 flow = {
                     "set:time": settings.FLOW_TIME,
                     "set:zone": settings.FLOW_ZONE,
                     "set:checkin": settings.FLOW_CHECKIN,
                 }[data]
-                return TapResult(await self._begin_settings(session, sender, flow))
+                return TapResult(await self._begin_settings(session, sender, flow, lang))
             parsed = _parse_tap(data, _SETTINGS_PREFIX)
             current = await conversations.load(session, sender.chat_id)
             if parsed is None or current is None or current.flow not in SETTINGS_FLOWS:
-                return TapResult(notice=texts.STALE_BUTTON)
-            label = onboarding.label_for(_settings_prompt(current.flow, current.step), parsed[1])
+                return TapResult(notice=t(lang, texts.STALE_BUTTON))
+            prompt = _settings_prompt(current.flow, current.step, lang)
+            label = onboarding.label_for(prompt, parsed[1])
             if parsed[0] != current.revision or label is None:
-                return TapResult(notice=texts.STALE_BUTTON)
+                return TapResult(notice=t(lang, texts.STALE_BUTTON))
             replies = await self._settings_answer(session, current, patient, text=parsed[1])
             return TapResult(replies, chosen=label)
 
@@ -547,10 +693,11 @@ class Inbox:
                     session, current, patient, point=(latitude, longitude)
                 )
             if current is None or current.flow != ONBOARDING:
-                return [Reply(texts.NOT_NOW_LOCATION)]
+                lang = await self._lang(session, sender, current)
+                return [Reply(t(lang, texts.NOT_NOW_LOCATION))]
             draft = Draft.from_json(current.step, current.data)
             outcome = onboarding.location(
-                draft, latitude, longitude, self.ctx.clock.now(), self.ctx.consent.text
+                draft, latitude, longitude, self.ctx.clock.now(), self._consent_texts()
             )
             return await self._apply(session, sender, current, outcome)
 
@@ -566,14 +713,20 @@ class Inbox:
             if current is not None and current.flow == ONBOARDING:
                 draft = Draft.from_json(current.step, current.data)
                 return _with_revision(
-                    [Reply(texts.TEXT_ONLY), self._prompt(draft)], current.revision
+                    [Reply(t(draft.language, texts.TEXT_ONLY)), self._prompt(draft)],
+                    current.revision,
                 )
-        return [Reply(texts.TEXT_ONLY)]
+            lang = await self._lang(session, sender, current)
+        return [Reply(t(lang, texts.TEXT_ONLY))]
 
     # Internals --------------------------------------------------------------------------------
 
     def _prompt(self, draft: Draft) -> Reply:
-        return onboarding.prompt(draft, self.ctx.clock.now(), self.ctx.consent.text)
+        return onboarding.prompt(draft, self.ctx.clock.now(), self._consent_texts())
+
+    async def _invalid_tap(self, sender: Sender, notice: str) -> TapResult:
+        """A button whose data does not parse (forged or from an old version)."""
+        return TapResult(notice=t(await self.language(sender), notice))
 
     async def _apply(
         self, session: AsyncSession, sender: Sender, current: Conversation, outcome: Outcome
@@ -591,11 +744,12 @@ class Inbox:
                     now,
                 )
                 if new_revision is None:
-                    return [Reply(texts.STALE_BUTTON)]
+                    return [Reply(t(outcome.draft.language, texts.STALE_BUTTON))]
                 revision = new_revision
             return _with_revision(outcome.replies, revision)
         if not await conversations.end(session, sender.chat_id, current.revision):
-            return [Reply(texts.STALE_BUTTON)]
+            lang = Draft.from_json(current.step, current.data).language
+            return [Reply(t(lang, texts.STALE_BUTTON))]
         if outcome.completed is not None:
             draft = Draft.from_json(current.step, current.data)
             patient = await enrol(
@@ -612,7 +766,7 @@ class Inbox:
                 patient,
                 "patient.enrolled",
                 now,
-                {"consent_version": patient.consent_version},
+                {"consent_version": patient.consent_version, "language": patient.language},
             )
             log.info("patient enrolled", extra={"patient": self.ctx.patient_ref(patient.id)})
         return outcome.replies
