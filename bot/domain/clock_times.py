@@ -214,12 +214,13 @@ def _apply_meridiem(text: str, hour: int, minute: int, pm: bool, lang: str = "en
     if 13 <= hour <= 23:
         # "13pm": someone mixing 24-hour and am/pm. Show both correct forms.
         twelve = f"{hour - 12}:{minute:02d}" if minute else f"{hour - 12}"
+        clock = f"{hour:02d}:{minute:02d}"
         raise ParseError(
             t(
                 lang,
                 "I couldn't read {text} as a time. Please send it as {clock} or {twelve} pm.",
                 text=quote_user_text(text),
-                clock=f"{hour:02d}:{minute:02d}",
+                clock=clock,
                 twelve=twelve,
             )
         )

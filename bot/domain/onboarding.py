@@ -613,8 +613,8 @@ def check_in_weekday(draft: Draft, now_utc: datetime) -> int | None:
 
 def _summary(draft: Draft, now_utc: datetime) -> str:
     weekday = check_in_weekday(draft, now_utc)
-    checks = describe_check_ins(draft.checkin, weekday, draft.checkin_time)  # i18n: pass lang
-    return f"{describe_plan(draft.plan())}\n{checks}"  # i18n: pass lang
+    checks = describe_check_ins(draft.checkin, weekday, draft.checkin_time, lang=draft.language)
+    return f"{describe_plan(draft.plan(), lang=draft.language)}\n{checks}"
 
 
 def _confirm(draft: Draft, text: str, now_utc: datetime) -> Outcome:

@@ -8,6 +8,7 @@ import hmac
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.db.models import Staff
+from bot.i18n import DEFAULT, LANGUAGES, N_, t
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox
 from bot.telegram.delivery import with_retries
@@ -35,21 +37,36 @@ from jobs.periodic import PeriodicJob, periodic_jobs
 
 log = logging.getLogger(__name__)
 
-PATIENT_COMMANDS = [
-    BotCommand("start", "Join with your clinic's invite code"),
-    BotCommand("checkin", "A quick check-in (settings: /checkin settings)"),
-    BotCommand("progress", "How you're doing"),
-    BotCommand("schedule", "See or change your reminders"),
-    BotCommand("pause", "Pause reminders"),
-    BotCommand("resume", "Turn reminders back on"),
-    BotCommand("support", "Add a support person"),
-    BotCommand("sos", "Help now: crisis lines and your care team"),
-    BotCommand("mydata", "Everything I keep about you"),
-    BotCommand("stop", "Stop all messages"),
-    BotCommand("delete", "Erase everything I keep about you"),
-    BotCommand("help", "What I can do"),
-    BotCommand("cancel", "Stop what we're doing"),
+# The patients' menu: (command, description); the descriptions in each language we speak, set
+# for clients in that language (Telegram shows the menu of the client's language_code).
+_PATIENT_MENU = [
+    ("start", N_("Join with your clinic's invite code")),
+    ("checkin", N_("A quick check-in (settings: /checkin settings)")),
+    ("progress", N_("How you're doing")),
+    ("schedule", N_("See or change your reminders")),
+    ("pause", N_("Pause reminders")),
+    ("resume", N_("Turn reminders back on")),
+    ("support", N_("Add a support person")),
+    ("sos", N_("Help now: crisis lines and your care team")),
+    ("mydata", N_("Everything I keep about you")),
+    ("stop", N_("Stop all messages")),
+    ("delete", N_("Erase everything I keep about you")),
+    ("language", N_("Choose your language")),
+    ("help", N_("What I can do")),
+    ("cancel", N_("Stop what we're doing")),
 ]
+# The language command under its name in each language (both work in every language).
+_LANGUAGE_COMMAND = {"en": "language", "es": "idioma"}
+
+
+def patient_commands(lang: str = DEFAULT) -> list[BotCommand]:
+    return [
+        BotCommand(_LANGUAGE_COMMAND.get(lang, name) if name == "language" else name, t(lang, said))
+        for name, said in _PATIENT_MENU
+    ]
+
+
+PATIENT_COMMANDS = patient_commands()
 # The handled update types; anything else (channel posts, polls, ...) is never fetched.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
@@ -146,16 +163,23 @@ async def start_webhook(
 
 
 async def set_patient_menu(application: Application) -> None:  # type: ignore[type-arg]
-    """The patients' command menu; a menu is not worth failing start-up for."""
-    try:
-        await with_retries(
-            lambda: application.bot.set_my_commands(
-                PATIENT_COMMANDS, scope=BotCommandScopeAllPrivateChats()
-            ),
-            "setMyCommands",
-        )
-    except TelegramError as exc:
-        log.warning("patient command menu not set (%s)", type(exc).__name__)
+    """The patients' command menu, the default (English) and one per other language we speak;
+    a menu is not worth failing start-up for."""
+    for lang in LANGUAGES:
+        code = None if lang == DEFAULT else lang
+        menu = patient_commands(lang)
+        try:
+            await with_retries(
+                partial(
+                    application.bot.set_my_commands,
+                    menu,
+                    scope=BotCommandScopeAllPrivateChats(),
+                    language_code=code,
+                ),
+                "setMyCommands",
+            )
+        except TelegramError as exc:
+            log.warning("patient command menu not set (%s)", type(exc).__name__)
 
 
 async def set_staff_menus(application: Application, ctx: AppContext) -> None:  # type: ignore[type-arg]

@@ -17,6 +17,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.domain.replies import Reply, TapResult
+from bot.i18n import DEFAULT, N_, supported, t
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox, Sender
 from bot.telegram.delivery import NotDelivered, RetryPolicy, is_transient, queue_later, with_retries
@@ -41,12 +42,12 @@ def staff_menu(role: str) -> list[BotCommand]:
     return ADMIN_MENU if role == "admin" else STAFF_MENU
 
 
-SORRY = (
+SORRY = N_(
     "Sorry, something went wrong on my side. Please try again in a minute. "
     "If you are in danger, call or text 988, or call 911."
 )
 # After a reply could not be sent despite the retries: what the person sent was saved.
-NOT_DELIVERED = (
+NOT_DELIVERED = N_(
     "Sorry, Telegram had a problem and my answer did not reach you. What you sent was saved, "
     "so there is no need to send it again. While you are joining, /start shows the current "
     "question. If you are in danger, call or text 988, or call 911."
@@ -60,7 +61,11 @@ def _sender(update: Update) -> Sender | None:
     if chat is None:
         return None
     user = update.effective_user
-    return Sender(chat_id=chat.id, display_name=user.full_name if user else "")
+    return Sender(
+        chat_id=chat.id,
+        display_name=user.full_name if user else "",
+        language=user.language_code if user else None,
+    )
 
 
 # Telegram's limit for a photo caption; longer text goes in its own message before the photo.
@@ -68,7 +73,11 @@ CAPTION_LIMIT = 1024
 
 
 async def _send(
-    context: ContextTypes.DEFAULT_TYPE, ctx: AppContext, chat_id: int, replies: list[Reply]
+    context: ContextTypes.DEFAULT_TYPE,
+    ctx: AppContext,
+    chat_id: int,
+    replies: list[Reply],
+    lang: str = DEFAULT,
 ) -> None:
     """Send the replies in order, each Bot API call retried through transient faults.
 
@@ -78,7 +87,7 @@ async def _send(
     """
     for index, reply in enumerate(replies):
         try:
-            await _send_one(context, chat_id, reply)
+            await _send_one(context, chat_id, reply, lang)
         except TelegramError as exc:
             if not is_transient(exc):
                 raise
@@ -95,7 +104,9 @@ async def _send(
             return
 
 
-async def _send_one(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+async def _send_one(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, lang: str = DEFAULT
+) -> None:
     bot = context.bot
     if reply.document is not None:
         name, content = reply.document
@@ -119,7 +130,7 @@ async def _send_one(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Rep
         )
         return
     preview = None if reply.link_preview else LinkPreviewOptions(is_disabled=True)
-    for out in render(reply):
+    for out in render(reply, lang):
         send = partial(
             bot.send_message,
             chat_id,
@@ -167,6 +178,18 @@ class TelegramHandlers:
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
 
+    async def _language_after_failure(self, update: Update) -> str:
+        """The person's language for a failure notice; their client's if the database (perhaps
+        the failure itself) cannot say."""
+        sender = _sender(update)
+        if sender is None:
+            return DEFAULT
+        try:
+            return await self.inbox.language(sender)
+        except Exception as exc:  # the notice must still go out
+            log.info("language for the failure notice not found (%s)", type(exc).__name__)
+            return supported(sender.language) or DEFAULT
+
     async def command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sender, message = _sender(update), update.effective_message
         if sender is None or message is None or not message.text:
@@ -175,7 +198,7 @@ class TelegramHandlers:
         words = message.text.split()
         name = words[0].lstrip("/").split("@")[0]
         replies = await self.inbox.command(sender, name, words[1:])
-        await self._send(context, sender.chat_id, replies)
+        await self._send(context, sender, replies)
         role = await self.inbox.staff_role(sender.chat_id) if name.lower() == "start" else None
         if role is not None:
             # Staff get their own command menu in this chat (a command scope); so does someone
@@ -194,14 +217,14 @@ class TelegramHandlers:
         sender, message = _sender(update), update.effective_message
         if sender is None or message is None or message.text is None:
             return
-        await self._send(context, sender.chat_id, await self.inbox.text(sender, message.text))
+        await self._send(context, sender, await self.inbox.text(sender, message.text))
 
     async def edited_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sender, message = _sender(update), update.effective_message
         if sender is None or message is None or message.text is None:
             return
         replies = await self.inbox.edited_text(sender, message.text)
-        await self._send(context, sender.chat_id, replies)
+        await self._send(context, sender, replies)
 
     async def location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sender, message = _sender(update), update.effective_message
@@ -209,21 +232,21 @@ class TelegramHandlers:
             return
         loc = message.location
         replies = await self.inbox.location(sender, loc.latitude, loc.longitude)
-        await self._send(context, sender.chat_id, replies)
+        await self._send(context, sender, replies)
 
     async def other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sender, message = _sender(update), update.effective_message
         if sender is None:
             return
         caption = message.caption if message is not None else None
-        await self._send(context, sender.chat_id, await self.inbox.other(sender, caption))
+        await self._send(context, sender, await self.inbox.other(sender, caption))
 
     async def edited_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sender, message = _sender(update), update.effective_message
         if sender is None or message is None or not message.caption:
             return
         replies = await self.inbox.edited_text(sender, message.caption)
-        await self._send(context, sender.chat_id, replies)
+        await self._send(context, sender, replies)
 
     async def tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, sender = update.callback_query, _sender(update)
@@ -239,12 +262,17 @@ class TelegramHandlers:
         message = query.message
         if message is not None and message.is_accessible:
             await _edit_tapped(query, getattr(message, "text", None) or "", result)
-        await self._send(context, sender.chat_id, result.replies)
+        await self._send(context, sender, result.replies)
 
     async def _send(
-        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]
+        self, context: ContextTypes.DEFAULT_TYPE, sender: Sender, replies: list[Reply]
     ) -> None:
-        await _send(context, self.inbox.ctx, chat_id, replies)
+        # Only the location key is worded here (the inbox words everything else): the person's
+        # language is looked up when a reply asks for it.
+        lang: str = DEFAULT
+        if any(reply.ask_location for reply in replies):
+            lang = await self.inbox.language(sender)
+        await _send(context, self.inbox.ctx, sender.chat_id, replies, lang)
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The update holds what the patient wrote: log the failure, never the update.
@@ -259,9 +287,10 @@ class TelegramHandlers:
             notice = SORRY
         if isinstance(update, Update) and update.effective_chat is not None:
             chat_id = update.effective_chat.id
+            text = t(await self._language_after_failure(update), notice)
             try:
                 await with_retries(
-                    lambda: context.bot.send_message(chat_id, notice), "sendMessage", NOTICE_POLICY
+                    lambda: context.bot.send_message(chat_id, text), "sendMessage", NOTICE_POLICY
                 )
             except TelegramError:
                 log.warning("could not tell the user about the failure")

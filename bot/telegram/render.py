@@ -14,6 +14,7 @@ from telegram import (
 
 from bot.domain import texts
 from bot.domain.replies import Button, Reply
+from bot.i18n import DEFAULT, t
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
@@ -24,9 +25,9 @@ class Outgoing:
     markup: Markup
 
 
-def _location_keyboard() -> ReplyKeyboardMarkup:
+def _location_keyboard(lang: str = DEFAULT) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(texts.LOCATION_KEY_LABEL, request_location=True)]],
+        [[KeyboardButton(t(lang, texts.LOCATION_KEY_LABEL), request_location=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
@@ -38,16 +39,17 @@ def render_buttons(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMar
     )
 
 
-def render(reply: Reply) -> list[Outgoing]:
+def render(reply: Reply, lang: str = DEFAULT) -> list[Outgoing]:
     """One reply becomes one message, or two when it needs both inline buttons and the location key:
-    Telegram gives each message a single keyboard."""
+    Telegram gives each message a single keyboard. ``lang``: the language of what this adds (the
+    location key and its hint)."""
     inline = render_buttons(reply.buttons) if reply.buttons else None
     if reply.ask_location:
         if inline is None:
-            return [Outgoing(reply.text, _location_keyboard())]
+            return [Outgoing(reply.text, _location_keyboard(lang))]
         return [
             Outgoing(reply.text, inline),
-            Outgoing(texts.LOCATION_KEY_HINT, _location_keyboard()),
+            Outgoing(t(lang, texts.LOCATION_KEY_HINT), _location_keyboard(lang)),
         ]
     if inline is not None:
         return [Outgoing(reply.text, inline)]
