@@ -537,7 +537,7 @@ _REGIMEN_PHRASES: Final = (
     # Spanish (accents already dropped).
     (re.compile(r"\bmiligramos?\b"), "mg"),
     (re.compile(r"\bentre\s+semana\b|\bdias\s+(?:de\s+)?(?:semana|laborables)\b"), " mon-fri "),
-    (re.compile(r"\bfines?\s+de\s+semana\b"), " sat-sun "),
+    (re.compile(r"\bfin(?:es)?\s+de\s+semana\b"), " sat-sun "),
     (
         re.compile(
             r"\b(?:todos\s+los\s+dias|cada\s+dia|diari[oa]s?|diariamente|al\s+dia|por\s+dia|"

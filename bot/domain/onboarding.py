@@ -279,6 +279,7 @@ _YES_FILLER = {
     "me",
     "parece",
     "lo",
+    "que",
 }
 _NO_DECISIVE = {
     "no",
