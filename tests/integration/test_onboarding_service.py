@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select, text
 
-from bot.db.models import Alert, AuditEntry, Conversation, OutboxMessage, Patient, Schedule
+from bot.db.models import (
+    Alert,
+    AuditEntry,
+    ConsentRecord,
+    Conversation,
+    OutboxMessage,
+    Patient,
+    Schedule,
+)
 from bot.domain.replies import Reply
 from bot.services.clinics import add_staff
 from bot.services.context import AppContext
@@ -310,3 +318,136 @@ async def test_abandoned_onboarding_is_forgotten_after_a_day(ctx: AppContext) ->
     ctx.clock.advance(timedelta(hours=2))
     assert await expire_abandoned(ctx) == 1
     assert (await table_counts(ctx))["conversations"] == 0
+
+
+# Languages (issue 15) ---------------------------------------------------------------------------
+
+ANA = Sender(chat_id=5002, display_name="Ana Ruiz", language="es-MX")
+
+
+async def consent_records(ctx: AppContext) -> list[ConsentRecord]:
+    async with ctx.sessions() as session:
+        return list(await session.scalars(select(ConsentRecord)))
+
+
+async def test_spanish_client_enrols_in_spanish_and_consent_keeps_language_and_version(
+    ctx: AppContext,
+) -> None:
+    clinic = await new_clinic(ctx)
+    inbox = Inbox(ctx)
+    replies = await inbox.command(ANA, "start", [clinic.invite_code])
+    welcome, consent_text = replies
+    assert welcome.text.startswith("¡Hola!") and "AYUDA" in welcome.text
+    assert "Antes de empezar" in consent_text.text
+    assert [b.label for b in consent_text.buttons[0]] == ["Acepto", "No, gracias"]
+    # The welcome offers English; its button is not tied to a step.
+    assert button_data(replies, "English") == "lang:en"
+    said: list[str] = []
+    for answer in ("sí", "Chicago", "si", "diario", "8 de la noche", "semanal", "7 pm"):
+        said.append(joined(await inbox.text(ANA, answer)))
+    assert "Gracias. Tres preguntas rápidas" in said[0]
+    assert "¿Cómo toma su medicamento?" in said[2]
+    assert "¿Es correcto?" in said[-1]
+    done = joined(await inbox.text(ANA, "está bien"))
+    assert done.startswith("Todo listo") and "20:00" in done
+
+    [patient] = await patients(ctx)
+    assert patient.language == "es" and patient.consent_version == ctx.consent.version
+    [record] = await consent_records(ctx)
+    assert (record.language, record.version, record.decision) == (
+        "es",
+        ctx.consent.version,
+        "accepted",
+    )
+    [schedule] = await schedules(ctx)
+    assert schedule.dose_times == ["20:00"]
+
+
+@pytest.mark.parametrize("client", ["fr", None, "", "zz-ZZ"])
+async def test_a_client_language_we_do_not_speak_starts_in_english(
+    ctx: AppContext, client: str | None
+) -> None:
+    clinic = await new_clinic(ctx)
+    sender = Sender(chat_id=5003, display_name="Jo", language=client)
+    replies = await Inbox(ctx).command(sender, "start", [clinic.invite_code])
+    assert replies[0].text.startswith("Hi!") and button_data(replies, "Español") == "lang:es"
+    assert "I agree" in [b.label for b in replies[1].buttons[0]]
+
+
+async def test_the_welcome_button_switches_the_set_up_to_spanish(ctx: AppContext) -> None:
+    clinic = await new_clinic(ctx)
+    inbox = Inbox(ctx)
+    replies = await inbox.command(PAT, "start", [clinic.invite_code])
+    result = await inbox.tap(PAT, button_data(replies, "Español"))
+    assert result.chosen == "Español"
+    welcome, consent_text = result.replies
+    assert welcome.text.startswith("¡Hola!") and "Antes de empezar" in consent_text.text
+    # The Spanish consent buttons work (they carry the current revision).
+    result = await inbox.tap(PAT, button_data(result.replies, "Acepto"))
+    assert result.chosen == "Acepto" and "¿En qué zona horaria está?" in joined(result.replies)
+    # /language english part-way: the same step, now in English.
+    replies = await inbox.command(PAT, "language", ["english"])
+    assert "Which time zone are you in?" in joined(replies)
+    for answer in ("Chicago", "sí", "daily", "8am", "no check-ins", "yes"):
+        replies = await inbox.text(PAT, answer)
+    assert "You're all set" in joined(replies)
+    [patient] = await patients(ctx)
+    assert patient.language == "en"
+    [record] = await consent_records(ctx)
+    assert record.language == "en"  # the language of the set-up that finished
+
+
+async def test_idioma_switches_an_enrolled_patient_and_the_next_reply_is_spanish(
+    ctx: AppContext,
+) -> None:
+    clinic = await new_clinic(ctx)
+    inbox = Inbox(ctx)
+    await inbox.command(PAT, "start", [clinic.invite_code])
+    for answer in ("yes", "Chicago", "yes", "daily", "8pm", "no check-ins", "yes"):
+        await inbox.text(PAT, answer)
+    assert "Here's what I can do" in joined(await inbox.command(PAT, "help", []))
+
+    replies = await inbox.command(PAT, "idioma", [])
+    assert [b.label for b in replies[0].buttons[0]] == ["English", "Español"]
+    result = await inbox.tap(PAT, button_data(replies, "Español"))
+    assert result.chosen == "Español"
+    assert joined(result.replies) == "De acuerdo, le escribiré en español."
+    [patient] = await patients(ctx)
+    assert patient.language == "es"
+    help_text = joined(await inbox.command(PAT, "help", []))
+    assert "/idioma" in help_text and "Here's what I can do" not in help_text
+    assert "No conozco ese comando" in joined(await inbox.command(PAT, "frobnicate", []))
+    assert "No hay nada que cancelar" in joined(await inbox.command(PAT, "cancel", []))
+    # Typed on its own, a language name switches too.
+    assert joined(await inbox.text(PAT, "inglés")) == "Okay, I'll write in English."
+    [patient] = await patients(ctx)
+    assert patient.language == "en"
+    async with ctx.sessions() as session:
+        actions = list(await session.scalars(select(AuditEntry.action)))
+    assert actions.count("patient.language") == 2
+
+
+async def test_mixed_english_and_spanish_answers_enrol(ctx: AppContext) -> None:
+    clinic = await new_clinic(ctx)
+    inbox = Inbox(ctx)
+    await inbox.command(PAT, "start", [clinic.invite_code])
+    for answer in ("sí", "Denver", "si", "inyección", "3 de diciembre", "9 de la mañana", "no"):
+        replies = await inbox.text(PAT, answer)
+        assert "I couldn't" not in joined(replies), answer
+    assert "Is that right?" in joined(replies)  # English throughout: the client's language
+    assert "You're all set" in joined(await inbox.text(PAT, "sí"))
+    [schedule] = await schedules(ctx)
+    assert schedule.kind == "monthly_injection" and schedule.dose_times == ["09:00"]
+    [patient] = await patients(ctx)
+    assert patient.language == "en"
+
+
+async def test_replies_before_enrolment_follow_the_client_language(ctx: AppContext) -> None:
+    inbox = Inbox(ctx)
+    assert "No conozco ese comando" in joined(await inbox.command(ANA, "frobnicate", []))
+    assert "invitación" in joined(await inbox.text(ANA, "hola"))
+    assert "invitación" in joined(await inbox.command(ANA, "start", []))
+    assert "I don't know that command" in joined(await inbox.command(PAT, "frobnicate", []))
+    # A crisis reply follows the language of the message, whatever the client's.
+    crisis = joined(await inbox.text(PAT, "me quiero morir"))
+    assert "988" in crisis and "AYUDA" in crisis
