@@ -121,7 +121,10 @@ def next_at(
     )
 
 
-_Due = Select[int, int, str, str, str, str, int | None, str | None, datetime | None]
+# Ten columns: past nine, SQLAlchemy types the rest of a select as *tuple[Any, ...].
+_Due = Select[
+    int, int, str, str, str, str, int | None, str | None, datetime | None, str, *tuple[Any, ...]
+]
 _Expiring = Select[int, int, datetime | None, datetime | None, datetime]
 
 
@@ -140,6 +143,7 @@ def due_claim(now: datetime, limit: int, *, lock: bool) -> _Due:
             Patient.checkin_weekday,
             Patient.checkin_time,
             Patient.next_checkin_at,
+            Patient.language,  # the check-in goes out in the patient's language
         )
         .where(Patient.next_checkin_at.is_not(None), Patient.next_checkin_at <= now)
         .order_by(Patient.next_checkin_at)
@@ -181,6 +185,7 @@ async def _send_batch(
     moves: dict[int, datetime | None] = {}
     wanted: list[tuple[int, datetime]] = []
     chats: dict[int, int] = {}
+    langs: dict[int, str] = {}
     for row in rows:
         due: datetime = row.next_checkin_at
         moves[row.id] = next_at(
@@ -195,6 +200,7 @@ async def _send_batch(
             continue
         wanted.append((row.id, due))
         chats[row.id] = row.chat_id
+        langs[row.id] = row.language
 
     expires_at = now + late_limit
     opened = await _insert_check_ins(session, wanted, now, expires_at)
@@ -207,7 +213,9 @@ async def _send_batch(
             patient_id=patient_id,
             kind="checkin",
             payload=payload_for(
-                checkins.question_reply(check_in_id, Answers(), patient_id=patient_id)
+                checkins.question_reply(
+                    check_in_id, Answers(), patient_id=patient_id, lang=langs[patient_id]
+                )
             ),
             dedupe_key=f"checkin:{patient_id}:{int(due.timestamp())}",
             now=now,

@@ -16,14 +16,32 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_day_names
+
 from bot.domain import callback_tags
 from bot.domain.callback_tags import Kind
 from bot.domain.inputs import parse_id, parse_number
 from bot.domain.replies import Button, Reply, rows
 from bot.domain.schedules import WEEKDAY_NAMES, local_instant
+from bot.i18n import N_, t
 
 CRAVING_MAX = 10
-MOODS: dict[int, str] = {1: "😞 Very low", 2: "🙁 Low", 3: "😐 Okay", 4: "🙂 Good", 5: "😄 Great"}
+# Button labels, English catalog ids (N_): said with ``t(lang, MOODS[level])``.
+MOODS: dict[int, str] = {
+    1: N_("😞 Very low"),
+    2: N_("🙁 Low"),
+    3: N_("😐 Okay"),
+    4: N_("🙂 Good"),
+    5: N_("😄 Great"),
+}
+# How an answered mood is repeated above the next question (a whole phrase each, for translators).
+MOOD_SUMMARIES: dict[int, str] = {
+    1: N_("Mood: very low"),
+    2: N_("Mood: low"),
+    3: N_("Mood: okay"),
+    4: N_("Mood: good"),
+    5: N_("Mood: great"),
+}
 
 
 class Use(StrEnum):
@@ -34,10 +52,16 @@ class Use(StrEnum):
 
 
 USE_LABELS: dict[Use, str] = {
-    Use.NO: "No",
-    Use.ALCOHOL: "Alcohol",
-    Use.OPIOIDS: "Opioids",
-    Use.OTHER: "Something else",
+    Use.NO: N_("No"),
+    Use.ALCOHOL: N_("Alcohol"),
+    Use.OPIOIDS: N_("Opioids"),
+    Use.OTHER: N_("Something else"),
+}
+USE_SUMMARIES: dict[Use, str] = {
+    Use.NO: N_("No use"),
+    Use.ALCOHOL: N_("Use: alcohol"),
+    Use.OPIOIDS: N_("Use: opioids"),
+    Use.OTHER: N_("Use: something else"),
 }
 
 
@@ -126,73 +150,83 @@ def parse_tap(data: str) -> CheckInTap | None:
     return tap if tap.valid else None
 
 
-INTRO = "Quick check-in: three taps, about 30 seconds."
-STARTED_BY_PATIENT = "Let's check in. Three taps, about 30 seconds."
+# Discreet on a lock screen: the first line names neither drug nor condition.
+INTRO = N_("Quick check-in: three taps, about 30 seconds.")
+STARTED_BY_PATIENT = N_("Let's check in. Three taps, about 30 seconds.")
+CRAVING_QUESTION = N_(
+    "How strong are your cravings right now?\n0 = none at all, 10 = the strongest you've felt."
+)
+MOOD_QUESTION = N_("How is your mood today?")
+USE_QUESTION = N_(
+    "Since your last check-in, have you used alcohol or drugs? There are no wrong answers here."
+)
+THANKS = N_("Thank you for checking in.")
 
 
 def question_reply(
-    check_in_id: int, answers: Answers, intro: str = INTRO, patient_id: int | None = None
+    check_in_id: int,
+    answers: Answers,
+    intro: str = INTRO,
+    patient_id: int | None = None,
+    lang: str = "en",
 ) -> Reply:
-    """The message for the next unanswered question (its text repeats what was answered)."""
+    """The message for the next unanswered question (its text repeats what was answered).
+    ``intro`` is an English catalog id (INTRO, STARTED_BY_PATIENT) or empty."""
     question = answers.next_question
 
     def data(asked: Question, value: str) -> str:
         return tap_data(check_in_id, asked, value, patient_id)
 
-    head = f"{intro}\n\n" if intro else ""
-    done = summary(answers)
+    head = f"{t(lang, intro)}\n\n" if intro else ""
+    done = summary(answers, lang)
     so_far = f"{done}\n\n" if done else ""
     if question is Question.CRAVING:
         levels = [(str(n), data(Question.CRAVING, str(n))) for n in range(11)]
         return Reply(
-            f"{head}{so_far}How strong are your cravings right now?\n"
-            "0 = none at all, 10 = the strongest you've felt.",
+            f"{head}{so_far}{t(lang, CRAVING_QUESTION)}",
             (*rows(*levels[:6], per_row=6), *rows(*levels[6:], per_row=5)),
         )
     if question is Question.MOOD:
-        moods = [(label, data(Question.MOOD, str(n))) for n, label in MOODS.items()]
-        return Reply(f"{head}{so_far}How is your mood today?", rows(*moods, per_row=1))
+        moods = [(t(lang, label), data(Question.MOOD, str(n))) for n, label in MOODS.items()]
+        return Reply(f"{head}{so_far}{t(lang, MOOD_QUESTION)}", rows(*moods, per_row=1))
     if question is Question.USE:
-        uses = [(USE_LABELS[u], data(Question.USE, u.value)) for u in Use]
-        return Reply(
-            f"{head}{so_far}Since your last check-in, have you used alcohol or drugs? "
-            "There are no wrong answers here.",
-            rows(*uses, per_row=2),
-        )
-    return Reply(f"{so_far}Thank you for checking in.".strip())
+        uses = [(t(lang, USE_LABELS[u]), data(Question.USE, u.value)) for u in Use]
+        return Reply(f"{head}{so_far}{t(lang, USE_QUESTION)}", rows(*uses, per_row=2))
+    return Reply(f"{so_far}{t(lang, THANKS)}".strip())
 
 
-def summary(answers: Answers) -> str:
+def summary(answers: Answers, lang: str = "en") -> str:
     parts = []
     if answers.craving is not None:
-        parts.append(f"Craving {answers.craving}/10")
+        parts.append(t(lang, "Craving {level}/10", level=answers.craving))
     if answers.mood is not None:
-        parts.append(f"Mood: {MOODS[answers.mood].split(' ', 1)[1].lower()}")
+        parts.append(t(lang, MOOD_SUMMARIES[answers.mood]))
     if answers.use is not None:
-        parts.append(
-            "No use" if answers.use is Use.NO else f"Use: {USE_LABELS[answers.use].lower()}"
-        )
+        parts.append(t(lang, USE_SUMMARIES[answers.use]))
     return " · ".join(parts)
 
 
-NOTE_PROMPT = (
+NOTE_PROMPT = N_(
     "Thank you for checking in. Anything else you'd like your care team to know? "
     "Type a short note, or tap No thanks."
 )
-NOTE_THANKS = "Thanks, I've added that to your check-in for your care team."
+NOTE_THANKS = N_("Thanks, I've added that to your check-in for your care team.")
 NOTE_MAX_LENGTH = 1000
 
 
-def note_buttons(check_in_id: int, patient_id: int | None = None) -> tuple[tuple[Button, ...], ...]:
-    return ((Button("No thanks", tap_data(check_in_id, Question.NOTE, "skip", patient_id)),),)
+def note_buttons(
+    check_in_id: int, patient_id: int | None = None, lang: str = "en"
+) -> tuple[tuple[Button, ...], ...]:
+    skip = tap_data(check_in_id, Question.NOTE, "skip", patient_id)
+    return ((Button(t(lang, "No thanks"), skip),),)
 
 
-def done_text(answers: Answers) -> str:
-    return f"Check-in done ✓\n{summary(answers)}"
+def done_text(answers: Answers, lang: str = "en") -> str:
+    return t(lang, "Check-in done ✓\n{summary}", summary=summary(answers, lang))
 
 
-CLOSED = "This check-in has closed. Send /checkin to start a new one."
-ALREADY_ANSWERED = "Already answered, thank you."
+CLOSED = N_("This check-in has closed. Send /checkin to start a new one.")
+ALREADY_ANSWERED = N_("Already answered, thank you.")
 
 
 # ---------------------------------------------------------------------- when the next one is due
@@ -233,12 +267,22 @@ def next_check_in_after_setup(
 SETUP_QUIET = timedelta(hours=12)
 
 
-def describe(frequency: Frequency, weekday: int | None, at: str | None) -> str:
+def describe(frequency: Frequency, weekday: int | None, at: str | None, lang: str = "en") -> str:
     if frequency is Frequency.OFF or at is None:
-        return "Check-ins: off"
+        return t(lang, "Check-ins: off")
     if frequency is Frequency.DAILY:
-        return f"Check-ins: daily at {at}"
-    return f"Check-ins: weekly on {WEEKDAY_NAMES[weekday or 7]} at {at}"
+        return t(lang, "Check-ins: daily at {time}", time=at)
+    return t(
+        lang, "Check-ins: weekly on {day} at {time}", day=_weekday_name(weekday or 7, lang), time=at
+    )
+
+
+def _weekday_name(weekday: int, lang: str) -> str:
+    """An ISO weekday (1 = Monday): "Sun" as the English schedule has always written it, the
+    whole name in Spanish ("domingo")."""
+    if lang == "en":
+        return WEEKDAY_NAMES[weekday]
+    return str(get_day_names("wide", locale=lang)[weekday - 1])
 
 
 def weekday_of(day: date) -> int:

@@ -18,6 +18,7 @@ from bot.db.models import CheckIn, CheckInStatus, Patient
 from bot.domain import checkins, risk, texts
 from bot.domain.checkins import Answers, CheckInTap, Frequency, Question, Use
 from bot.domain.replies import Button, Reply, TapResult
+from bot.i18n import N_, t
 from bot.qa.coping import pick
 from bot.services import audit, conversations
 from bot.services.alerts import raise_alert
@@ -28,7 +29,7 @@ from bot.services.risk_rules import check_in_answers
 log = logging.getLogger(__name__)
 
 NOTE_FLOW = "checkin_note"
-NOT_YOURS = "That button isn't valid any more, so nothing changed."
+NOT_YOURS = N_("That button isn't valid any more, so nothing changed.")
 
 
 def answers_of(check_in: CheckIn) -> Answers:
@@ -76,13 +77,22 @@ async def start_now(ctx: AppContext, session: AsyncSession, patient: Patient) ->
     audit.by_patient(session, ctx, patient, "checkin.started", now)
     return [
         checkins.question_reply(
-            check_in.id, Answers(), checkins.STARTED_BY_PATIENT, patient_id=patient.id
+            check_in.id,
+            Answers(),
+            checkins.STARTED_BY_PATIENT,
+            patient_id=patient.id,
+            lang=patient.language,
         )
     ]
 
 
-def _contact_buttons() -> tuple[tuple[Button, ...], ...]:
-    return ((Button(texts.CONTACT_YES, "cc:yes"), Button(texts.CONTACT_NO, "cc:no")),)
+def _contact_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(t(lang, texts.CONTACT_YES), "cc:yes"),
+            Button(t(lang, texts.CONTACT_NO), "cc:no"),
+        ),
+    )
 
 
 async def answer(ctx: AppContext, chat_id: int, tap: CheckInTap) -> TapResult:
@@ -92,19 +102,22 @@ async def answer(ctx: AppContext, chat_id: int, tap: CheckInTap) -> TapResult:
         check_in = await session.get(CheckIn, tap.check_in_id)
         # Someone else's check-in and one that never existed look the same from here.
         if patient is None or check_in is None or check_in.patient_id != patient.id:
-            return TapResult(notice=NOT_YOURS)
+            return TapResult(notice=t(patient.language if patient else None, NOT_YOURS))
+        lang = patient.language
         # Their own check-in, but the button was made for an earlier record of theirs (erased,
         # enrolled again, and the id came round). Untagged buttons keep the old rule above.
         if tap.tag is not None and not tap.made_for(patient.id):
-            return TapResult(notice=texts.STALE_BUTTON)
+            return TapResult(notice=t(lang, texts.STALE_BUTTON))
         if tap.question is Question.NOTE:
             await conversations.end(session, chat_id)
-            return TapResult(notice="Okay.", edit=Reply(checkins.done_text(answers_of(check_in))))
+            done = checkins.done_text(answers_of(check_in), lang)
+            return TapResult(notice=t(lang, "Okay."), edit=Reply(done))
         if check_in.status == CheckInStatus.EXPIRED:
-            return TapResult(notice=checkins.CLOSED, edit=Reply(checkins.CLOSED))
+            closed = t(lang, checkins.CLOSED)
+            return TapResult(notice=closed, edit=Reply(closed))
         before = answers_of(check_in)
         if before.next_question is not tap.question:
-            return TapResult(notice=checkins.ALREADY_ANSWERED)
+            return TapResult(notice=t(lang, checkins.ALREADY_ANSWERED))
         just: Answers
         if tap.question is Question.CRAVING:
             check_in.craving = tap.craving()
@@ -123,29 +136,33 @@ async def answer(ctx: AppContext, chat_id: int, tap: CheckInTap) -> TapResult:
         if after.next_question is not None:
             intro = checkins.INTRO if check_in.due_at else checkins.STARTED_BY_PATIENT
             return TapResult(
-                edit=checkins.question_reply(check_in.id, after, intro, patient_id=patient.id)
+                edit=checkins.question_reply(
+                    check_in.id, after, intro, patient_id=patient.id, lang=lang
+                )
             )
         check_in.status = CheckInStatus.ANSWERED
         audit.by_patient(session, ctx, patient, "checkin.answered", now)
-        replies = _follow_ups(ctx, check_in, after)
+        replies = _follow_ups(ctx, check_in, after, lang)
+        thanks = t(lang, "Thank you!")
         if ctx.settings.note_retention_days == 0:  # notes are not kept: don't ask for one
-            return TapResult(replies, notice="Thank you!", edit=Reply(checkins.done_text(after)))
+            return TapResult(replies, notice=thanks, edit=Reply(checkins.done_text(after, lang)))
         await conversations.begin(session, chat_id, NOTE_FLOW, "note", {"id": check_in.id}, now)
         note = Reply(
-            f"{checkins.done_text(after)}\n\n{checkins.NOTE_PROMPT}",
-            checkins.note_buttons(check_in.id, patient.id),
+            f"{checkins.done_text(after, lang)}\n\n{t(lang, checkins.NOTE_PROMPT)}",
+            checkins.note_buttons(check_in.id, patient.id, lang),
         )
-        return TapResult(replies, notice="Thank you!", edit=note)
+        return TapResult(replies, notice=thanks, edit=note)
 
 
-def _follow_ups(ctx: AppContext, check_in: CheckIn, answers: Answers) -> list[Reply]:
+def _follow_ups(ctx: AppContext, check_in: CheckIn, answers: Answers, lang: str) -> list[Reply]:
     replies = []
     if answers.use is not None and answers.use is not Use.NO:
-        replies.append(Reply(texts.after_reported_use(), _contact_buttons()))
+        replies.append(Reply(texts.after_reported_use(lang=lang), _contact_buttons(lang)))
     if answers.craving is not None and answers.craving >= ctx.settings.craving_alert_threshold:
         drug_use = answers.use in (Use.OPIOIDS, Use.OTHER)
         prompts = pick(check_in.id, drug_use=drug_use)
-        replies.append(Reply(texts.coping([(p.text, p.source) for p in prompts])))
+        said = [(p.text_in(lang), p.source_in(lang)) for p in prompts]
+        replies.append(Reply(texts.coping(said, lang=lang)))
     return replies
 
 
@@ -158,11 +175,11 @@ async def add_note(
     patient = await patient_by_chat(session, chat_id)
     check_in = await session.get(CheckIn, check_in_id)
     if patient is None or check_in is None or check_in.patient_id != patient.id:
-        return [Reply(texts.NOTHING_TO_CANCEL)]
+        return [Reply(t(patient.language if patient else None, texts.NOTHING_TO_CANCEL))]
     check_in.note = text.strip()[: checkins.NOTE_MAX_LENGTH]
     check_in.noted_at = now
     audit.by_patient(session, ctx, patient, "checkin.note", now)
-    return [Reply(checkins.NOTE_THANKS)]
+    return [Reply(t(patient.language, checkins.NOTE_THANKS))]
 
 
 async def contact_request(ctx: AppContext, chat_id: int, yes: bool) -> TapResult:
@@ -171,12 +188,13 @@ async def contact_request(ctx: AppContext, chat_id: int, yes: bool) -> TapResult
     async with ctx.sessions.begin() as session:
         patient = await patient_by_chat(session, chat_id)
         if patient is None:
-            return TapResult(notice=NOT_YOURS)
+            return TapResult(notice=t(None, NOT_YOURS))
+        lang = patient.language
         if not yes:
-            return TapResult(chosen=texts.CONTACT_DECLINED)
+            return TapResult(chosen=t(lang, texts.CONTACT_DECLINED))
         await raise_alert(session, patient, risk.contact_request(patient.display_name), now)
         audit.by_patient(session, ctx, patient, "contact.requested", now)
-    return TapResult(notice="Done.", chosen=texts.CONTACT_REQUESTED)
+    return TapResult(notice=t(lang, "Done."), chosen=t(lang, texts.CONTACT_REQUESTED))
 
 
 # ---------------------------------------------------------------------- the schedule

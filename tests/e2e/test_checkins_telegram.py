@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -54,6 +55,85 @@ async def test_a_scheduled_check_in_takes_three_taps_and_a_note(live_bot: LiveBo
     # Nothing worrying in it: the care team is not alerted.
     await drained(live_bot)
     assert await alerts(live_bot) == [] and cards(live_bot, NURSE) == []
+
+
+SPANISH = 6101
+
+
+async def test_a_spanish_patient_is_asked_and_thanked_in_spanish(live_bot: LiveBot) -> None:
+    clinic = await Clinic.make(live_bot)
+    await clinic.staff(NURSE, "Sam Rivera")
+    await clinic.patient(
+        SPANISH,
+        "Ana Ruiz",
+        checkin_frequency="daily",
+        checkin_time="19:00",
+        next_checkin_at=EVENING,
+        language="es",
+    )
+    await clinic.patient(
+        PAT, "Pat Doe", checkin_frequency="daily", checkin_time="19:00", next_checkin_at=EVENING
+    )
+    marks = {chat: live_bot.api.mark(chat) for chat in (SPANISH, PAT)}
+    clock(live_bot).set(EVENING + timedelta(seconds=2))
+    # One wave, each in their own language.
+    [english] = await live_bot.api.wait_for_new(PAT, marks[PAT], count=1, timeout=10)
+    assert english.plain_text and english.plain_text.startswith("Quick check-in")
+    [question] = await live_bot.api.wait_for_new(SPANISH, marks[SPANISH], count=1, timeout=10)
+    text = question.plain_text or ""
+    assert text.startswith("Preguntas rápidas") and "¿Qué tan fuertes son sus antojos" in text
+    assert [b for row in question.buttons for b in row] == [str(n) for n in range(11)]
+
+    mood = await tap_and_wait_edit(live_bot, SPANISH, "9", question)
+    assert "Antojo: 9/10" in mood and "¿Cómo está su ánimo hoy?" in mood
+    assert [
+        b for row in live_bot.api.message(SPANISH, question.message_id).buttons for b in row
+    ] == [
+        "😞 Muy bajo",
+        "🙁 Bajo",
+        "😐 Regular",
+        "🙂 Bueno",
+        "😄 Excelente",
+    ]
+    use = await tap_and_wait_edit(live_bot, SPANISH, "🙁 Bajo", question)
+    assert "Ánimo: bajo" in use and "¿ha consumido alcohol o drogas?" in use
+    mark = live_bot.api.mark(SPANISH)
+    done = await tap_and_wait_edit(live_bot, SPANISH, "Opioides", question)
+    assert "Listo, gracias ✓" in done and "Consumo: opioides" in done
+    assert "¿Hay algo más que quiera que sepa su equipo de atención?" in done
+    assert [
+        b for row in live_bot.api.message(SPANISH, question.message_id).buttons for b in row
+    ] == ["No, gracias"]
+    after_use, coping = await live_bot.api.wait_for_new(SPANISH, mark, count=2, timeout=10)
+    # The overdose-risk warning, as strong as in English, and the offer of a call.
+    said = after_use.plain_text or ""
+    assert "Gracias por contármelo" in said and "sobredosis" in said and "naloxona" in said
+    assert "Nunca consuma a solas" in said and "911" in said
+    assert [b for row in after_use.buttons for b in row] == ["Sí, que me contacten", "Ahora no"]
+    # After drug use only the helpline prompt fits: in Spanish, with its source in Spanish.
+    help_text = coping.plain_text or ""
+    assert "1-800-662-4357" in help_text and "atiende en español" in help_text
+    assert "SAMHSA (agencia de salud de EE. UU.)" in help_text and "NIAAA" not in help_text
+    [thanks] = await say(live_bot, SPANISH, "dormí mal pero estoy bien")
+    assert (thanks.plain_text or "") == (
+        "Gracias, agregué eso a sus respuestas para su equipo de atención."
+    )
+    answers = [a.text or "" for a in live_bot.api.callback_answers.values()]
+    assert "¡Gracias!" in answers and "Thank you!" not in answers
+
+    # Nothing English left in what she read (every version of every message).
+    english_words = re.compile(r"\b(?:you|your|the|thank|check-in|craving)\b", re.IGNORECASE)
+    for message in live_bot.api.sent(SPANISH):
+        for version in [*(h.text or "" for h in message.history), message.plain_text or ""]:
+            assert not english_words.search(version), version[:80]
+
+    [check_in] = [c for c in await check_ins(live_bot) if c.note]
+    assert (check_in.craving, check_in.mood, check_in.substance_use) == (9, 2, "opioids")
+    assert check_in.note == "dormí mal pero estoy bien"
+    # Staff read English whatever the patient's language.
+    await drained(live_bot)
+    kinds = sorted(a.kind for a in await alerts(live_bot))
+    assert kinds == ["high_craving", "reported_use"]
 
 
 async def test_every_answer_is_recorded_and_risky_ones_alert_once_per_episode(

@@ -8,9 +8,11 @@ batch, not how big a batch is.
 from __future__ import annotations
 
 from datetime import time, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
+from bot.clock import FakeClock
 from bot.db.models import Alert, CheckIn, OutboxMessage, Patient
 from bot.domain.schedules import Plan, PlanKind
 from bot.services.clinics import add_staff
@@ -242,3 +244,72 @@ async def test_an_unanswered_run_ending_in_expired_check_ins_alerts_staff_once(
         cards = await session.scalar(select(func.count()).where(OutboxMessage.chat_id == 9100))
     assert alerted == silent
     assert cards == len(silent)
+
+
+def _statements_during(ctx: AppContext) -> Any:
+    """Every SQL statement the engine runs inside the ``with`` block (a list, filled as it goes)."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.append(statement)
+
+    engine = ctx.sessions.kw["bind"].sync_engine
+
+    class Watch:
+        def __enter__(self) -> list[str]:
+            event.listen(engine, "before_cursor_execute", record)
+            return seen
+
+        def __exit__(self, *exc: object) -> None:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return Watch()
+
+
+async def _one_wave(ctx: AppContext, spanish: set[int], ids: list[int]) -> tuple[int, list[Any]]:
+    now = ctx.clock.now()
+    async with ctx.sessions.begin() as session:
+        await session.execute(
+            update(Patient).where(Patient.id.in_(ids)).values(next_checkin_at=now, language="en")
+        )
+        if spanish:
+            await session.execute(
+                update(Patient).where(Patient.id.in_(spanish)).values(language="es")
+            )
+    with _statements_during(ctx) as seen:
+        result = await check_in_tick(ctx, batch_size=len(ids) + 1)
+    assert result.sent == len(ids)
+    async with ctx.sessions() as session:
+        rows = (
+            await session.execute(
+                select(OutboxMessage.patient_id, OutboxMessage.payload)
+                .where(OutboxMessage.kind == "checkin", OutboxMessage.patient_id.in_(ids))
+                .order_by(OutboxMessage.id.desc())
+                .limit(len(ids))
+            )
+        ).all()
+    return len(seen), rows
+
+
+async def test_a_wave_asks_each_patient_in_their_own_language_in_as_many_statements(
+    ctx: AppContext,
+) -> None:
+    ids = await _patients(ctx, 8)
+    spanish = set(ids[::2])
+
+    english_only, _ = await _one_wave(ctx, set(), ids)
+    assert isinstance(ctx.clock, FakeClock)
+    ctx.clock.advance(timedelta(hours=2))  # the first wave's check-ins are still open
+    mixed, rows = await _one_wave(ctx, spanish, ids)
+
+    # Languages ride along in the claim: no statement per patient, or per language.
+    assert mixed == english_only
+    assert len(rows) == len(ids)
+    for patient_id, payload in rows:
+        text = payload["text"]
+        labels = [b["label"] for row in payload["buttons"] for b in row]
+        assert labels == [str(n) for n in range(11)]
+        if patient_id in spanish:
+            assert text.startswith("Preguntas rápidas") and "antojos" in text
+        else:
+            assert text.startswith("Quick check-in") and "cravings" in text

@@ -194,3 +194,53 @@ def test_a_malformed_coping_file_is_refused(tmp_path: Path) -> None:
 def test_missed_in_a_row_helper_ignores_open_doses() -> None:
     records = [record(1, "missed"), record(2, "missed"), record(3, "pending")]
     assert adherence.consecutive_misses(records) == 2
+
+
+def test_a_spanish_check_in_asks_and_sums_up_in_spanish() -> None:
+    first = checkins.question_reply(7, Answers(), lang="es")
+    assert first.text.startswith("Preguntas rápidas") and "antojos" in first.text
+    assert [b.label for r in first.buttons for b in r] == [str(n) for n in range(11)]
+    second = checkins.question_reply(7, Answers(craving=4), checkins.STARTED_BY_PATIENT, lang="es")
+    assert second.text.startswith("Veamos cómo está") and "Antojo: 4/10" in second.text
+    assert "¿Cómo está su ánimo hoy?" in second.text
+    assert [b.label for r in second.buttons for b in r][1] == "🙁 Bajo"
+    third = checkins.question_reply(7, Answers(craving=4, mood=2), lang="es")
+    assert "Ánimo: bajo" in third.text and "¿ha consumido alcohol o drogas?" in third.text
+    assert [b.label for r in third.buttons for b in r] == ["No", "Alcohol", "Opioides", "Otra cosa"]
+    # The buttons carry the same answers whatever the language.
+    assert [b.data for r in third.buttons for b in r] == [
+        b.data for r in checkins.question_reply(7, Answers(craving=4, mood=2)).buttons for b in r
+    ]
+    done = Answers(craving=4, mood=2, use=Use.OPIOIDS)
+    assert (
+        checkins.done_text(done, "es")
+        == "Listo, gracias ✓\nAntojo: 4/10 · Ánimo: bajo · Consumo: opioides"
+    )
+    assert checkins.done_text(done) == "Check-in done ✓\nCraving 4/10 · Mood: low · Use: opioids"
+    assert checkins.note_buttons(3, lang="es")[0][0].label == "No, gracias"
+    assert checkins.describe(Frequency.WEEKLY, 7, "20:30", "es") == (
+        "Preguntas de seguimiento: cada domingo a las 20:30"
+    )
+    assert checkins.describe(Frequency.WEEKLY, 7, "20:30") == "Check-ins: weekly on Sun at 20:30"
+
+
+def test_every_coping_prompt_has_its_spanish_awaiting_review() -> None:
+    for prompt in coping_prompts():
+        assert prompt.text_es and prompt.text_es != prompt.text
+        assert prompt.text_in("es") == prompt.text_es and prompt.text_in("en") == prompt.text
+        assert prompt.source_in("es") and prompt.needs_review_es
+        assert prompt.source_in("fr") == prompt.source
+    helpline = [p for p in coping_prompts() if "1-800-662-4357" in p.text]
+    assert helpline and all("1-800-662-4357" in p.text_es for p in helpline)
+
+
+def test_a_coping_prompt_without_spanish_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "coping.toml"
+    path.write_text(
+        '[sources.x]\nname = "X"\n'
+        '[[prompt]]\nid = "a"\ntext = "One."\ntext_es = "Uno."\n'
+        '[[prompt]]\nid = "b"\ntext = "Two."\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError, match="text_es must be plain"):
+        load_coping(path)
