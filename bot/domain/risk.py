@@ -1,5 +1,8 @@
 """Risk rules: which answers and events become an alert to the care team, and what staff read.
 
+Everything here is read by staff (the "staff" catalog: ``st``, English only for now); the patient
+reads none of it.
+
 An alert is an *episode*: while one of a kind is unresolved for a patient, the same rule firing
 again counts as another occurrence of it, not a new alert (staff would otherwise learn to ignore
 them). What staff read names the patient and the rule, never the patient's own words.
@@ -14,6 +17,7 @@ from enum import StrEnum
 
 from bot.domain.checkins import USE_LABELS, Answers, Use
 from bot.domain.triage import CrisisKind
+from bot.i18n import SN_, language_name, st
 
 
 class AlertKind(StrEnum):
@@ -34,29 +38,30 @@ NORMAL = "normal"
 
 # How each kind is named in staff lists and the dashboard.
 LABELS: dict[str, str] = {
-    AlertKind.CRISIS: "Crisis message",
-    AlertKind.SOS: "Asked for help (/sos)",
-    AlertKind.CONTACT_REQUEST: "Asked to be contacted",
-    AlertKind.HIGH_CRAVING: "High craving",
-    AlertKind.REPORTED_USE: "Reported use",
-    AlertKind.MISSED_DOSES: "Missed doses in a row",
-    AlertKind.INJECTION_OVERDUE: "Injection overdue",
-    AlertKind.UNREACHABLE: "Blocked the bot",
-    AlertKind.UNRESPONSIVE: "Not answering",
-    AlertKind.SAFETY_CHECK: "No answer to “Are you safe?”",
+    AlertKind.CRISIS: SN_("Crisis message"),
+    AlertKind.SOS: SN_("Asked for help (/sos)"),
+    AlertKind.CONTACT_REQUEST: SN_("Asked to be contacted"),
+    AlertKind.HIGH_CRAVING: SN_("High craving"),
+    AlertKind.REPORTED_USE: SN_("Reported use"),
+    AlertKind.MISSED_DOSES: SN_("Missed doses in a row"),
+    AlertKind.INJECTION_OVERDUE: SN_("Injection overdue"),
+    AlertKind.UNREACHABLE: SN_("Blocked the bot"),
+    AlertKind.UNRESPONSIVE: SN_("Not answering"),
+    AlertKind.SAFETY_CHECK: SN_("No answer to “Are you safe?”"),
     # One alert per crisis kind, so a second kind is a new card that notifies (not an edit).
-    "crisis:suicide_self_harm": "Crisis: suicide or self-harm",
-    "crisis:overdose_emergency": "Crisis: overdose or emergency",
-    "crisis:poisoning": "Crisis: poisoning (medicine or product)",
-    "crisis:medical_emergency": "Crisis: medical emergency",
-    "crisis:use_in_progress": "Crisis: using now",
-    "crisis:help_now": "Crisis: asked for help now",
+    "crisis:suicide_self_harm": SN_("Crisis: suicide or self-harm"),
+    "crisis:overdose_emergency": SN_("Crisis: overdose or emergency"),
+    "crisis:poisoning": SN_("Crisis: poisoning (medicine or product)"),
+    "crisis:medical_emergency": SN_("Crisis: medical emergency"),
+    "crisis:use_in_progress": SN_("Crisis: using now"),
+    "crisis:help_now": SN_("Crisis: asked for help now"),
 }
 
 
 def label(kind: str) -> str:
     # Alerts stored before kinds were named (e.g. "crisis:overdose_emergency") keep a label.
-    return LABELS.get(kind) or LABELS.get(kind.split(":", 1)[0]) or kind.replace("_", " ")
+    named = LABELS.get(kind) or LABELS.get(kind.split(":", 1)[0])
+    return st(named) if named else kind.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -80,26 +85,34 @@ class Finding:
 
 
 def _who(name: str) -> str:
-    return name.strip() or "A patient"
+    return name.strip() or st("A patient")
 
 
 _CRISIS_LABEL = {
-    CrisisKind.SUICIDE_SELF_HARM: "may be thinking about suicide or self-harm",
-    CrisisKind.OVERDOSE_EMERGENCY: "may be having an overdose or medical emergency",
-    CrisisKind.POISONING: "may have taken too much of a medicine or a harmful product",
-    CrisisKind.MEDICAL_EMERGENCY: "may be having a medical emergency (such as a severe "
-    "allergic reaction)",
-    CrisisKind.USE_IN_PROGRESS: "may be using right now",
+    CrisisKind.SUICIDE_SELF_HARM: SN_("may be thinking about suicide or self-harm"),
+    CrisisKind.OVERDOSE_EMERGENCY: SN_("may be having an overdose or medical emergency"),
+    CrisisKind.POISONING: SN_("may have taken too much of a medicine or a harmful product"),
+    CrisisKind.MEDICAL_EMERGENCY: SN_(
+        "may be having a medical emergency (such as a severe allergic reaction)"
+    ),
+    CrisisKind.USE_IN_PROGRESS: SN_("may be using right now"),
 }
-_LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
 def crisis(name: str, kind: CrisisKind, lang: str = "en") -> Finding:
-    said = f" They wrote in {_LANGUAGE_NAMES[lang]}." if lang != "en" else ""
+    """``lang``: the language the patient wrote in (staff are told when it is not English)."""
+    said = (
+        " " + st("They wrote in {language}.", language=language_name(lang)) if lang != "en" else ""
+    )
     return Finding(
         AlertKind.CRISIS,
-        f"URGENT: {_who(name)} {_CRISIS_LABEL[kind]}. They have been given crisis numbers "
-        f"(911, 988).{said} Please reach out now.",
+        st(
+            "URGENT: {who} {what}. They have been given crisis numbers (911, 988).{said} "
+            "Please reach out now.",
+            who=_who(name),
+            what=st(_CRISIS_LABEL[kind]),
+            said=said,
+        ),
         URGENT,
         variant=kind.value,
     )
@@ -108,8 +121,11 @@ def crisis(name: str, kind: CrisisKind, lang: str = "en") -> Finding:
 def help_now(name: str) -> Finding:
     return Finding(
         AlertKind.CRISIS,
-        f"URGENT: {_who(name)} was asked “Are you safe right now?” and tapped “I need help "
-        "now”. They have been given crisis numbers (911, 988). Please reach out now.",
+        st(
+            "URGENT: {who} was asked “Are you safe right now?” and tapped “I need help now”. "
+            "They have been given crisis numbers (911, 988). Please reach out now.",
+            who=_who(name),
+        ),
         URGENT,
         variant="help_now",
     )
@@ -118,16 +134,23 @@ def help_now(name: str) -> Finding:
 def safety_check_unanswered(name: str, minutes: int) -> Finding:
     return Finding(
         AlertKind.SAFETY_CHECK,
-        f"{_who(name)} wrote something that may signal risk and did not answer “Are you safe "
-        f"right now?” within {minutes} minutes. Please check in with them today.",
+        st(
+            "{who} wrote something that may signal risk and did not answer “Are you safe right "
+            "now?” within {minutes} minutes. Please check in with them today.",
+            who=_who(name),
+            minutes=minutes,
+        ),
     )
 
 
 def sos(name: str) -> Finding:
     return Finding(
         AlertKind.SOS,
-        f"URGENT: {_who(name)} used /sos and asked the care team to reach out. "
-        "Please contact them now.",
+        st(
+            "URGENT: {who} used /sos and asked the care team to reach out. "
+            "Please contact them now.",
+            who=_who(name),
+        ),
         URGENT,
     )
 
@@ -135,7 +158,7 @@ def sos(name: str) -> Finding:
 def contact_request(name: str) -> Finding:
     return Finding(
         AlertKind.CONTACT_REQUEST,
-        f"{_who(name)} asked for someone from the care team to reach out.",
+        st("{who} asked for someone from the care team to reach out.", who=_who(name)),
     )
 
 
@@ -146,15 +169,23 @@ def from_check_in(name: str, answers: Answers, thresholds: Thresholds) -> list[F
         findings.append(
             Finding(
                 AlertKind.HIGH_CRAVING,
-                f"{_who(name)} reported a craving of {answers.craving}/10 in a check-in.",
+                st(
+                    "{who} reported a craving of {level}/10 in a check-in.",
+                    who=_who(name),
+                    level=answers.craving,
+                ),
             )
         )
     if answers.use is not None and answers.use is not Use.NO:
-        what = USE_LABELS[answers.use].lower()
+        what = USE_LABELS[answers.use].lower()  # English, as staff read it for now
         findings.append(
             Finding(
                 AlertKind.REPORTED_USE,
-                f"{_who(name)} reported using {what} since their last check-in.",
+                st(
+                    "{who} reported using {what} since their last check-in.",
+                    who=_who(name),
+                    what=what,
+                ),
             )
         )
     return findings
@@ -163,30 +194,43 @@ def from_check_in(name: str, answers: Answers, thresholds: Thresholds) -> list[F
 def missed_doses(name: str, count: int) -> Finding:
     return Finding(
         AlertKind.MISSED_DOSES,
-        f"{_who(name)} has missed {count} doses in a row. A call today could help.",
+        st(
+            "{who} has missed {count} doses in a row. A call today could help.",
+            who=_who(name),
+            count=count,
+        ),
     )
 
 
 def injection_overdue(name: str) -> Finding:
     return Finding(
         AlertKind.INJECTION_OVERDUE,
-        f"{_who(name)} has not confirmed their injection; it is now overdue. "
-        "Please check in with them.",
+        st(
+            "{who} has not confirmed their injection; it is now overdue. "
+            "Please check in with them.",
+            who=_who(name),
+        ),
     )
 
 
 def unreachable(name: str) -> Finding:
     return Finding(
         AlertKind.UNREACHABLE,
-        f"{_who(name)} has blocked the bot, so reminders have stopped. "
-        "Please reach out another way.",
+        st(
+            "{who} has blocked the bot, so reminders have stopped. Please reach out another way.",
+            who=_who(name),
+        ),
     )
 
 
 def unresponsive(name: str, count: int) -> Finding:
     return Finding(
         AlertKind.UNRESPONSIVE,
-        f"{_who(name)} hasn't answered the last {count} reminders or check-ins.",
+        st(
+            "{who} hasn't answered the last {count} reminders or check-ins.",
+            who=_who(name),
+            count=count,
+        ),
     )
 
 

@@ -93,6 +93,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final, TypeAlias
 
+from bot.i18n import N_, t
+
 __all__ = ["CrisisKind", "Triage", "crisis_reply", "triage"]
 
 
@@ -136,111 +138,61 @@ _FAIL_SAFE: Final = Triage(CrisisKind.SUICIDE_SELF_HARM, "internal.error")
 # Replies
 # --------------------------------------------------------------------------
 
-_CARE_TEAM = "Your care team has been told and will reach out to you."
-_CARE_TEAM_LATER = "When you can, please also tell your care team."
-_HELPLINES = (
+# Texts are English catalog ids (N_), said in the language of the message they answer with
+# ``t(lang, ...)`` (bot.i18n; Spanish in content/locales/es/LC_MESSAGES/domain.triage.po).
+_CARE_TEAM = N_("Your care team has been told and will reach out to you.")
+_CARE_TEAM_LATER = N_("When you can, please also tell your care team.")
+_HELPLINES = N_(
     "Call or text 988 (Suicide and Crisis Lifeline) any time. "
     "SAMHSA National Helpline: 1-800-662-4357, free, confidential, 24/7."
 )
 
-_CARE_TEAM_ES = "Tu equipo de atención ya sabe y se comunicará contigo."
-_CARE_TEAM_LATER_ES = "Cuando puedas, avísale también a tu equipo de atención."
-_HELPLINES_ES = (
-    "Llama o envía un mensaje de texto al 988 (Línea de Prevención del Suicidio y Crisis; "
-    "marca 2 para español, o escribe AYUDA por texto) a cualquier hora. Línea Nacional de "
-    "SAMHSA: 1-800-662-4357, gratis, confidencial, 24/7, en español."
-)
-
 # Each reply names 911 and 988 (a test checks it), says what to do first, and never suggests
 # taking more opioids. Facts: ../shared/clinical-facts.md F054, F057, F064-F067, F149-F158.
-_REPLIES: Final[dict[str, dict[CrisisKind, str]]] = {
-    "en": {
-        CrisisKind.SUICIDE_SELF_HARM: (
-            "I'm really glad you told me. You are not alone. "
-            "Please call or text 988 (Suicide and Crisis Lifeline) now to talk with "
-            "someone, any time. If you might act on these thoughts or are in danger, "
-            "call 911 or your local emergency number. "
-            "SAMHSA National Helpline: 1-800-662-4357, free, confidential, 24/7. "
-            f"{_CARE_TEAM} If you can, stay with someone you trust."
-        ),
-        CrisisKind.OVERDOSE_EMERGENCY: (
-            "This may be an emergency. Call 911 or your local emergency number now. "
-            "If you have naloxone (Narcan), give it now, and again after 2 to 3 "
-            "minutes if there is no response. Do not leave the person alone; if they "
-            "are breathing, lay them on their side. If it is you, tell someone near you "
-            "now. If pills or a medicine other than opioids were taken, also call Poison "
-            f"Control: 1-800-222-1222. You are not alone. {_CARE_TEAM} {_HELPLINES}"
-        ),
-        CrisisKind.POISONING: (
-            "This may be an emergency. If anyone is hard to wake, having a seizure or "
-            "trouble breathing, call 911 now. Otherwise call Poison Control right now at "
-            "1-800-222-1222 (free, 24/7): don't wait for symptoms, and have the bottle with "
-            "you. If opioids could be involved, give naloxone (Narcan) if you have it. "
-            "Don't leave the person alone. If this was on purpose, you can also call or "
-            f"text 988 any time. {_CARE_TEAM}"
-        ),
-        CrisisKind.MEDICAL_EMERGENCY: (
-            "This may be a medical emergency. Call 911 or your local emergency number now, "
-            "especially for swelling of the face, lips, tongue or throat, trouble breathing, "
-            "chest pain, fainting or a seizure. Don't drive yourself; stay with someone if "
-            "you can. If opioids could be involved, give naloxone (Narcan) if you have it. "
-            f"{_CARE_TEAM} For a crisis of any kind you can also call or text 988."
-        ),
-        CrisisKind.USE_IN_PROGRESS: (
-            "Thank you for telling me. You are not alone. Please never try to "
-            "overcome the naltrexone block with more opioids: it can cause a fatal "
-            "overdose. If you or anyone is very drowsy, hard to wake or breathing "
-            "slowly, call 911 now and give naloxone (Narcan) if you have it. "
-            "Don't use alone, and don't drive. "
-            f"{_CARE_TEAM} {_HELPLINES}"
-        ),
-    },
-    "es": {
-        CrisisKind.SUICIDE_SELF_HARM: (
-            "Gracias por decírmelo. No estás solo ni sola. Por favor llama o envía un "
-            "mensaje de texto al 988 ahora para hablar con alguien (marca 2 para español, o "
-            "escribe AYUDA por texto), a cualquier hora. Si podrías actuar según estos "
-            "pensamientos o estás en peligro, llama al 911. Línea Nacional de SAMHSA: "
-            f"1-800-662-4357, gratis, confidencial, 24/7, en español. {_CARE_TEAM_ES} "
-            "Si puedes, quédate con alguien de confianza."
-        ),
-        CrisisKind.OVERDOSE_EMERGENCY: (
-            "Esto puede ser una emergencia. Llama al 911 ahora. Si tienes naloxona (Narcan), "
-            "dásela ahora, y otra vez después de 2 a 3 minutos si no responde. No dejes sola "
-            "a la persona; si respira, acuéstala de lado. Si eres tú, avísale ahora a alguien "
-            "cerca. Si tomó pastillas o un medicamento que no es un opioide, llama también a "
-            f"Control de Envenenamientos: 1-800-222-1222. No estás solo. {_CARE_TEAM_ES} "
-            f"{_HELPLINES_ES}"
-        ),
-        CrisisKind.POISONING: (
-            "Esto puede ser una emergencia. Si alguien no despierta, tiene una convulsión o "
-            "le cuesta respirar, llama al 911 ahora. Si no, llama ya a Control de "
-            "Envenenamientos al 1-800-222-1222 (gratis, 24/7, en español): no esperes a "
-            "tener síntomas y ten el frasco a mano. Si pudo haber opioides, dale naloxona "
-            "(Narcan) si la tienes. No dejes sola a la persona. Si fue a propósito, también "
-            f"puedes llamar o escribir al 988 a cualquier hora. {_CARE_TEAM_ES}"
-        ),
-        CrisisKind.MEDICAL_EMERGENCY: (
-            "Esto puede ser una emergencia médica. Llama al 911 ahora, sobre todo si se "
-            "hinchan la cara, los labios, la lengua o la garganta, si cuesta respirar, hay "
-            "dolor de pecho, desmayo o una convulsión. No manejes; quédate con alguien si "
-            "puedes. Si pudo haber opioides, usa naloxona (Narcan) si la tienes. "
-            f"{_CARE_TEAM_ES} Para cualquier crisis también puedes llamar o escribir al 988."
-        ),
-        CrisisKind.USE_IN_PROGRESS: (
-            "Gracias por decírmelo. No estás solo ni sola. Nunca intentes vencer el bloqueo "
-            "de la naltrexona con más opioides: puede causar una sobredosis mortal. Si tú o "
-            "alguien está muy somnoliento, no despierta o respira despacio, llama al 911 "
-            "ahora y usa naloxona (Narcan) si la tienes. No consumas a solas y no manejes. "
-            f"{_CARE_TEAM_ES} {_HELPLINES_ES}"
-        ),
-    },
+# {care_team} is _CARE_TEAM, or _CARE_TEAM_LATER when nobody could be told; {helplines} is
+# _HELPLINES.
+_REPLIES: Final[dict[CrisisKind, str]] = {
+    CrisisKind.SUICIDE_SELF_HARM: N_(
+        "I'm really glad you told me. You are not alone. "
+        "Please call or text 988 (Suicide and Crisis Lifeline) now to talk with "
+        "someone, any time. If you might act on these thoughts or are in danger, "
+        "call 911 or your local emergency number. "
+        "SAMHSA National Helpline: 1-800-662-4357, free, confidential, 24/7. "
+        "{care_team} If you can, stay with someone you trust."
+    ),
+    CrisisKind.OVERDOSE_EMERGENCY: N_(
+        "This may be an emergency. Call 911 or your local emergency number now. "
+        "If you have naloxone (Narcan), give it now, and again after 2 to 3 "
+        "minutes if there is no response. Do not leave the person alone; if they "
+        "are breathing, lay them on their side. If it is you, tell someone near you "
+        "now. If pills or a medicine other than opioids were taken, also call Poison "
+        "Control: 1-800-222-1222. You are not alone. {care_team} {helplines}"
+    ),
+    CrisisKind.POISONING: N_(
+        "This may be an emergency. If anyone is hard to wake, having a seizure or "
+        "trouble breathing, call 911 now. Otherwise call Poison Control right now at "
+        "1-800-222-1222 (free, 24/7): don't wait for symptoms, and have the bottle with "
+        "you. If opioids could be involved, give naloxone (Narcan) if you have it. "
+        "Don't leave the person alone. If this was on purpose, you can also call or "
+        "text 988 any time. {care_team}"
+    ),
+    CrisisKind.MEDICAL_EMERGENCY: N_(
+        "This may be a medical emergency. Call 911 or your local emergency number now, "
+        "especially for swelling of the face, lips, tongue or throat, trouble breathing, "
+        "chest pain, fainting or a seizure. Don't drive yourself; stay with someone if "
+        "you can. If opioids could be involved, give naloxone (Narcan) if you have it. "
+        "{care_team} For a crisis of any kind you can also call or text 988."
+    ),
+    CrisisKind.USE_IN_PROGRESS: N_(
+        "Thank you for telling me. You are not alone. Please never try to "
+        "overcome the naltrexone block with more opioids: it can cause a fatal "
+        "overdose. If you or anyone is very drowsy, hard to wake or breathing "
+        "slowly, call 911 now and give naloxone (Narcan) if you have it. "
+        "Don't use alone, and don't drive. "
+        "{care_team} {helplines}"
+    ),
 }
-_TEAM_LINES: Final = {
-    "en": (_CARE_TEAM, _CARE_TEAM_LATER),
-    "es": (_CARE_TEAM_ES, _CARE_TEAM_LATER_ES),
-}
-LANGUAGES: Final = tuple(_REPLIES)
+LANGUAGES: Final = ("en", "es")
 
 
 def crisis_reply(kind: CrisisKind, *, care_team_told: bool = True, lang: str = "en") -> str:
@@ -250,10 +202,8 @@ def crisis_reply(kind: CrisisKind, *, care_team_told: bool = True, lang: str = "
     must never promise a call that is not coming. ``lang`` is the language of the message it
     answers ("en" or "es"; anything else gets English).
     """
-    lang = lang if lang in _REPLIES else "en"
-    reply = _REPLIES[lang][kind]
-    told, later = _TEAM_LINES[lang]
-    return reply if care_team_told else reply.replace(told, later)
+    team = t(lang, _CARE_TEAM if care_team_told else _CARE_TEAM_LATER)
+    return t(lang, _REPLIES[kind], care_team=team, helplines=t(lang, _HELPLINES))
 
 
 # --------------------------------------------------------------------------

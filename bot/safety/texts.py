@@ -1,4 +1,8 @@
-"""What the bot says in the check tier, in each language it speaks (pure, no I/O)."""
+"""What the bot says in the check tier, through the message catalog (pure, no I/O).
+
+The texts are English catalog ids (N_), said in the language of the message that led to the
+question (kept with the check, so its follow-ups match): ``t(lang, ...)``.
+"""
 
 from __future__ import annotations
 
@@ -6,57 +10,35 @@ from typing import Final
 
 from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply
+from bot.i18n import N_, t
 
-__all__ = ["ANSWERS", "check_prompt", "parse_tap", "tap_data"]
+__all__ = ["ANSWERS", "check_prompt", "chosen", "parse_tap", "safe_reply", "tap_data", "team_reply"]
 
 SAFE, HELP, TEAM = "safe", "help", "team"
 ANSWERS: Final = (SAFE, HELP, TEAM)
 
-_PROMPT: Final = {
-    "en": (
-        "Thank you for telling me. I want to check on you: are you safe right now?\n\n"
-        "If you are in danger or might hurt yourself, call 911, or call or text 988 now."
-    ),
-    "es": (
-        "Gracias por contármelo. Quiero saber cómo estás: ¿estás a salvo ahora mismo?\n\n"
-        "Si estás en peligro o podrías hacerte daño, llama al 911, o llama o escribe al 988 "
-        "ahora (marca 2 para español)."
-    ),
+PROMPT: Final = N_(
+    "Thank you for telling me. I want to check on you: are you safe right now?\n\n"
+    "If you are in danger or might hurt yourself, call 911, or call or text 988 now."
+)
+LABELS: Final = {
+    SAFE: N_("I'm safe"),
+    HELP: N_("I need help now"),
+    TEAM: N_("Ask my care team to reach me"),
 }
-_LABELS: Final = {
-    "en": {SAFE: "I'm safe", HELP: "I need help now", TEAM: "Ask my care team to reach me"},
-    "es": {
-        SAFE: "Estoy a salvo",
-        HELP: "Necesito ayuda ya",
-        TEAM: "Que mi equipo me contacte",
-    },
-}
-SAFE_REPLY: Final = {
-    "en": (
-        "Thank you. I'm glad. If that changes, call or text 988 any time, or send /sos. "
-        "Your care team is here for you too."
-    ),
-    "es": (
-        "Gracias. Me alegra. Si eso cambia, llama o escribe al 988 a cualquier hora, o envía "
-        "/sos. Tu equipo de atención también está para ayudarte."
-    ),
-}
-TEAM_REPLY: Final = {
-    "en": (
-        "Thank you. I've asked your care team to reach out to you. If you are in danger "
-        "before they do, call 911 or call or text 988."
-    ),
-    "es": (
-        "Gracias. Le pedí a tu equipo de atención que se comunique contigo. Si estás en "
-        "peligro antes de eso, llama al 911 o llama o escribe al 988."
-    ),
-}
+SAFE_REPLY: Final = N_(
+    "Thank you. I'm glad. If that changes, call or text 988 any time, or send /sos. "
+    "Your care team is here for you too."
+)
+TEAM_REPLY: Final = N_(
+    "Thank you. I've asked your care team to reach out to you. If you are in danger "
+    "before they do, call 911 or call or text 988."
+)
 CHOSEN: Final = {
-    "en": {SAFE: "You said: I'm safe", HELP: "You said: I need help now", TEAM: "You asked "
-           "your care team to reach you"},
-    "es": {SAFE: "Dijiste: estoy a salvo", HELP: "Dijiste: necesito ayuda ya", TEAM: "Pediste "
-           "que tu equipo te contacte"},
-}  # fmt: skip
+    SAFE: N_("You said: I'm safe"),
+    HELP: N_("You said: I need help now"),
+    TEAM: N_("You asked your care team to reach you"),
+}
 
 
 def tap_data(check_id: int, answer: str) -> str:
@@ -73,11 +55,22 @@ def parse_tap(data: str) -> tuple[int, str] | None:
 
 def check_prompt(lang: str, check_id: int | None) -> Reply:
     """The question, with one tap per answer (none for someone we hold no record of)."""
-    lang = lang if lang in _PROMPT else "en"
     if check_id is None:
-        return Reply(_PROMPT[lang])
-    labels = _LABELS[lang]
+        return Reply(t(lang, PROMPT))
     return Reply(
-        _PROMPT[lang],
-        tuple((Button(labels[a], tap_data(check_id, a)),) for a in ANSWERS),
+        t(lang, PROMPT),
+        tuple((Button(t(lang, LABELS[a]), tap_data(check_id, a)),) for a in ANSWERS),
     )
+
+
+def safe_reply(lang: str = "en") -> str:
+    return t(lang, SAFE_REPLY)
+
+
+def team_reply(lang: str = "en") -> str:
+    return t(lang, TEAM_REPLY)
+
+
+def chosen(answer: str, lang: str = "en") -> str:
+    """What the question's message says once answered (it replaces the buttons)."""
+    return t(lang, CHOSEN[answer])

@@ -19,6 +19,7 @@ from bot.db.models import Patient, SafetyCheck
 from bot.domain import risk
 from bot.domain.replies import Reply, TapResult
 from bot.domain.triage import CrisisKind, crisis_reply
+from bot.i18n import N_, t
 from bot.safety import texts
 from bot.services import audit
 from bot.services.alerts import raise_alert
@@ -27,7 +28,7 @@ from bot.services.enrolment import patient_by_chat
 
 log = logging.getLogger(__name__)
 
-NOT_VALID = "That question isn't open any more, so nothing changed."
+NOT_VALID = N_("That question isn't open any more, so nothing changed.")
 SWEEP_BATCH = 200
 
 
@@ -77,12 +78,12 @@ async def answer(ctx: AppContext, chat_id: int, check_id: int, choice: str) -> T
         patient = await patient_by_chat(session, chat_id)
         check = await session.get(SafetyCheck, check_id)
         if patient is None or check is None or check.patient_id != patient.id:
-            return TapResult(notice=NOT_VALID)
-        lang = check.lang
+            return TapResult(notice=t(patient.language if patient else None, NOT_VALID))
+        lang = check.lang  # the language the question was asked in
         first = check.answered_at is None
         if first:
             check.answered_at, check.answer = now, choice
-        chosen = texts.CHOSEN[lang][choice]
+        chosen = texts.chosen(choice, lang)
         detail: dict[str, object] = {"check_id": check.id, "answer": choice}
         if choice == texts.HELP:
             # Help now is always honoured, even after an earlier "I'm safe".
@@ -90,15 +91,15 @@ async def answer(ctx: AppContext, chat_id: int, check_id: int, choice: str) -> T
             detail["alert_id"] = alert.id if alert else None
             audit.by_patient(session, ctx, patient, "safety_check.answered", now, detail)
             reply = Reply(crisis_reply(CrisisKind.SUICIDE_SELF_HARM, lang=lang))
-            return TapResult([reply], notice="OK", chosen=chosen)
+            return TapResult([reply], notice=t(lang, "OK"), chosen=chosen)
         if not first:
-            return TapResult(notice="Already answered. Thank you.")
+            return TapResult(notice=t(lang, "Already answered. Thank you."))
         if choice == texts.TEAM:
             await raise_alert(session, patient, risk.contact_request(patient.display_name), now)
             audit.by_patient(session, ctx, patient, "safety_check.answered", now, detail)
-            return TapResult([Reply(texts.TEAM_REPLY[lang])], notice="OK", chosen=chosen)
+            return TapResult([Reply(texts.team_reply(lang))], notice=t(lang, "OK"), chosen=chosen)
         audit.by_patient(session, ctx, patient, "safety_check.answered", now, detail)
-        return TapResult([Reply(texts.SAFE_REPLY[lang])], notice="OK", chosen=chosen)
+        return TapResult([Reply(texts.safe_reply(lang))], notice=t(lang, "OK"), chosen=chosen)
 
 
 async def alert_unanswered(ctx: AppContext) -> int:

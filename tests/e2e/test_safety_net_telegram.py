@@ -142,17 +142,30 @@ async def test_spanish_crisis_gets_a_spanish_reply_and_staff_are_told_the_langua
     await _clinic(live_bot)
     [reply] = await say(live_bot, PAT, "ya no quiero vivir, me quiero morir")
     text = reply.plain_text or ""
-    assert "988" in text and "marca 2 para español" in text and "equipo de atención" in text
+    assert "988" in text and "marque 2 o escriba AYUDA" in text and "911" in text
+    assert "Su equipo de atención ya sabe y se comunicará con usted." in text
     await drained(live_bot)
     [card] = cards(live_bot, SAM)
     assert "They wrote in Spanish" in first_text(card)
     [prompt] = await say(live_bot, PAT, "ya no aguanto mas")
-    assert "¿estás a salvo ahora mismo?" in (prompt.plain_text or "")
+    assert "¿está a salvo ahora mismo?" in (prompt.plain_text or "")
+    assert "marque 2 o escriba AYUDA" in (prompt.plain_text or "")
     assert prompt.buttons == [
         ["Estoy a salvo"],
         ["Necesito ayuda ya"],
         ["Que mi equipo me contacte"],
     ]
+    # The answers follow in the language the question was asked in, with "usted".
+    mark = live_bot.api.mark(PAT)
+    await live_bot.api.tap(PAT, "Estoy a salvo", prompt)
+    [thanks] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    assert (thanks.plain_text or "").startswith("Gracias. Me alegra. Si eso cambia, llame")
+    await eventually(
+        lambda: (live_bot.api.message(PAT, prompt.message_id).plain_text or "").endswith(
+            "Usted dijo: estoy a salvo"
+        ),
+        "the question shows the answer in Spanish",
+    )
 
 
 async def test_poisoning_and_allergic_reaction_get_their_own_replies(live_bot: LiveBot) -> None:
