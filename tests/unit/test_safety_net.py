@@ -155,4 +155,4 @@ def test_ask_reports_the_check_tier_and_answers_spanish_crises_in_spanish() -> N
     assert check["snippets"] == []
     crisis = ask("ya no quiero vivir")
     assert crisis["kind"] == "crisis" and "988" in crisis["text"]
-    assert "marca 2 para español" in crisis["text"] and "ya sabe" not in crisis["text"]
+    assert "marque 2 o escriba AYUDA" in crisis["text"] and "ya sabe" not in crisis["text"]

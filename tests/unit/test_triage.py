@@ -688,4 +688,4 @@ def test_reply_promises_a_call_only_when_the_team_was_told(kind: CrisisKind) -> 
     assert "988" in untold and "911" in untold
     assert "ya sabe" in crisis_reply(kind, lang="es")
     untold_es = crisis_reply(kind, care_team_told=False, lang="es")
-    assert "ya sabe" not in untold_es and "avísale también" in untold_es
+    assert "ya sabe" not in untold_es and "avísele también" in untold_es
