@@ -4,6 +4,9 @@ A missed dose matters beyond adherence: tolerance to opioids falls, so the first
 brings the patient a short overdose-risk message (once per episode, not once per dose), and a
 second miss in a row, or an injection that is overdue, alerts the care team (once per episode).
 
+Every message is rendered when it is queued, in its patient's language (``Patient.language``,
+read by the same claim as the rest of the row: no query per patient or per language).
+
 Each part works a batch at a time in a fixed number of statements (issue 18): one claim, one
 bulk write per kind of row, and the decisions in Python between them (bot.domain.episodes). A
 backlog is drained in the same run, not capped per run: 100,000 windows closing at 11:00 get
@@ -141,7 +144,11 @@ def _local(due_at: datetime, zone: str) -> str:
 def _reminder_again(row: Any) -> Reply:
     if row.kind == ScheduleKind.MONTHLY_INJECTION:
         return reminders.injection_day(
-            row.schedule_id, row.due_at, row.plain_wording, patient_id=row.patient_id
+            row.schedule_id,
+            row.due_at,
+            row.plain_wording,
+            patient_id=row.patient_id,
+            lang=row.language,
         )
     return reminders.dose_reminder(
         row.schedule_id,
@@ -150,6 +157,7 @@ def _reminder_again(row: Any) -> Reply:
         row.dose_mg,
         row.plain_wording,
         patient_id=row.patient_id,
+        lang=row.language,
     )
 
 
@@ -167,6 +175,7 @@ def _live(ctx: AppContext, now: datetime) -> Any:
             Schedule.timezone,
             Patient.chat_id,
             Patient.plain_wording,
+            Patient.language,
         )
         .join(Schedule, Schedule.id == DoseEvent.schedule_id)
         .join(Patient, Patient.id == DoseEvent.patient_id)
@@ -229,6 +238,7 @@ _CLOSED_COLUMNS = (
     Patient.timezone,
     Patient.status.label("patient_status"),
     Patient.consent_version,
+    Patient.language,
 )
 
 
@@ -317,6 +327,7 @@ async def _nudge(
                     _local(row.due_at, row.timezone),
                     row.plain_wording,
                     patient_id=row.patient_id,
+                    lang=row.language,
                 )
             ),
             dedupe_key=f"nudge:{row.id}",
@@ -424,7 +435,7 @@ async def _close_windows(
                     patient_id=patient.id,
                     kind="safety",
                     now=now,
-                    payload={"text": reminders.missed_dose_safety(row.kind)},
+                    payload={"text": reminders.missed_dose_safety(row.kind, row.language)},
                     dedupe_key=f"safety:{row.id}",
                 )
             )

@@ -9,6 +9,9 @@ due, not how many patients exist: the only query is an index range scan on ``nex
 
 After downtime, only the latest occurrence still inside its dose window gets a reminder; older
 ones are recorded as missed-not-reminded, so a patient is never flooded with a backlog.
+
+Each reminder is rendered when it is queued, in its patient's language (``Patient.language``,
+read with the schedule: no query per patient).
 """
 
 from __future__ import annotations
@@ -121,6 +124,7 @@ async def _tick_batch(
             Patient.status,
             Patient.paused_until,
             Patient.plain_wording,
+            Patient.language,
             Patient.consent_version,
         )
         .join(Patient, Patient.id == Schedule.patient_id)
@@ -176,7 +180,9 @@ async def _tick_batch(
                             chat_id=row.chat_id,
                             patient_id=row.patient_id,
                             kind="injection_eve",
-                            payload=payload_for(reminders.injection_eve(row.plain_wording)),
+                            payload=payload_for(
+                                reminders.injection_eve(row.plain_wording, lang=row.language)
+                            ),
                             dedupe_key=f"eve:{row.id}:{int(occurrence.timestamp())}",
                             now=now,
                         )
@@ -203,7 +209,11 @@ async def _tick_batch(
                 continue
             if plan.kind is PlanKind.MONTHLY_INJECTION:
                 reply = reminders.injection_day(
-                    row.id, occurrence, row.plain_wording, patient_id=row.patient_id
+                    row.id,
+                    occurrence,
+                    row.plain_wording,
+                    patient_id=row.patient_id,
+                    lang=row.language,
                 )
             else:
                 local = occurrence.astimezone(plan.tz).strftime("%H:%M")
@@ -214,6 +224,7 @@ async def _tick_batch(
                     _dose_mg(plan, occurrence),
                     row.plain_wording,
                     patient_id=row.patient_id,
+                    lang=row.language,
                 )
             outbox.append(
                 outbox_row(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import risk
+from bot.i18n import st
 
 
 @dataclass(frozen=True)
@@ -145,5 +146,5 @@ def summary_with_others(summary: str, others: Sequence[str]) -> str:
     other, but neither should a new card hide the older ones)."""
     if others:
         seen = ", ".join(dict.fromkeys(risk.label(kind) for kind in others))
-        summary = f"{summary} Also open for them: {seen}."
+        summary = st("{summary} Also open for them: {kinds}.", summary=summary, kinds=seen)
     return summary[:300]

@@ -6,6 +6,9 @@ for taking it. A patient can choose plain wording.
 Callback data names the dose by its natural key, schedule and due instant, so the tick can write a
 reminder in bulk without first learning row ids: ``d:<schedule_id>:<due epoch>:<action>~<tag>``,
 the tag binding the schedule id to its patient (bot/domain/callback_tags.py).
+
+Every text here is in the patient's language (``lang``, English by default): the reminders, their
+buttons and the missed-dose notes go out from the jobs, rendered when they are queued.
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ from bot.domain import callback_tags
 from bot.domain.callback_tags import Kind
 from bot.domain.inputs import parse_id, parse_number
 from bot.domain.replies import Button, Reply, rows
+from bot.i18n import N_, t
 
 SNOOZE_CHOICES = (15, 30, 60)
+# English catalog ids (N_): say one with skip_reason_label(code, lang).
 SKIP_REASONS = {
-    "out": "Ran out",
-    "side": "Side effects",
-    "unwell": "Felt unwell",
-    "other": "Other reason",
+    "out": N_("Ran out"),
+    "side": N_("Side effects"),
+    "unwell": N_("Felt unwell"),
+    "other": N_("Other reason"),
 }
 
 
@@ -85,23 +90,34 @@ def parse_tap(data: str) -> DoseTap | None:
     return None
 
 
+def skip_reason_label(code: str, lang: str = "en") -> str:
+    """A skip reason as the patient reads it ("Ran out")."""
+    return t(lang, SKIP_REASONS[code])
+
+
 def dose_buttons(
-    schedule_id: int, due_at: datetime, patient_id: int | None = None
+    schedule_id: int, due_at: datetime, patient_id: int | None = None, *, lang: str = "en"
 ) -> tuple[tuple[Button, ...], ...]:
     return rows(
-        ("✅ Taken", tap_data(schedule_id, due_at, Action.TAKEN, patient_id)),
-        ("⏰ Snooze", tap_data(schedule_id, due_at, Action.SNOOZE_MENU, patient_id)),
-        ("Skip", tap_data(schedule_id, due_at, Action.SKIP, patient_id)),
+        (t(lang, "✅ Taken"), tap_data(schedule_id, due_at, Action.TAKEN, patient_id)),
+        (t(lang, "⏰ Snooze"), tap_data(schedule_id, due_at, Action.SNOOZE_MENU, patient_id)),
+        (t(lang, "Skip"), tap_data(schedule_id, due_at, Action.SKIP, patient_id)),
         per_row=3,
     )
 
 
+def _snooze_label(minutes: int, lang: str) -> str:
+    if minutes < 60:
+        return t(lang, "{minutes} min", minutes=minutes)
+    return t(lang, "1 hour")
+
+
 def snooze_buttons(
-    schedule_id: int, due_at: datetime, patient_id: int | None = None
+    schedule_id: int, due_at: datetime, patient_id: int | None = None, *, lang: str = "en"
 ) -> tuple[tuple[Button, ...], ...]:
     return rows(
         *(
-            (f"{m} min" if m < 60 else "1 hour", tap_data(schedule_id, due_at, f"z{m}", patient_id))
+            (_snooze_label(m, lang), tap_data(schedule_id, due_at, f"z{m}", patient_id))
             for m in SNOOZE_CHOICES
         ),
         per_row=3,
@@ -109,23 +125,49 @@ def snooze_buttons(
 
 
 def skip_reason_buttons(
-    schedule_id: int, due_at: datetime, patient_id: int | None = None
+    schedule_id: int, due_at: datetime, patient_id: int | None = None, *, lang: str = "en"
 ) -> tuple[tuple[Button, ...], ...]:
     return rows(
         *(
-            (label, tap_data(schedule_id, due_at, f"r:{code}", patient_id))
-            for code, label in SKIP_REASONS.items()
+            (skip_reason_label(code, lang), tap_data(schedule_id, due_at, f"r:{code}", patient_id))
+            for code in SKIP_REASONS
         )
     )
 
 
 def injection_buttons(
-    schedule_id: int, due_at: datetime, patient_id: int | None = None
+    schedule_id: int, due_at: datetime, patient_id: int | None = None, *, lang: str = "en"
 ) -> tuple[tuple[Button, ...], ...]:
     return rows(
-        ("✅ Yes, done", tap_data(schedule_id, due_at, Action.INJECTION_DONE, patient_id)),
-        ("Not yet", tap_data(schedule_id, due_at, Action.INJECTION_NOT_YET, patient_id)),
+        (t(lang, "✅ Yes, done"), tap_data(schedule_id, due_at, Action.INJECTION_DONE, patient_id)),
+        (t(lang, "Not yet"), tap_data(schedule_id, due_at, Action.INJECTION_NOT_YET, patient_id)),
     )
+
+
+# The wording styles a patient chooses between in /schedule: discreet (the default: a lock
+# screen names neither the medicine nor the reason) and plain (names the medicine).
+def _reminder_text(local_time: str, dose_mg: int | None, plain: bool, lang: str) -> str:
+    if plain and dose_mg:
+        return t(
+            lang,
+            "Time for your naltrexone ({mg} mg), {time}. Tap below once you've taken it.",
+            mg=dose_mg,
+            time=local_time,
+        )
+    if plain:
+        return t(
+            lang,
+            "Time for your naltrexone, {time}. Tap below once you've taken it.",
+            time=local_time,
+        )
+    if dose_mg:
+        return t(
+            lang,
+            "⏰ {time}: time for your routine ({mg}). Tap below when it's done.",
+            mg=dose_mg,
+            time=local_time,
+        )
+    return t(lang, "⏰ {time}: time for your routine. Tap below when it's done.", time=local_time)
 
 
 def dose_reminder(
@@ -135,14 +177,11 @@ def dose_reminder(
     dose_mg: int | None,
     plain: bool,
     patient_id: int | None = None,
+    *,
+    lang: str = "en",
 ) -> Reply:
-    if plain:
-        amount = f" ({dose_mg} mg)" if dose_mg else ""
-        text = f"Time for your naltrexone{amount}, {local_time}. Tap below once you've taken it."
-    else:
-        amount = f" ({dose_mg})" if dose_mg else ""
-        text = f"⏰ {local_time}: time for your routine{amount}. Tap below when it's done."
-    return Reply(text, dose_buttons(schedule_id, due_at, patient_id))
+    text = _reminder_text(local_time, dose_mg, plain, lang)
+    return Reply(text, dose_buttons(schedule_id, due_at, patient_id, lang=lang))
 
 
 def dose_nudge(
@@ -151,26 +190,45 @@ def dose_nudge(
     local_time: str,
     plain: bool,
     patient_id: int | None = None,
+    *,
+    lang: str = "en",
 ) -> Reply:
-    what = "your naltrexone" if plain else "your routine"
-    text = (
-        f"Just checking in: did you get to {what} from {local_time}? "
-        "No pressure, one tap is enough."
-    )
-    return Reply(text, dose_buttons(schedule_id, due_at, patient_id))
-
-
-def injection_eve(plain: bool) -> Reply:
     if plain:
-        return Reply("Reminder: your naltrexone injection is due tomorrow.")
-    return Reply("Reminder: you have an appointment tomorrow.")
+        text = t(
+            lang,
+            "Just checking in: did you get to your naltrexone from {time}? "
+            "No pressure, one tap is enough.",
+            time=local_time,
+        )
+    else:
+        text = t(
+            lang,
+            "Just checking in: did you get to your routine from {time}? "
+            "No pressure, one tap is enough.",
+            time=local_time,
+        )
+    return Reply(text, dose_buttons(schedule_id, due_at, patient_id, lang=lang))
+
+
+def injection_eve(plain: bool, *, lang: str = "en") -> Reply:
+    if plain:
+        return Reply(t(lang, "Reminder: your naltrexone injection is due tomorrow."))
+    return Reply(t(lang, "Reminder: you have an appointment tomorrow."))
 
 
 def injection_day(
-    schedule_id: int, due_at: datetime, plain: bool, patient_id: int | None = None
+    schedule_id: int,
+    due_at: datetime,
+    plain: bool,
+    patient_id: int | None = None,
+    *,
+    lang: str = "en",
 ) -> Reply:
-    text = "Did you get your injection today?" if plain else "Did you make it to your appointment?"
-    return Reply(text, injection_buttons(schedule_id, due_at, patient_id))
+    if plain:
+        text = t(lang, "Did you get your injection today?")
+    else:
+        text = t(lang, "Did you make it to your appointment?")
+    return Reply(text, injection_buttons(schedule_id, due_at, patient_id, lang=lang))
 
 
 # A lock screen shows the first line: keep it neutral, put the safety facts after it.
@@ -182,38 +240,62 @@ def injection_day(
 # up (F075, F076); naloxone and 911 (F054, F056, F057).
 # Also said on /stop: whoever stops the bot may be stopping the medication, and hears nothing
 # from it afterwards (the label's overdose deaths include those after treatment stopped).
-TOLERANCE_NOTE = (
+# These are English catalog ids (N_), said with t(lang, ...). Each note carries the tolerance
+# note whole, word for word (a test checks, in every language), so a translator words the
+# warning once and the same in all three places.
+TOLERANCE_NOTE = N_(
     "One important thing: without naltrexone the opioid block wears off, and your body's "
     "tolerance to opioids is likely lower than it used to be. Using opioids now, even an amount "
     "you used to take, could cause an overdose that kills. Please keep naloxone (Narcan) nearby "
     "(most pharmacies have it without a prescription), don't use alone, and call 911 if someone "
     "is very drowsy or breathing slowly."
 )
-MISSED_TABLET_SAFETY = (
+MISSED_TABLET_SAFETY = N_(
     "A quick note from your care companion.\n\n"
     "It looks like a dose was missed. That's okay, it happens. Never take two doses to make "
     "up for one; ask your care team or pharmacist what to do about the missed dose.\n\n"
-    f"{TOLERANCE_NOTE}\n\n"
+    "One important thing: without naltrexone the opioid block wears off, and your body's "
+    "tolerance to opioids is likely lower than it used to be. Using opioids now, even an amount "
+    "you used to take, could cause an overdose that kills. Please keep naloxone (Narcan) nearby "
+    "(most pharmacies have it without a prescription), don't use alone, and call 911 if someone "
+    "is very drowsy or breathing slowly.\n\n"
     "Your care team is there to help you get back on track."
 )
-MISSED_INJECTION_SAFETY = (
+MISSED_INJECTION_SAFETY = N_(
     "A quick note from your care companion.\n\n"
     "It looks like your injection hasn't been confirmed. Please call your clinic today to get "
     "it as soon as possible; don't wait for the next planned date. If you have used any "
     "opioids since your last injection, tell the team before the injection: it can cause "
     "sudden, severe withdrawal.\n\n"
-    f"{TOLERANCE_NOTE}\n\n"
+    "One important thing: without naltrexone the opioid block wears off, and your body's "
+    "tolerance to opioids is likely lower than it used to be. Using opioids now, even an amount "
+    "you used to take, could cause an overdose that kills. Please keep naloxone (Narcan) nearby "
+    "(most pharmacies have it without a prescription), don't use alone, and call 911 if someone "
+    "is very drowsy or breathing slowly.\n\n"
     "Your care team is there to help you."
 )
 
 
-def missed_dose_safety(kind: str) -> str:
+def missed_dose_safety(kind: str, lang: str = "en") -> str:
     """The note after a first missed dose: what the label says differs for injections."""
-    return MISSED_INJECTION_SAFETY if kind == "monthly_injection" else MISSED_TABLET_SAFETY
+    note = MISSED_INJECTION_SAFETY if kind == "monthly_injection" else MISSED_TABLET_SAFETY
+    return t(lang, note)
 
 
-def answered(label: str, at_local: str, late: bool = False) -> str:
-    return f"{label} at {at_local}" + (" (late, still counts)" if late else "")
+# How a reminder reads once answered ("Taken at 08:00"): a tablet taken, an injection done.
+TAKEN = "Taken"
+DONE = "Done"
+
+
+def answered(label: str, at_local: str, late: bool = False, *, lang: str = "en") -> str:
+    """``label``: TAKEN or DONE. Whole sentences per case, so a translator can make each agree."""
+    if label == DONE:
+        if late:
+            return t(lang, "Done at {time} (late, still counts)", time=at_local)
+        return t(lang, "Done at {time}", time=at_local)
+    if late:
+        return t(lang, "Taken at {time} (late, still counts)", time=at_local)
+    return t(lang, "Taken at {time}", time=at_local)
 
 
 def window_for(kind: str, dose_window: timedelta, injection_overdue: timedelta) -> timedelta:

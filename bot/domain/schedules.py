@@ -21,7 +21,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date, get_day_names
+
+from bot.i18n import nt, t
 
 __all__ = [
     "DEFAULT_INJECTION_INTERVAL_DAYS",
@@ -38,6 +43,7 @@ __all__ = [
     "from_day_number",
     "local_instant",
     "next_due",
+    "weekday_name",
 ]
 
 # Largest single dose we will set up without a human in the loop. Anything
@@ -48,7 +54,8 @@ MAX_TIMES_PER_DAY = 4
 DEFAULT_INJECTION_INTERVAL_DAYS = 28
 
 # ISO weekday (1=Mon..7=Sun) -> short English name. Kept here rather than using
-# strftime("%a") so output never depends on the server's locale.
+# strftime("%a") so output never depends on the server's locale. What a patient reads goes
+# through weekday_name(day, lang) (Babel's names in the patient's language).
 WEEKDAY_NAMES: Mapping[int, str] = {
     1: "Mon",
     2: "Tue",
@@ -58,7 +65,18 @@ WEEKDAY_NAMES: Mapping[int, str] = {
     6: "Sat",
     7: "Sun",
 }
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# How a day is named in a plan, per language (Babel patterns): "Thu 3 Dec", "jueves 3 de diciembre".
+# English keeps the short names it always had; Spanish spells them out, which reads more
+# naturally there (and "mié" or "dic" ask more of a reader than the whole word).
+_DAY_PATTERN = {"en": "EEE d MMM", "es": "EEEE d 'de' MMMM"}
+_WEEKDAY_WIDTH: dict[str, Literal["abbreviated", "wide"]] = {"en": "abbreviated", "es": "wide"}
+
+
+def weekday_name(weekday: int, lang: str = "en") -> str:
+    """An ISO weekday (1=Mon..7=Sun) as a patient reads it: "Mon" in English, "lunes" in Spanish."""
+    if lang not in _WEEKDAY_WIDTH:
+        return WEEKDAY_NAMES[weekday]
+    return str(get_day_names(_WEEKDAY_WIDTH[lang], locale=lang)[weekday - 1])
 
 
 class PlanKind(StrEnum):
@@ -117,11 +135,13 @@ class WeeklyRegimen:
                 return mg
         return None
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
         """'100 mg Mon, 100 mg Wed, 150 mg Fri' or '50 mg every day'."""
         if len(self.doses) == 7 and len({mg for _, mg in self.doses}) == 1:
-            return f"{self.doses[0][1]} mg every day"
-        return ", ".join(f"{mg} mg {WEEKDAY_NAMES[day]}" for day, mg in self.doses)
+            return t(lang, "{mg} mg every day", mg=self.doses[0][1])
+        return ", ".join(
+            t(lang, "{mg} mg {day}", mg=mg, day=weekday_name(day, lang)) for day, mg in self.doses
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,39 +316,58 @@ def next_due(plan: Plan, after_utc: datetime) -> datetime | None:
 # Descriptions
 
 
-def format_times(times: Iterable[time]) -> str:
-    """'08:00', '08:00 and 20:00', '08:00, 14:00 and 20:00'."""
-    labels = [f"{t.hour:02d}:{t.minute:02d}" for t in times]
+def format_times(times: Iterable[time], lang: str = "en") -> str:
+    """'08:00', '08:00 and 20:00', '08:00, 14:00 and 20:00' (24-hour clock in every language)."""
+    labels = [f"{at.hour:02d}:{at.minute:02d}" for at in times]
     if len(labels) <= 1:
         return "".join(labels)
-    return ", ".join(labels[:-1]) + " and " + labels[-1]
+    return t(lang, "{times} and {last}", times=", ".join(labels[:-1]), last=labels[-1])
 
 
-def _format_day(day: date) -> str:
-    return f"{WEEKDAY_NAMES[day.isoweekday()]} {day.day} {_MONTH_NAMES[day.month - 1]}"
+def format_day(day: date, lang: str = "en") -> str:
+    """A date in a plan: "Thu 3 Dec", "jueves 3 de diciembre"."""
+    pattern = _DAY_PATTERN.get(lang, _DAY_PATTERN["en"])
+    return format_date(day, pattern, locale=lang if lang in _DAY_PATTERN else "en")
 
 
-def describe_plan(plan: Plan) -> str:
-    """A one-line summary a patient can confirm.
+def describe_plan(plan: Plan, lang: str = "en") -> str:
+    """A one-line summary a patient can confirm, in ``lang``.
 
     e.g. "Daily tablet at 08:00 (America/Chicago)",
     "100 mg Mon, 100 mg Wed, 150 mg Fri at 08:00 (Europe/Berlin)",
     "Monthly injection, next on Thu 3 Dec, reminder at 10:00 the day before and on the day".
     """
-    at = format_times(plan.times)
+    at = format_times(plan.times, lang)
     if plan.kind is PlanKind.DAILY:
-        dose = f"{plan.dose_mg} mg " if plan.dose_mg is not None else ""
-        return f"Daily {dose}tablet at {at} ({plan.zone})"
+        if plan.dose_mg is not None:
+            return t(
+                lang,
+                "Daily {mg} mg tablet at {times} ({zone})",
+                mg=plan.dose_mg,
+                times=at,
+                zone=plan.zone,
+            )
+        return t(lang, "Daily tablet at {times} ({zone})", times=at, zone=plan.zone)
     if plan.kind is PlanKind.WEEKLY:
         assert plan.regimen is not None
-        return f"{plan.regimen.describe()} at {at} ({plan.zone})"
+        return t(
+            lang,
+            "{doses} at {times} ({zone})",
+            doses=plan.regimen.describe(lang),
+            times=at,
+            zone=plan.zone,
+        )
     assert plan.injection_date is not None
     if plan.injection_interval_days == DEFAULT_INJECTION_INTERVAL_DAYS:
-        what = "Monthly injection"
+        what = t(lang, "Monthly injection")
     else:
-        what = f"Injection every {plan.injection_interval_days} days"
-    reminder = "reminder" if len(plan.times) == 1 else "reminders"
-    return (
-        f"{what}, next on {_format_day(plan.injection_date)}, "
-        f"{reminder} at {at} the day before and on the day"
+        what = t(lang, "Injection every {days} days", days=plan.injection_interval_days)
+    return nt(
+        lang,
+        "{what}, next on {day}, reminder at {times} the day before and on the day",
+        "{what}, next on {day}, reminders at {times} the day before and on the day",
+        len(plan.times),
+        what=what,
+        day=format_day(plan.injection_date, lang),
+        times=at,
     )

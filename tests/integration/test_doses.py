@@ -213,3 +213,48 @@ async def test_after_stop_or_pause_a_closing_window_records_the_miss_but_sends_t
         )
     assert statuses == {"missed"}
     assert safety_to == [people["active"]]
+
+
+async def test_a_spanish_patient_gets_every_answer_in_spanish(ctx: AppContext) -> None:
+    """Taken, already recorded, the snooze menu, snoozed, skipped and its reasons: in Spanish."""
+    schedule_id = await remind(ctx)
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(Patient).values(language="es"))
+    inbox = Inbox(ctx)
+    menu = await inbox.tap(PAT, tap_data(schedule_id, DUE, "z"))
+    assert menu.buttons is not None
+    assert [b.label for b in menu.buttons[0]] == ["15 min", "30 min", "1 hora"]
+    snoozed = await inbox.tap(PAT, tap_data(schedule_id, DUE, "z15"))
+    assert snoozed.chosen == "Pospuesta hasta las 08:15"
+    assert snoozed.notice == "De acuerdo, se lo recordaré otra vez."
+    fake(ctx).advance(timedelta(minutes=15))
+    assert (await follow_up(ctx)).resent == 1
+    async with ctx.sessions() as session:
+        again = (
+            await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()))
+        ).first()
+    assert again is not None and again.payload["text"].startswith("⏰ 08:00: es hora de su rutina")
+    skipped = await inbox.tap(PAT, tap_data(schedule_id, DUE, "s"))
+    assert skipped.chosen == "Omitida a las 08:15. ¿Quiere decir por qué? (opcional)"
+    assert skipped.buttons is not None
+    assert [b.label for row in skipped.buttons for b in row] == [
+        "Se me acabó",
+        "Efectos secundarios",
+        "Me sentía mal",
+        "Otro motivo",
+    ]
+    reason = await inbox.tap(PAT, tap_data(schedule_id, DUE, "r:side"))
+    assert reason.chosen == "Omitida (efectos secundarios)"
+    taken = await inbox.tap(PAT, tap_data(schedule_id, DUE, "t"))
+    assert taken.notice == "Ya quedó anotada (omitida a las 08:15)."
+
+
+async def test_a_spanish_tap_on_time_and_late(ctx: AppContext) -> None:
+    schedule_id = await remind(ctx)
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(Patient).values(language="es"))
+    fake(ctx).advance(timedelta(hours=5))
+    await follow_up(ctx)
+    result = await Inbox(ctx).tap(PAT, tap_data(schedule_id, DUE, "t"))
+    assert result.chosen == "Tomada a las 13:00 (tarde, pero cuenta)"
+    assert result.notice == "Anotado. ¡Muy bien!"

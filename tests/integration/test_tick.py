@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.clock import FakeClock
 from bot.db.models import DoseEvent, OutboxMessage, Schedule
@@ -198,3 +199,57 @@ async def test_a_backlog_of_many_batches_is_written_exactly_once(ctx: AppContext
         moved = set(await session.scalars(select(Schedule.next_due_at)))
     assert moved == {datetime(2026, 11, 27, 14, 0, tzinfo=UTC)}
     assert (await tick(ctx, batch_size=5, lanes=3)).schedules == 0
+
+
+async def speaks(ctx: AppContext, patient_id: int, language: str) -> None:
+    from bot.db.models import Patient
+
+    async with ctx.sessions.begin() as session:
+        await session.execute(
+            update(Patient).where(Patient.id == patient_id).values(language=language)
+        )
+
+
+async def test_each_patient_is_reminded_in_their_own_language(ctx: AppContext) -> None:
+    """One tick, one batch: the Spanish patient's reminder is in Spanish, the English one's is
+    today's English, word for word."""
+    clinic = await new_clinic(ctx)
+    await make_patient(ctx, CHICAGO_8AM, chat_id=41, clinic_id=clinic.id)  # English
+    spanish, _ = await make_patient(ctx, CHICAGO_8AM, chat_id=42, clinic_id=clinic.id)
+    plain, _ = await make_patient(ctx, CHICAGO_8AM, chat_id=43, clinic_id=clinic.id, plain=True)
+    await speaks(ctx, spanish, "es")
+    await speaks(ctx, plain, "es")
+    fake(ctx).set(datetime(2026, 11, 26, 14, 0, 5, tzinfo=UTC))
+    assert (await tick(ctx)).reminders == 3
+    by_chat = {m.chat_id: m.payload for m in await outbox(ctx)}
+
+    def labels(payload: dict[str, Any]) -> list[str]:
+        return [b["label"] for row in payload["buttons"] for b in row]
+
+    assert by_chat[41]["text"] == "⏰ 08:00: time for your routine. Tap below when it's done."
+    assert labels(by_chat[41]) == ["✅ Taken", "⏰ Snooze", "Skip"]
+    assert (
+        by_chat[42]["text"] == "⏰ 08:00: es hora de su rutina. Toque abajo cuando la haya hecho."
+    )
+    assert labels(by_chat[42]) == ["✅ Tomada", "⏰ Posponer", "Omitir"]
+    assert by_chat[43]["text"].startswith("Es hora de su naltrexona, 08:00.")
+
+
+async def test_injection_reminders_in_spanish(ctx: AppContext) -> None:
+    plan = Plan(
+        PlanKind.MONTHLY_INJECTION,
+        "America/New_York",
+        (time(10, 0),),
+        injection_date=date(2026, 12, 3),
+    )
+    patient_id, _ = await make_patient(ctx, plan, chat_id=44)
+    await speaks(ctx, patient_id, "es")
+    fake(ctx).set(datetime(2026, 12, 2, 15, 0, tzinfo=UTC))
+    await tick(ctx)
+    [eve] = await outbox(ctx)
+    assert eve.payload["text"] == "Recordatorio: mañana tiene una cita."
+    fake(ctx).set(datetime(2026, 12, 3, 15, 0, tzinfo=UTC))
+    await tick(ctx)
+    day = (await outbox(ctx))[-1]
+    assert day.payload["text"] == "¿Pudo ir a su cita?"
+    assert [b["label"] for b in day.payload["buttons"][0]] == ["✅ Sí, ya", "Todavía no"]
