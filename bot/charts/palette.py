@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.charts.model import DayStatus
+from bot.i18n import N_
 
 BACKGROUND = "#FFFFFF"
 TEXT = "#111827"
@@ -23,17 +24,18 @@ NOTE_BACKGROUND = "#F3F4F6"
 class StatusStyle:
     fill: str
     outline: str | None
+    # English catalog ids (N_): the renderers say them with t(lang, ...).
     legend: str  # short, for the legend row
     description: str  # a full phrase, for hover text and screen readers
 
 
 STATUS_STYLES: dict[DayStatus, StatusStyle] = {
-    DayStatus.TAKEN: StatusStyle("#009E73", None, "Taken", "Taken"),
-    DayStatus.PARTIAL: StatusStyle("#56B4E9", None, "Partly", "Partly taken"),
-    DayStatus.MISSED: StatusStyle("#E69F00", None, "Missed", "Missed"),
-    DayStatus.SKIPPED: StatusStyle("#CC79A7", None, "Skipped", "Skipped on purpose"),
-    DayStatus.NO_DOSE: StatusStyle("#E5E7EB", None, "No dose", "No dose due"),
-    DayStatus.PENDING: StatusStyle("#FFFFFF", "#6B7280", "Today", "Today, still open"),
+    DayStatus.TAKEN: StatusStyle("#009E73", None, N_("Taken"), N_("Taken")),
+    DayStatus.PARTIAL: StatusStyle("#56B4E9", None, N_("Partly"), N_("Partly taken")),
+    DayStatus.MISSED: StatusStyle("#E69F00", None, N_("Missed"), N_("Missed")),
+    DayStatus.SKIPPED: StatusStyle("#CC79A7", None, N_("Skipped"), N_("Skipped on purpose")),
+    DayStatus.NO_DOSE: StatusStyle("#E5E7EB", None, N_("No dose"), N_("No dose due")),
+    DayStatus.PENDING: StatusStyle("#FFFFFF", "#6B7280", N_("Today"), N_("Today, still open")),
 }
 
 # Today only appears in the legend when the chart has a today cell, so it stays out of the

@@ -30,7 +30,15 @@ from bot.charts.palette import (
     TEXT_MUTED,
     legend_statuses,
 )
-from bot.charts.text import WEEKDAYS, clean_text, date_range, short_date
+from bot.charts.text import (
+    NO_CHECKINS_HERE,
+    NO_CHECKINS_YET,
+    clean_text,
+    date_range,
+    short_date,
+    weekday_names,
+)
+from bot.i18n import t
 
 WIDTH = 900
 HEIGHT = 460
@@ -136,12 +144,17 @@ def progress_png(
     days: Sequence[DayCell],
     cravings: Sequence[CravingPoint],
     *,
-    title: str = "Your last 30 days",
+    title: str | None = None,
+    lang: str = "en",
 ) -> bytes:
     """A phone-sized PNG: the dose calendar on the left and the craving trend on the right.
 
     The trend covers the calendar's dates; without days it covers the check-ins' own dates.
+    Every label (title, weekdays, months, legend, axis) is in ``lang``; a ``title`` passed in
+    is drawn as given.
     """
+    if title is None:
+        title = t(lang, "Your last 30 days")
     cells = normalize_days(days)
     points = normalize_cravings(cravings)
     if cells:
@@ -153,11 +166,11 @@ def progress_png(
 
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    _draw_title(draw, title, span)
+    _draw_title(draw, title, span, lang)
     layout = calendar_layout(cells)
-    _draw_calendar(draw, layout)
-    _draw_legend(draw, layout, {cell.status for cell in cells})
-    _draw_cravings(image, draw, points, span, had_any=bool(points))
+    _draw_calendar(draw, layout, lang)
+    _draw_legend(draw, layout, {cell.status for cell in cells}, lang)
+    _draw_cravings(image, draw, points, span, had_any=bool(points), lang=lang)
 
     out = io.BytesIO()
     image.save(out, format="PNG")
@@ -181,20 +194,22 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font: Font, max_width: int) -> st
     return text.rstrip() + "…"
 
 
-def _draw_title(draw: ImageDraw.ImageDraw, title: str, span: tuple[date, date] | None) -> None:
+def _draw_title(
+    draw: ImageDraw.ImageDraw, title: str, span: tuple[date, date] | None, lang: str
+) -> None:
     font = _font(26)
     draw.text(
         (_PAD, 18), _fit(draw, clean_text(title), font, WIDTH - 2 * _PAD), fill=TEXT, font=font
     )
     if span is not None:
-        draw.text((_PAD, 54), date_range(*span), fill=TEXT_MUTED, font=_font(15))
+        draw.text((_PAD, 54), date_range(*span, lang=lang), fill=TEXT_MUTED, font=_font(15))
 
 
-def _draw_calendar(draw: ImageDraw.ImageDraw, layout: CalendarLayout) -> None:
+def _draw_calendar(draw: ImageDraw.ImageDraw, layout: CalendarLayout, lang: str) -> None:
     size = layout.cell_size
     header_font = _font(14)
-    for name, box in zip(WEEKDAYS, layout.weekday_headers, strict=True):
-        label = name if size >= 30 else name[0]
+    names = weekday_names(lang, "abbreviated" if size >= 30 else "narrow")
+    for label, box in zip(names, layout.weekday_headers, strict=True):
         draw.text(
             (box.centre[0], box.bottom), label, fill=TEXT_MUTED, font=header_font, anchor="ms"
         )
@@ -202,7 +217,7 @@ def _draw_calendar(draw: ImageDraw.ImageDraw, layout: CalendarLayout) -> None:
     if not layout.cells:
         draw.text(
             (_CAL_LEFT, _GRID_TOP + 12),
-            "Your dose days will show here.",
+            t(lang, "Your dose days will show here."),
             fill=TEXT_MUTED,
             font=_font(16),
         )
@@ -225,7 +240,7 @@ def _draw_calendar(draw: ImageDraw.ImageDraw, layout: CalendarLayout) -> None:
         # Naming the month on the first cell and on each 1st keeps long ranges readable.
         label = str(cell.day.day)
         if index == 0 or cell.day.day == 1:
-            with_month = short_date(cell.day)
+            with_month = short_date(cell.day, lang)
             if draw.textlength(with_month, font=number_font) <= size - 6:
                 label = with_month
         draw.text((box.left + 5, box.top + 4), label, fill=TEXT, font=number_font)
@@ -259,13 +274,14 @@ def _draw_marker(draw: ImageDraw.ImageDraw, status: DayStatus, box: Box) -> None
 
 
 def _draw_legend(
-    draw: ImageDraw.ImageDraw, layout: CalendarLayout, present: set[DayStatus]
+    draw: ImageDraw.ImageDraw, layout: CalendarLayout, present: set[DayStatus], lang: str
 ) -> None:
     font = _font(14)
     x, y = _CAL_LEFT, layout.legend_top
     for status in legend_statuses(present):
         style = STATUS_STYLES[status]
-        item_width = _LEGEND_SWATCH + 6 + round(draw.textlength(style.legend, font=font))
+        legend = t(lang, style.legend)
+        item_width = _LEGEND_SWATCH + 6 + round(draw.textlength(legend, font=font))
         if x > _CAL_LEFT and x + item_width > _CAL_RIGHT:
             x, y = _CAL_LEFT, y + _LEGEND_ROW
         draw.rounded_rectangle(
@@ -280,7 +296,7 @@ def _draw_legend(
         )
         draw.text(
             (x + _LEGEND_SWATCH + 6, y + _LEGEND_SWATCH // 2),
-            style.legend,
+            legend,
             fill=TEXT,
             font=font,
             anchor="lm",
@@ -299,10 +315,11 @@ def _draw_cravings(
     span: tuple[date, date] | None,
     *,
     had_any: bool,
+    lang: str = "en",
 ) -> None:
     draw.text(
         (_PLOT_LEFT - 32, _PLOT_HEADING_TOP),
-        "Cravings (0 = none, 10 = strongest)",
+        t(lang, "Cravings (0 = none, 10 = strongest)"),
         fill=TEXT,
         font=_font(16),
     )
@@ -310,8 +327,7 @@ def _draw_cravings(
         start, end = span
         points = [p for p in points if start <= p.day <= end]
     if span is None or not points:
-        note = "No check-ins yet" if not had_any else "No check-ins in these days"
-        _draw_note(draw, note)
+        _draw_note(draw, t(lang, NO_CHECKINS_HERE if had_any else NO_CHECKINS_YET), lang)
         return
 
     start, end = span
@@ -364,18 +380,18 @@ def _draw_cravings(
             anchor="rm",
         )
     label_top = _PLOT_BOTTOM + 12
-    draw.text((_PLOT_LEFT, label_top), short_date(start), fill=TEXT_MUTED, font=tick_font)
+    draw.text((_PLOT_LEFT, label_top), short_date(start, lang), fill=TEXT_MUTED, font=tick_font)
     if end != start:
         draw.text(
             (_PLOT_RIGHT, label_top),
-            short_date(end),
+            short_date(end, lang),
             fill=TEXT_MUTED,
             font=tick_font,
             anchor="ra",
         )
 
 
-def _draw_note(draw: ImageDraw.ImageDraw, note: str) -> None:
+def _draw_note(draw: ImageDraw.ImageDraw, note: str, lang: str) -> None:
     """A calm placeholder where the trend would be, rather than an empty set of axes."""
     box = Box(_PLOT_LEFT - 32, _PLOT_TOP, _PLOT_RIGHT, _PLOT_BOTTOM)
     draw.rounded_rectangle(
@@ -385,7 +401,7 @@ def _draw_note(draw: ImageDraw.ImageDraw, note: str) -> None:
     draw.text((x, y - 14), note, fill=TEXT, font=_font(20), anchor="mm")
     draw.text(
         (x, y + 16),
-        "How you feel each day will show here.",
+        t(lang, "How you feel each day will show here."),
         fill=TEXT_MUTED,
         font=_font(15),
         anchor="mm",

@@ -29,7 +29,16 @@ from bot.charts.palette import (
     TEXT_MUTED,
     legend_statuses,
 )
-from bot.charts.text import MONTHS, WEEKDAYS, clean_text, date_range, short_date
+from bot.charts.text import (
+    NO_CHECKINS_HERE,
+    NO_CHECKINS_YET,
+    clean_text,
+    date_range,
+    month_names,
+    short_date,
+    weekday_names,
+)
+from bot.i18n import nt, t
 
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
@@ -85,44 +94,59 @@ def _empty_svg(label: str, message: str, css_class: str) -> str:
     return "\n".join(parts)
 
 
-def _summary(cells: list[DayCell]) -> str:
+def _summary(cells: list[DayCell], lang: str) -> str:
     counts = Counter(cell.status for cell in cells)
     statuses = [*LEGEND_ORDER, DayStatus.PENDING]
-    pieces = [f"{counts[s]} {STATUS_STYLES[s].legend.lower()}" for s in statuses if counts[s]]
-    span = date_range(cells[0].day, cells[-1].day)
-    count = len(cells)
-    return f"{span}, {count} day{'s' if count != 1 else ''}: {', '.join(pieces)}"
+    pieces = [
+        f"{counts[s]} {t(lang, STATUS_STYLES[s].legend).lower()}" for s in statuses if counts[s]
+    ]
+    return nt(
+        lang,
+        "{span}, {n} day: {counts}",
+        "{span}, {n} days: {counts}",
+        len(cells),
+        span=date_range(cells[0].day, cells[-1].day, lang),
+        counts=", ".join(pieces),
+    )
 
 
-def _legend_item_width(status: DayStatus) -> float:
+def _legend_item_width(legend: str) -> float:
     # Browsers pick the font, so this is an estimate of the label that errs wide.
-    return _CELL + 4 + len(STATUS_STYLES[status].legend) * _CAL_FONT * 0.62 + 10
+    return _CELL + 4 + len(legend) * _CAL_FONT * 0.62 + 10
 
 
-def calendar_svg(days: Sequence[DayCell], *, label: str = "Dose calendar") -> str:
+def calendar_svg(days: Sequence[DayCell], *, label: str | None = None, lang: str = "en") -> str:
     """A heatmap like GitHub's: one column per week, Monday at the top, one square per day."""
+    if label is None:
+        label = t(lang, "Dose calendar")
     cells = normalize_days(days)
     if not cells:
-        return _empty_svg(label, "No dose days yet", "chart-calendar")
+        return _empty_svg(label, t(lang, "No dose days yet"), "chart-calendar")
 
     first_monday = cells[0].day - timedelta(days=cells[0].day.weekday())
     columns = (cells[-1].day - first_monday).days // 7 + 1
     statuses = legend_statuses({cell.status for cell in cells})
+    legends = {status: t(lang, STATUS_STYLES[status].legend) for status in statuses}
+    weekdays = weekday_names(lang)
     grid_width = _CAL_LEFT + columns * _STEP - (_STEP - _CELL)
-    width = max(grid_width, _CAL_LEFT + sum(_legend_item_width(s) for s in statuses)) + 2
+    width = max(grid_width, _CAL_LEFT + sum(_legend_item_width(s) for s in legends.values())) + 2
     legend_top = _CAL_TOP + 7 * _STEP - (_STEP - _CELL) + _LEGEND_GAP
     height = legend_top + _CELL + 4
 
-    summary = _summary(cells)
+    summary = _summary(cells, lang)
     parts = _open_svg(width, height, f"{label}. {summary}", "chart-calendar")
     parts.append(f"<desc>{_text(summary)}</desc>")
 
     parts.append(f'<g font-size="{_CAL_FONT}" fill="{TEXT_MUTED}" aria-hidden="true">')
     for row in (0, 2, 4):
         y = _CAL_TOP + row * _STEP + _CELL - 2
-        parts.append(f'<text x="{_CAL_LEFT - 4}" y="{y}" text-anchor="end">{WEEKDAYS[row]}</text>')
-    for column, month in _month_labels(cells, first_monday):
-        parts.append(f'<text x="{_CAL_LEFT + column * _STEP}" y="{_CAL_TOP - 6}">{month}</text>')
+        parts.append(
+            f'<text x="{_CAL_LEFT - 4}" y="{y}" text-anchor="end">{_text(weekdays[row])}</text>'
+        )
+    for column, month in _month_labels(cells, first_monday, lang):
+        parts.append(
+            f'<text x="{_CAL_LEFT + column * _STEP}" y="{_CAL_TOP - 6}">{_text(month)}</text>'
+        )
     parts.append("</g>")
 
     parts.append('<g class="cells">')
@@ -132,7 +156,9 @@ def calendar_svg(days: Sequence[DayCell], *, label: str = "Dose calendar") -> st
         y = _CAL_TOP + (offset % 7) * _STEP
         style = STATUS_STYLES[cell.status]
         stroke = f' stroke="{style.outline}" stroke-width="1.5"' if style.outline else ""
-        tip = f"{cell.day.isoformat()} ({WEEKDAYS[cell.day.weekday()]}): {style.description}"
+        tip = (
+            f"{cell.day.isoformat()} ({weekdays[cell.day.weekday()]}): {t(lang, style.description)}"
+        )
         parts.append(
             f'<rect x="{x}" y="{y}" width="{_CELL}" height="{_CELL}" rx="2"'
             f' fill="{style.fill}"{stroke} data-date="{cell.day.isoformat()}"'
@@ -151,15 +177,15 @@ def calendar_svg(days: Sequence[DayCell], *, label: str = "Dose calendar") -> st
         )
         parts.append(
             f'<text x="{_num(legend_x + _CELL + 4)}" y="{legend_top + _CELL - 2}">'
-            f"{style.legend}</text>"
+            f"{_text(legends[status])}</text>"
         )
-        legend_x += _legend_item_width(status)
+        legend_x += _legend_item_width(legends[status])
     parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def _month_labels(cells: list[DayCell], first_monday: date) -> list[tuple[int, str]]:
+def _month_labels(cells: list[DayCell], first_monday: date, lang: str) -> list[tuple[int, str]]:
     """Month names over the weeks where a month begins, skipping any that would collide."""
     candidates = [(0, cells[0].day)]
     candidates += [
@@ -172,18 +198,21 @@ def _month_labels(cells: list[DayCell], first_monday: date) -> list[tuple[int, s
     for column, day in candidates:
         if labels and column - labels[-1][0] < _MONTH_LABEL_COLUMNS:
             continue
-        labels.append((column, MONTHS[day.month - 1]))
+        labels.append((column, month_names(lang)[day.month - 1]))
     return labels
 
 
 def craving_svg(
     points: Sequence[CravingPoint],
     *,
-    label: str = "Craving trend",
+    label: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    lang: str = "en",
 ) -> str:
     """A 0-10 line over ``start``..``end``, one dot per check-in; points outside are left out."""
+    if label is None:
+        label = t(lang, "Craving trend")
     cleaned = normalize_cravings(points)
     if start is not None and end is not None and start > end:
         raise ValueError(f"start {start} is after end {end}")
@@ -192,7 +221,7 @@ def craving_svg(
     if first is not None and last is not None:
         cleaned = [p for p in cleaned if first <= p.day <= last]
     if first is None or last is None or not cleaned or first > last:
-        message = "No check-ins yet" if not points else "No check-ins in these days"
+        message = t(lang, NO_CHECKINS_HERE if points else NO_CHECKINS_YET)
         return _empty_svg(label, message, "chart-craving")
 
     slots = (last - first).days + 1
@@ -206,10 +235,16 @@ def craving_svg(
         return _PLOT_BOTTOM - value / CRAVING_MAX * (_PLOT_BOTTOM - _PLOT_TOP)
 
     values = [p.craving for p in cleaned]
-    summary = (
-        f"{date_range(first, last)}, {len(cleaned)} check-in{'s' if len(cleaned) != 1 else ''},"
-        f" craving from {min(values)} to {max(values)} out of {CRAVING_MAX},"
-        f" latest {values[-1]}"
+    summary = nt(
+        lang,
+        "{span}, {n} check-in, craving from {low} to {high} out of {top}, latest {latest}",
+        "{span}, {n} check-ins, craving from {low} to {high} out of {top}, latest {latest}",
+        len(cleaned),
+        span=date_range(first, last, lang),
+        low=min(values),
+        high=max(values),
+        top=CRAVING_MAX,
+        latest=values[-1],
     )
     parts = _open_svg(_TREND_WIDTH, _TREND_HEIGHT, f"{label}. {summary}", "chart-craving")
     parts.append(f"<desc>{_text(summary)}</desc>")
@@ -229,10 +264,11 @@ def craving_svg(
             f"{value}</text>"
         )
     label_y = _PLOT_BOTTOM + 18
-    parts.append(f'<text x="{_PLOT_LEFT}" y="{label_y}">{short_date(first)}</text>')
+    parts.append(f'<text x="{_PLOT_LEFT}" y="{label_y}">{short_date(first, lang)}</text>')
     if last != first:
         parts.append(
-            f'<text x="{_PLOT_RIGHT}" y="{label_y}" text-anchor="end">{short_date(last)}</text>'
+            f'<text x="{_PLOT_RIGHT}" y="{label_y}" text-anchor="end">'
+            f"{short_date(last, lang)}</text>"
         )
     # Month starts in between, where they leave room for the end labels (room enough for the
     # larger labels the dashboard's stylesheet asks for on a phone, where the chart shrinks).
@@ -244,7 +280,7 @@ def craving_svg(
             if _PLOT_LEFT + edge_room < tick_x < _PLOT_RIGHT - edge_room:
                 parts.append(
                     f'<text x="{_num(tick_x)}" y="{label_y}" text-anchor="middle">'
-                    f"{short_date(day)}</text>"
+                    f"{short_date(day, lang)}</text>"
                 )
         day += timedelta(days=1)
     parts.append("</g>")
@@ -258,7 +294,13 @@ def craving_svg(
         )
     parts.append(f'<g class="points" fill="{CRAVING_LINE}" stroke="#FFFFFF" stroke-width="1.5">')
     for point, (x, y) in zip(cleaned, coords, strict=True):
-        tip = f"{point.day.isoformat()}: craving {point.craving} of {CRAVING_MAX}"
+        tip = t(
+            lang,
+            "{day}: craving {value} of {top}",
+            day=point.day.isoformat(),
+            value=point.craving,
+            top=CRAVING_MAX,
+        )
         parts.append(
             f'<circle cx="{_num(x)}" cy="{_num(y)}" r="4" data-date="{point.day.isoformat()}"'
             f' data-craving="{point.craving}"><title>{_text(tip)}</title></circle>'

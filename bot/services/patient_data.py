@@ -3,6 +3,12 @@
 Both work from one map of where a patient's rows live (``ABOUT``), so the export and the erasure
 cannot drift apart, and a test checks that every table of the schema is in the map: a new table
 that refers to patients must say how it is exported and erased.
+
+Languages: the export's keys (section and column names such as ``check_ins`` and ``craving``)
+and stored values (``taken``, ``high_craving``) stay English in every language: they are the
+schema, for any program that reads the file, and translating them would make two formats of one
+export. What the bot wrote for the patient to read in it (the ``about`` note, who a message went
+``to``) is in the patient's language.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from bot.db.models import (
     SupportLink,
     SupportStatus,
 )
+from bot.i18n import N_, st, t
 from bot.services import audit
 from bot.services.context import AppContext
 from bot.services.outbox import enqueue
@@ -98,12 +105,12 @@ NOT_ABOUT_PATIENTS = {
 }
 
 
-def _recipient(chat_id: Any, patient: Patient, kind: str) -> str:
+def _recipient(chat_id: Any, patient: Patient, kind: str, lang: str = "en") -> str:
     if chat_id == patient.chat_id:
-        return "you"
+        return t(lang, "you")
     if kind.startswith("staff") or kind == "digest":
-        return "your care team"
-    return "your support person" if kind == "support" else "someone else"
+        return t(lang, "your care team")
+    return t(lang, "your support person") if kind == "support" else t(lang, "someone else")
 
 
 def _plain(value: Any) -> Any:
@@ -116,9 +123,10 @@ async def export(ctx: AppContext, session: AsyncSession, patient: Patient) -> by
     """Everything stored about the patient as a JSON document (and the export is audited)."""
     ref = ctx.patient_ref(patient.id)
     now = ctx.clock.now()
+    lang = patient.language
     document: dict[str, Any] = {
         "exported_at": now.isoformat(),
-        "about": "Everything this bot stores about you. Times are in UTC.",
+        "about": t(lang, "Everything this bot stores about you. Times are in UTC."),
     }
     staff_names = dict((await session.execute(select(Staff.id, Staff.name))).all())
     for part in ABOUT:
@@ -131,7 +139,8 @@ async def export(ctx: AppContext, session: AsyncSession, patient: Patient) -> by
             if part.table is _t(OutboxMessage):
                 # Who it went to, not their Telegram id: staff and support people are not the
                 # patient, and their ids are their own.
-                item["to"] = _recipient(item.pop("chat_id"), patient, str(item.get("kind", "")))
+                kind = str(item.get("kind", ""))
+                item["to"] = _recipient(item.pop("chat_id"), patient, kind, lang)
             items.append(item)
         document[part.name] = items[0] if part.name in ("profile", "figures") and items else items
     audit.by_patient(session, ctx, patient, "patient.exported", now)
@@ -151,6 +160,20 @@ async def erase(ctx: AppContext, session: AsyncSession, patient: Patient) -> Non
             )
         )
     )
+    # Each support person's language: their own if they are a patient here too, else that of
+    # the patient they supported (who invited them, and whom they heard from in it).
+    own = dict(
+        (
+            await session.execute(
+                select(Patient.chat_id, Patient.language).where(Patient.chat_id.in_(supporters))
+            )
+        ).all()
+    )
+    languages = {
+        chat_id: own.get(chat_id) or patient.language
+        for chat_id in supporters
+        if chat_id is not None
+    }
     # If they were someone else's support person, that ends too, without their name.
     for link in await session.scalars(
         select(SupportLink).where(SupportLink.supporter_chat_id == patient.chat_id)
@@ -163,7 +186,7 @@ async def erase(ctx: AppContext, session: AsyncSession, patient: Patient) -> Non
                     chat_id=supported.chat_id,
                     patient_id=supported.id,
                     kind="support",
-                    payload={"text": SUPPORTER_LEFT},
+                    payload={"text": t(supported.language, SUPPORTER_LEFT)},
                     now=now,
                 )
         link.status, link.ended_at = SupportStatus.ENDED, link.ended_at or now
@@ -195,21 +218,23 @@ async def erase(ctx: AppContext, session: AsyncSession, patient: Patient) -> Non
     await tell_staff(
         session,
         clinic_id,
-        "FYI: a patient has left and asked for their data to be erased; their record is gone "
-        "from the bot and the dashboard.",
+        st(
+            "FYI: a patient has left and asked for their data to be erased; their record is gone "
+            "from the bot and the dashboard."
+        ),
         now,
         None,
     )
-    for chat_id in supporters:
-        assert chat_id is not None
-        enqueue(session, chat_id=chat_id, kind="support", payload={"text": SUPPORT_ENDED}, now=now)
+    for chat_id, lang in languages.items():
+        text = t(lang, SUPPORT_ENDED)
+        enqueue(session, chat_id=chat_id, kind="support", payload={"text": text}, now=now)
 
 
-SUPPORTER_LEFT = (
+SUPPORTER_LEFT = N_(
     "Your support person has stepped back and asked for their data to be erased. You can invite "
     "someone else with /support."
 )
-SUPPORT_ENDED = (
+SUPPORT_ENDED = N_(
     "The person you were supporting has ended the link, so I won't send you anything more. "
     "Thank you for being there."
 )

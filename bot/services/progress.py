@@ -16,7 +16,7 @@ from bot.domain import adherence
 from bot.domain.adherence import Coverage, DoseRecord
 from bot.domain.replies import Reply
 from bot.domain.risk import Thresholds
-from bot.domain.wording import count
+from bot.i18n import N_, nt, t
 
 WINDOW_DAYS = 30
 
@@ -79,22 +79,51 @@ async def history(
     return PatientHistory(records, cravings, today, patient.created_at.astimezone(zone).date())
 
 
-def _share(label: str, coverage: Coverage) -> str:
+def _week_share(coverage: Coverage, lang: str) -> str:
     if coverage.due == 0:
-        return f"{label}: nothing was due yet"
-    return f"{label}: {coverage.covered} of {coverage.due} days ({coverage.percent}%)"
+        return t(lang, "Last 7 days: nothing was due yet")
+    return nt(
+        lang,
+        "Last 7 days: {covered} of {n} day ({percent}%)",
+        "Last 7 days: {covered} of {n} days ({percent}%)",
+        coverage.due,
+        covered=coverage.covered,
+        percent=coverage.percent,
+    )
 
 
-HARD_WEEK = (
+def _month_share(coverage: Coverage, lang: str) -> str:
+    if coverage.due == 0:
+        return t(lang, "Last 30 days: nothing was due yet")
+    return nt(
+        lang,
+        "Last 30 days: {covered} of {n} day ({percent}%)",
+        "Last 30 days: {covered} of {n} days ({percent}%)",
+        coverage.due,
+        covered=coverage.covered,
+        percent=coverage.percent,
+    )
+
+
+HARD_WEEK = N_(
     "It sounds like this week has had some hard moments. That's not a failure: telling someone "
     "is a strong step. Your care team is there to help, and if you're not safe right now, "
     "send /sos."
+)
+FIRST_DOSE = N_("Your first dose is recorded. Every dose counts.")
+FIRST_REMINDERS = N_("Your first reminders are on their way. Every dose counts.")
+STEADY = N_("That's steady work. Keep it going, one day at a time.")
+BACK_ON_TRACK = N_("You're back on track, and that's what matters most.")
+HARDER_DAYS = N_(
+    "Some days are harder than others, and that's okay. Your next dose is a fresh start, "
+    "and your care team is there if anything is getting in the way."
 )
 
 
 def _encouragement(
     week: Coverage, streak: int, hard_week: bool = False, first_taken: bool = False
 ) -> str:
+    """The closing line, as a catalog id (say it with ``t``)."""
     ratio = week.ratio
     # Praise for the doses would read as not listening to someone who just said they used or
     # had a craving they could hardly hold: support comes first.
@@ -102,17 +131,12 @@ def _encouragement(
         return HARD_WEEK
     if ratio is None:
         # Today counts once it is settled, so a dose taken on the first day shows no share yet.
-        if first_taken:
-            return "Your first dose is recorded. Every dose counts."
-        return "Your first reminders are on their way. Every dose counts."
+        return FIRST_DOSE if first_taken else FIRST_REMINDERS
     if ratio >= adherence.ADHERENT:
-        return "That's steady work. Keep it going, one day at a time."
+        return STEADY
     if streak > 0:
-        return "You're back on track, and that's what matters most."
-    return (
-        "Some days are harder than others, and that's okay. Your next dose is a fresh start, "
-        "and your care team is there if anything is getting in the way."
-    )
+        return BACK_ON_TRACK
+    return HARDER_DAYS
 
 
 def progress_text(
@@ -123,18 +147,20 @@ def progress_text(
     cravings: Sequence[CravingPoint],
     hard_week: bool = False,
     first_taken: bool = False,
+    *,
+    lang: str = "en",
 ) -> str:
     lines = [
-        "Your progress",
+        t(lang, "Your progress"),
         "",
-        _share("Last 7 days", week),
-        _share("Last 30 days", month),
-        f"Current streak: {count(streak, 'day')}",
-        f"Days in treatment: {days_in_treatment}",
+        _week_share(week, lang),
+        _month_share(month, lang),
+        nt(lang, "Current streak: {n} day", "Current streak: {n} days", streak),
+        t(lang, "Days in treatment: {days}", days=days_in_treatment),
     ]
     if cravings:
-        lines.append(f"Latest craving: {cravings[-1].craving}/10")
-    lines += ["", _encouragement(week, streak, hard_week, first_taken)]
+        lines.append(t(lang, "Latest craving: {craving}/10", craving=cravings[-1].craving))
+    lines += ["", t(lang, _encouragement(week, streak, hard_week, first_taken))]
     return "\n".join(lines)
 
 
@@ -171,7 +197,10 @@ async def progress(
     days_in = (past.today - past.enrolled).days + 1
     start = past.today - timedelta(days=WINDOW_DAYS - 1)
     cells = adherence.calendar(past.records, start, past.today)
-    image = progress_png(cells, past.cravings, title="Your last 30 days")
+    lang = patient.language
+    image = progress_png(cells, past.cravings, lang=lang)
     taken = any(r.status == adherence.TAKEN for r in past.records)
-    text = progress_text(week, month, streak, days_in, past.cravings, hard, first_taken=taken)
+    text = progress_text(
+        week, month, streak, days_in, past.cravings, hard, first_taken=taken, lang=lang
+    )
     return Reply(text, image=image)

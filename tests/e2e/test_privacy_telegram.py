@@ -274,3 +274,82 @@ async def test_a_patient_who_supports_someone_is_erased_from_that_link_too(
     assert "Robin" not in (told.plain_text or "")
     assert await rows_mentioning(live_bot, patient_id, ["Robin", "Quill", str(PAT)]) == []
     assert other_id != patient_id
+
+
+# In Spanish ------------------------------------------------------------------------------------
+
+
+async def test_stop_in_spanish_carries_the_overdose_warning(live_bot: LiveBot) -> None:
+    clinic = await Clinic.make(live_bot)
+    await clinic.staff(NURSE, "Sam Rivera")
+    await clinic.patient(PAT, "Pat Doe", language="es")
+    [question] = await say(live_bot, PAT, "/stop")
+    [[yes, no]] = question.buttons
+    assert "Sí" in yes and "No" in no
+    mark = live_bot.api.mark(PAT)
+    await tap_and_wait_edit(live_bot, PAT, yes, question)
+    [confirmed] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    text = confirmed.plain_text or ""
+    # As strong as the English: the block wears off, tolerance is lower, an overdose can kill.
+    assert "sobredosis" in text and "naloxona" in text and "911" in text and "988" in text
+    assert "overdose" not in text and "won't send" not in text
+    # Staff read their own language.
+    await eventually(
+        lambda: any("used /stop" in (m.plain_text or "") for m in live_bot.api.sent(NURSE)),
+        "the staff note",
+    )
+
+
+async def test_mydata_in_spanish_keeps_its_keys_and_translates_its_words(
+    live_bot: LiveBot,
+) -> None:
+    clinic = await Clinic.make(live_bot)
+    await clinic.staff(NURSE, "Sam Rivera")
+    await clinic.patient(PAT, "Pat Doe", language="es")
+    await say(live_bot, PAT, "/pause")
+    await say(live_bot, PAT, "una semana")  # the care team is told, through the outbox
+    await drained(live_bot)
+    [document] = await say(live_bot, PAT, "/mydata")
+    exported = json.loads(document.file_bytes or b"{}")
+    assert {"profile", "doses", "check_ins", "messages"} <= set(exported)
+    assert exported["profile"]["language"] == "es"
+    assert exported["about"] == "Todo lo que este bot guarda sobre usted. Las horas están en UTC."
+    assert {m["to"] for m in exported["messages"]} == {"su equipo de atención"}  # the staff note
+
+
+async def test_delete_in_spanish_takes_borrar(live_bot: LiveBot) -> None:
+    clinic = await Clinic.make(live_bot)
+    patient_id, _ = await clinic.patient(PAT, "Robin Quill", language="es")
+    [question] = await say(live_bot, PAT, "/delete")
+    assert "BORRAR" in (question.plain_text or "")
+    [kept] = await say(live_bot, PAT, "sí, por favor")
+    assert "nothing" not in (kept.plain_text or "")
+    assert await rows_mentioning(live_bot, patient_id, ["Robin"]) != []
+    await say(live_bot, PAT, "/delete")
+    [done] = await say(live_bot, PAT, "borrar")
+    assert "has been erased" not in (done.plain_text or "")
+    await drained(live_bot)
+    assert await rows_mentioning(live_bot, patient_id, ["Robin", "Quill", str(PAT)]) == []
+
+
+async def test_a_spanish_support_person_hears_in_spanish_that_the_link_ended(
+    live_bot: LiveBot,
+) -> None:
+    clinic = await Clinic.make(live_bot)
+    await clinic.patient(FRIEND, "Jamie Other", language="es")
+    patient_id, _ = await clinic.patient(PAT, "Robin Quill", language="es")
+    [invite] = await say(live_bot, PAT, "/support")
+    payload = (invite.plain_text or "").split("start=")[1].split()[0]
+    mark = live_bot.api.mark(PAT)
+    await say(live_bot, FRIEND, f"/start {payload}")  # Jamie becomes Robin's support person
+    [confirm] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [[yes, _no]] = confirm.buttons
+    await live_bot.api.tap(PAT, yes, confirm)
+    await drained(live_bot)
+    await say(live_bot, PAT, "/delete")
+    mark = live_bot.api.mark(FRIEND)
+    await say(live_bot, PAT, "BORRAR")
+    [told] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    assert (told.plain_text or "").startswith("La persona a la que usted apoyaba terminó")
+    assert "Robin" not in (told.plain_text or "")
+    assert await rows_mentioning(live_bot, patient_id, ["Robin", "Quill", str(PAT)]) == []

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from PIL import Image
+import pytest
+from PIL import Image, ImageDraw
 
 from bot.db.models import CheckIn, DoseEvent
 from bot.domain.schedules import day_number
@@ -79,3 +81,65 @@ async def test_progress_before_the_first_dose_is_kind_not_empty(live_bot: LiveBo
 async def test_progress_needs_enrolment(live_bot: LiveBot) -> None:
     [reply] = await say(live_bot, PAT, "/progress")
     assert "not set up yet" in (reply.plain_text or "")
+
+
+async def test_progress_in_spanish_text_and_chart_labels(
+    live_bot: LiveBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[str] = []
+    original = ImageDraw.ImageDraw.text
+
+    def recording(self: ImageDraw.ImageDraw, xy: Any, text: Any, *args: Any, **kw: Any) -> None:
+        drawn.append(str(text))
+        original(self, xy, text, *args, **kw)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", recording)
+    clinic = await Clinic.make(live_bot)
+    enrolled = START - timedelta(days=20)
+    patient_id, schedule_id = await clinic.patient(
+        PAT, "Pat Doe", created_at=enrolled, language="es"
+    )
+    async with live_bot.ctx.sessions.begin() as session:
+        for back in range(3, -1, -1):
+            due = (START - timedelta(days=back)).replace(hour=14, minute=0)
+            status = "pending" if back == 0 else "taken"
+            session.add(
+                DoseEvent(
+                    schedule_id=schedule_id,
+                    patient_id=patient_id,
+                    due_at=due,
+                    local_day=day_number(due, ZoneInfo("America/Chicago")),
+                    status=status,
+                    window_ends_at=due + timedelta(hours=4),
+                    reminded_at=due,
+                    answered_at=due + timedelta(minutes=5) if status == "taken" else None,
+                    created_at=due,
+                )
+            )
+        session.add(
+            CheckIn(
+                patient_id=patient_id,
+                created_at=START - timedelta(days=2),
+                status="answered",
+                craving=4,
+                mood=3,
+                substance_use="no",
+            )
+        )
+    [photo] = await say(live_bot, PAT, "/progress")
+    caption = photo.plain_text or ""
+    assert caption.startswith("Su progreso\n")
+    assert "Últimos 7 días: 3 de 3 días (100 %)" in caption
+    assert "Racha actual: 3 días" in caption
+    assert "Días en tratamiento: 21" in caption
+    assert "Último antojo: 4/10" in caption
+    assert "Es un esfuerzo constante. Siga así, un día a la vez." in caption
+    assert "Last" not in caption and "streak" not in caption
+    data = photo.file_bytes
+    assert data is not None and Image.open(io.BytesIO(data)).size == (900, 460)
+    # The picture's words: title, span, weekdays, legend, axis and dates, all in Spanish.
+    assert "Sus últimos 30 días" in drawn and "27 oct al 25 nov de 2026" in drawn
+    assert {"lun", "mar", "mié", "jue", "vie", "sáb", "dom"} <= set(drawn)
+    assert {"Tomada", "Sin dosis", "Hoy"} <= set(drawn)
+    assert "Antojos (0 = nada, 10 = muy fuertes)" in drawn
+    assert not {"Your last 30 days", "Mon", "Taken", "No dose", "Today"} & set(drawn)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.db.models import DoseEvent, Patient, Schedule
+from bot.domain.clock_times import ParseError
 from bot.domain.replies import Reply
 from bot.domain.schedules import Plan, PlanKind
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox, Sender
+from bot.services.patient_settings import fold, read_date
 from jobs.tick import tick
 from tests.integration.test_tick import fake
 from tests.support import make_patient
@@ -135,3 +138,130 @@ async def test_a_patient_who_unblocks_the_bot_gets_reminders_again(ctx: AppConte
     assert (await patient_of(ctx)).status == "active"
     schedule = await schedule_of(ctx)
     assert schedule.active and schedule.next_due_at == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+
+
+# In Spanish ------------------------------------------------------------------------------------
+
+
+async def spanish_patient(ctx: AppContext) -> Inbox:
+    patient_id, _ = await make_patient(ctx, PLAN, chat_id=PAT.chat_id)
+    async with ctx.sessions.begin() as session:
+        patient = await session.get(Patient, patient_id)
+        assert patient is not None
+        patient.language = "es"
+    return Inbox(ctx)
+
+
+async def test_schedule_in_spanish(ctx: AppContext) -> None:
+    inbox = await spanish_patient(ctx)
+    [overview] = await inbox.command(PAT, "schedule", [])
+    assert overview.text.startswith("Su plan:\n")
+    assert "Texto de los recordatorios: discreto." in overview.text
+    labels = [button.label for row in overview.buttons for button in row]
+    assert labels == [
+        "Cambiar la hora",
+        "Cambiar la zona horaria",
+        "Cambiar las preguntas de seguimiento",
+        "Usar texto directo",
+    ]
+    started = await inbox.tap(PAT, data_of([overview], "Cambiar la hora"))
+    assert started.replies[0].text.startswith("¿A qué hora quiere que le recuerde?")
+    done = await inbox.text(PAT, "8 de la mañana y 8 de la noche")
+    assert done[0].text.startswith("Listo.") and "20:00" in done[0].text
+    schedule = await schedule_of(ctx)
+    assert schedule.dose_times == ["08:00", "20:00"]
+
+
+async def test_pause_until_a_spanish_date_then_resume(ctx: AppContext) -> None:
+    inbox = await spanish_patient(ctx)  # today is Wed 25 Nov in Chicago
+    [prompt] = await inbox.command(PAT, "pause", [])
+    assert prompt.text.startswith("¿Hasta cuándo quiere pausar los recordatorios?")
+    assert [b.label for b in prompt.buttons[0]] == [
+        "1 semana",
+        "2 semanas",
+        "Hasta que los reactive",
+    ]
+    assert (await inbox.text(PAT, "hoy"))[0].text.startswith("Elija un día después de hoy")
+    confused = await inbox.text(PAT, "cuando pueda")
+    assert confused[0].text.startswith("No pude entender “cuando pueda” como una fecha.")
+    paused = await inbox.text(PAT, "Hasta el 10 de diciembre")
+    assert paused[0].text.startswith("Los recordatorios están en pausa hasta el jue 10 dic.")
+    patient = await patient_of(ctx)
+    assert patient.status == "paused"
+    assert patient.paused_until == datetime(2026, 12, 10, 6, 0, tzinfo=UTC)
+    [overview] = await inbox.command(PAT, "schedule", [])
+    assert "en pausa hasta el jue 10 dic. Envíe /resume" in overview.text
+    resumed = await inbox.command(PAT, "resume", [])
+    assert resumed[0].text.startswith("¡Qué bueno tenerle de vuelta!")
+    again = await inbox.command(PAT, "resume", [])
+    assert again[0].text.startswith("Sus recordatorios ya están activados.")
+
+
+@pytest.mark.parametrize(
+    ("answer", "until"),
+    [
+        ("15 de enero", datetime(2027, 1, 15, 6, 0, tzinfo=UTC)),
+        ("hasta el lunes", datetime(2026, 11, 30, 6, 0, tzinfo=UTC)),
+        ("mañana", datetime(2026, 11, 26, 6, 0, tzinfo=UTC)),
+        ("MANANA", datetime(2026, 11, 26, 6, 0, tzinfo=UTC)),
+        ("una semana", datetime(2026, 12, 2, 6, 0, tzinfo=UTC)),
+        ("Indefinidamente", None),
+    ],
+)
+async def test_spanish_pause_answers(ctx: AppContext, answer: str, until: datetime | None) -> None:
+    inbox = await spanish_patient(ctx)
+    await inbox.command(PAT, "pause", [])
+    replies = await inbox.text(PAT, answer)
+    assert replies[0].text.startswith("Los recordatorios están en pausa hasta")
+    assert (await patient_of(ctx)).paused_until == until
+
+
+async def test_check_in_settings_in_spanish(ctx: AppContext) -> None:
+    inbox = await spanish_patient(ctx)
+    [overview] = await inbox.command(PAT, "schedule", [])
+    started = await inbox.tap(PAT, data_of([overview], "Cambiar las preguntas de seguimiento"))
+    assert started.replies[0].text.startswith("¿Con qué frecuencia")
+    wrong = await inbox.text(PAT, "a veces")
+    assert wrong[0].text.startswith("Toque una de las opciones, o escriba semanal")
+    asked = await inbox.text(PAT, "Semanal")
+    assert "19:00" in [b.label for row in asked[0].buttons for b in row]
+    [day] = await inbox.text(PAT, "7 de la noche")
+    assert day.text == "¿Qué día de la semana?"
+    assert [b.label for b in day.buttons[0]] == ["Lun", "Mar", "Mié", "Jue"]
+    done = await inbox.text(PAT, "el miércoles")
+    assert done[0].text.startswith("Listo.")
+    patient = await patient_of(ctx)
+    assert (patient.checkin_frequency, patient.checkin_weekday, patient.checkin_time) == (
+        "weekly",
+        3,
+        "19:00",
+    )
+    [overview] = await inbox.command(PAT, "schedule", [])
+    await inbox.tap(PAT, data_of([overview], "Cambiar las preguntas de seguimiento"))
+    off = await inbox.text(PAT, "no")
+    assert "Puede responder las preguntas cuando quiera con /checkin" in off[0].text
+    assert (await patient_of(ctx)).checkin_frequency == "off"
+
+
+async def test_a_spanish_patient_who_unblocks_the_bot_is_welcomed_in_spanish(
+    ctx: AppContext,
+) -> None:
+    from bot.services.reachability import mark_unreachable
+
+    inbox = await spanish_patient(ctx)
+    patient = await patient_of(ctx)
+    async with ctx.sessions.begin() as session:
+        assert await mark_unreachable(session, patient.id, ctx.clock.now())
+    replies = await inbox.command(PAT, "start", [])
+    assert "recordatorios" in replies[0].text and "Envíe /schedule" in replies[0].text
+
+
+def test_typed_answers_are_folded() -> None:
+    assert fold("  ¡Sí! ") == fold("si") == fold("SI") == "si"
+    assert fold("Miércoles.") == "miercoles"
+    today = date(2026, 11, 25)
+    assert read_date("hasta el 15 de enero de 2027", today, "es") == date(2027, 1, 15)
+    assert read_date("Hasta el lunes", today, "es") == date(2026, 11, 30)
+    assert read_date("until Dec 10", today) == date(2026, 12, 10)
+    with pytest.raises(ParseError, match="dos días distintos"):
+        read_date("hasta el próximo viernes", today, "es")  # like "next Friday": two readings
