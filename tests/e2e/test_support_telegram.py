@@ -130,3 +130,38 @@ async def test_declining_shares_nothing(live_bot: LiveBot) -> None:
         ),
         "the refusal",
     )
+
+
+async def test_a_spanish_patient_and_their_support_person_read_spanish(live_bot: LiveBot) -> None:
+    """The support person has no language stored here, so they read the patient's."""
+    clinic = await Clinic.make(live_bot)
+    await clinic.patient(PAT, "Pat Doe", language="es")
+    live_bot.api.set_user(FRIEND, {"first_name": "Jamie", "last_name": "Fox"})
+    [reply] = await say(live_bot, PAT, "/support")
+    text = reply.plain_text or ""
+    assert text.startswith("Una persona de apoyo es alguien de su confianza")
+    assert "durante 7 días" in text and reply.buttons == [["Cancelar la invitación"]]
+    found = re.search(r"https://t\.me/fake_test_bot\?start=(sp_[A-Za-z0-9_-]+)", text)
+    assert found, text
+    mark = live_bot.api.mark(PAT)
+    [thanks] = await say(live_bot, FRIEND, f"/start {found.group(1)}")
+    assert (thanks.plain_text or "").startswith("Gracias por ofrecer su apoyo a Pat.")
+    [question] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    assert (question.plain_text or "").startswith("Jamie Fox abrió su invitación de apoyo.")
+    assert question.buttons == [["Sí, confirmar", "No"]]
+    mark = live_bot.api.mark(FRIEND)
+    await live_bot.api.tap(PAT, "Sí, confirmar", question)
+    [welcome] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    assert (welcome.plain_text or "").startswith("Ahora usted es la persona de apoyo de Pat.")
+    before = len(friend_texts(live_bot))
+
+    await miss_a_dose(live_bot, 0)
+    assert friend_texts(live_bot)[before:] == [
+        "Pat todavía no ha confirmado la dosis de hoy. Un mensaje amable de su parte podría ayudar."
+    ]
+    [current] = await say(live_bot, PAT, "/support")
+    assert (current.plain_text or "").startswith("Su persona de apoyo es Jamie Fox.")
+    mark = live_bot.api.mark(FRIEND)
+    await live_bot.api.tap(PAT, "Quitar a Jamie Fox", current)
+    [bye] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    assert (bye.plain_text or "").startswith("Pat cambió su configuración")
