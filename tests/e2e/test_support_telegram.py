@@ -165,3 +165,28 @@ async def test_a_spanish_patient_and_their_support_person_read_spanish(live_bot:
     await live_bot.api.tap(PAT, "Quitar a Jamie Fox", current)
     [bye] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
     assert (bye.plain_text or "").startswith("Pat cambió su configuración")
+
+
+async def test_a_support_person_of_a_spanish_patient_leaves_in_spanish(live_bot: LiveBot) -> None:
+    clinic = await Clinic.make(live_bot)
+    await clinic.patient(PAT, "Pat Doe", language="es")
+    live_bot.api.set_user(FRIEND, {"first_name": "Jamie"})
+    [reply] = await say(live_bot, PAT, "/support")
+    found = re.search(r"start=(sp_[A-Za-z0-9_-]+)", reply.plain_text or "")
+    assert found
+    mark = live_bot.api.mark(PAT)
+    await say(live_bot, FRIEND, f"/start {found.group(1)}")
+    [question] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    mark = live_bot.api.mark(FRIEND)
+    await live_bot.api.tap(PAT, "Sí, confirmar", question)
+    await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+
+    mark = live_bot.api.mark(PAT)
+    [done] = await say(live_bot, FRIEND, "/leave")
+    assert (done.plain_text or "") == (
+        "Listo. Ya no recibirá más avisos míos. Gracias por estar ahí."
+    )
+    [told] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    assert (told.plain_text or "") == (
+        "Jamie dejó de ser su persona de apoyo. Puede invitar a otra persona con /support."
+    )
