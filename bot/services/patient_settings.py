@@ -108,14 +108,14 @@ async def active_schedules(session: AsyncSession, patient: Patient) -> list[Sche
 
 
 def _plans(schedules: list[Schedule], lang: str) -> str:
-    return "\n".join(describe_plan(plan_for(s)) for s in schedules)  # i18n: pass lang
+    return "\n".join(describe_plan(plan_for(s), lang) for s in schedules)
 
 
 def overview(patient: Patient, schedules: list[Schedule]) -> Reply:
     """/schedule, in the patient's language."""
     lang = patient.language
     plans = _plans(schedules, lang) or t(lang, "No reminders set.")
-    plans += "\n" + checkins.describe(*check_in_schedule(patient))  # i18n: pass lang
+    plans += "\n" + checkins.describe(*check_in_schedule(patient), lang=lang)
     if patient.plain_wording:
         wording = t(lang, "plain (names your medication)")
     else:
@@ -462,7 +462,7 @@ def _save_check_ins(
         session, ctx, patient, "checkin.schedule_changed", now, {"frequency": frequency.value}
     )
     lang = patient.language
-    described = checkins.describe(frequency, weekday, at)  # i18n: pass lang
+    described = checkins.describe(frequency, weekday, at, lang=lang)
     if frequency is Frequency.OFF:
         return [
             Reply(

@@ -155,8 +155,10 @@ async def spanish_patient(ctx: AppContext) -> Inbox:
 async def test_schedule_in_spanish(ctx: AppContext) -> None:
     inbox = await spanish_patient(ctx)
     [overview] = await inbox.command(PAT, "schedule", [])
-    assert overview.text.startswith("Su plan:\n")
+    assert overview.text.startswith("Su plan:\nUna tableta al día, a las 08:00")
+    assert "\nPreguntas de seguimiento: " in overview.text
     assert "Texto de los recordatorios: discreto." in overview.text
+    assert "Daily" not in overview.text and "Check-ins" not in overview.text
     labels = [button.label for row in overview.buttons for button in row]
     assert labels == [
         "Cambiar la hora",
@@ -167,7 +169,7 @@ async def test_schedule_in_spanish(ctx: AppContext) -> None:
     started = await inbox.tap(PAT, data_of([overview], "Cambiar la hora"))
     assert started.replies[0].text.startswith("¿A qué hora quiere que le recuerde?")
     done = await inbox.text(PAT, "8 de la mañana y 8 de la noche")
-    assert done[0].text.startswith("Listo.") and "20:00" in done[0].text
+    assert done[0].text == "Listo. Una tableta al día, a las 08:00 y 20:00 (America/Chicago)"
     schedule = await schedule_of(ctx)
     assert schedule.dose_times == ["08:00", "20:00"]
 
@@ -229,7 +231,7 @@ async def test_check_in_settings_in_spanish(ctx: AppContext) -> None:
     assert day.text == "¿Qué día de la semana?"
     assert [b.label for b in day.buttons[0]] == ["Lun", "Mar", "Mié", "Jue"]
     done = await inbox.text(PAT, "el miércoles")
-    assert done[0].text.startswith("Listo.")
+    assert done[0].text == "Listo. Preguntas de seguimiento: cada miércoles a las 19:00."
     patient = await patient_of(ctx)
     assert (patient.checkin_frequency, patient.checkin_weekday, patient.checkin_time) == (
         "weekly",
