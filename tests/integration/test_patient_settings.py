@@ -166,6 +166,11 @@ async def test_schedule_in_spanish(ctx: AppContext) -> None:
         "Cambiar las preguntas de seguimiento",
         "Usar texto directo",
     ]
+    toggled = await inbox.tap(PAT, data_of([overview], "Usar texto directo"))
+    assert toggled.chosen == "Texto de los recordatorios: directo"
+    [overview] = await inbox.command(PAT, "schedule", [])
+    assert "Texto de los recordatorios: directo (nombra su medicamento)." in overview.text
+    assert overview.buttons[-1][0].label == "Usar texto discreto"
     started = await inbox.tap(PAT, data_of([overview], "Cambiar la hora"))
     assert started.replies[0].text.startswith("¿A qué hora quiere que le recuerde?")
     done = await inbox.text(PAT, "8 de la mañana y 8 de la noche")
@@ -267,3 +272,16 @@ def test_typed_answers_are_folded() -> None:
     assert read_date("until Dec 10", today) == date(2026, 12, 10)
     with pytest.raises(ParseError, match="dos días distintos"):
         read_date("hasta el próximo viernes", today, "es")  # like "next Friday": two readings
+
+
+async def test_zone_change_in_spanish(ctx: AppContext) -> None:
+    inbox = await spanish_patient(ctx)
+    [overview] = await inbox.command(PAT, "schedule", [])
+    started = await inbox.tap(PAT, data_of([overview], "Cambiar la zona horaria"))
+    prompt = started.replies[0]
+    assert prompt.text.startswith("¿En qué zona horaria está?") and prompt.ask_location
+    labels = [button.label for row in prompt.buttons for button in row]
+    assert "US Eastern" not in labels
+    replies = await inbox.location(PAT, 40.71, -74.0)  # New York
+    assert replies[0].text.startswith("Entendido:")
+    assert "Una tableta al día, a las 08:00 (America/New_York)" in replies[0].text
