@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -177,10 +178,39 @@ def progress_png(
     return out.getvalue()
 
 
+# Pillow's built-in face has no accented letters ("días" would show a box for the "í"). Other
+# languages are drawn in DejaVu Sans where the system has it (Debian's fonts-dejavu-core);
+# without it their words are drawn without accents ("dias"), never as boxes. English keeps the
+# built-in face, so its picture is the same wherever it is drawn.
+_ACCENTED_FACES = ("DejaVuSans.ttf",)
+
+
 @functools.cache
-def _font(size: int) -> Font:
+def _accented_face() -> str | None:
+    """The path of a face with accented letters, or None when the system has none."""
+    for name in _ACCENTED_FACES:
+        try:
+            return str(ImageFont.truetype(name, 12).path)
+        except OSError:
+            continue
+    return None
+
+
+@functools.cache
+def _font(size: int, lang: str = "en") -> Font:
     # Every render asks for the same handful of sizes; reuse them rather than decode again.
+    face = _accented_face() if lang != "en" else None
+    if face is not None:
+        return ImageFont.truetype(face, size)
     return ImageFont.load_default(size=size)
+
+
+def _glyphs(text: str, lang: str) -> str:
+    """``text`` as the face drawing it can show: accents dropped only when it has none."""
+    if lang == "en" or text.isascii() or _accented_face() is not None:
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _fit(draw: ImageDraw.ImageDraw, text: str, font: Font, max_width: int) -> str:
@@ -197,34 +227,46 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font: Font, max_width: int) -> st
 def _draw_title(
     draw: ImageDraw.ImageDraw, title: str, span: tuple[date, date] | None, lang: str
 ) -> None:
-    font = _font(26)
+    font = _font(26, lang)
     draw.text(
-        (_PAD, 18), _fit(draw, clean_text(title), font, WIDTH - 2 * _PAD), fill=TEXT, font=font
+        (_PAD, 18),
+        _fit(draw, _glyphs(clean_text(title), lang), font, WIDTH - 2 * _PAD),
+        fill=TEXT,
+        font=font,
     )
     if span is not None:
-        draw.text((_PAD, 54), date_range(*span, lang=lang), fill=TEXT_MUTED, font=_font(15))
+        draw.text(
+            (_PAD, 54),
+            _glyphs(date_range(*span, lang=lang), lang),
+            fill=TEXT_MUTED,
+            font=_font(15, lang),
+        )
 
 
 def _draw_calendar(draw: ImageDraw.ImageDraw, layout: CalendarLayout, lang: str) -> None:
     size = layout.cell_size
-    header_font = _font(14)
+    header_font = _font(14, lang)
     names = weekday_names(lang, "abbreviated" if size >= 30 else "narrow")
     for label, box in zip(names, layout.weekday_headers, strict=True):
         draw.text(
-            (box.centre[0], box.bottom), label, fill=TEXT_MUTED, font=header_font, anchor="ms"
+            (box.centre[0], box.bottom),
+            _glyphs(label, lang),
+            fill=TEXT_MUTED,
+            font=header_font,
+            anchor="ms",
         )
 
     if not layout.cells:
         draw.text(
             (_CAL_LEFT, _GRID_TOP + 12),
-            t(lang, "Your dose days will show here."),
+            _glyphs(t(lang, "Your dose days will show here."), lang),
             fill=TEXT_MUTED,
-            font=_font(16),
+            font=_font(16, lang),
         )
         return
 
     decorated = size >= _MIN_DECORATED_CELL
-    number_font = _font(max(11, min(16, round(size * 0.3))))
+    number_font = _font(max(11, min(16, round(size * 0.3))), lang)
     radius = max(1, min(8, size // 6))
     for index, (cell, box) in enumerate(layout.cells):
         style = STATUS_STYLES[cell.status]
@@ -240,7 +282,7 @@ def _draw_calendar(draw: ImageDraw.ImageDraw, layout: CalendarLayout, lang: str)
         # Naming the month on the first cell and on each 1st keeps long ranges readable.
         label = str(cell.day.day)
         if index == 0 or cell.day.day == 1:
-            with_month = short_date(cell.day, lang)
+            with_month = _glyphs(short_date(cell.day, lang), lang)
             if draw.textlength(with_month, font=number_font) <= size - 6:
                 label = with_month
         draw.text((box.left + 5, box.top + 4), label, fill=TEXT, font=number_font)
@@ -276,11 +318,11 @@ def _draw_marker(draw: ImageDraw.ImageDraw, status: DayStatus, box: Box) -> None
 def _draw_legend(
     draw: ImageDraw.ImageDraw, layout: CalendarLayout, present: set[DayStatus], lang: str
 ) -> None:
-    font = _font(14)
+    font = _font(14, lang)
     x, y = _CAL_LEFT, layout.legend_top
     for status in legend_statuses(present):
         style = STATUS_STYLES[status]
-        legend = t(lang, style.legend)
+        legend = _glyphs(t(lang, style.legend), lang)
         item_width = _LEGEND_SWATCH + 6 + round(draw.textlength(legend, font=font))
         if x > _CAL_LEFT and x + item_width > _CAL_RIGHT:
             x, y = _CAL_LEFT, y + _LEGEND_ROW
@@ -319,9 +361,9 @@ def _draw_cravings(
 ) -> None:
     draw.text(
         (_PLOT_LEFT - 32, _PLOT_HEADING_TOP),
-        t(lang, "Cravings (0 = none, 10 = strongest)"),
+        _glyphs(t(lang, "Cravings (0 = none, 10 = strongest)"), lang),
         fill=TEXT,
-        font=_font(16),
+        font=_font(16, lang),
     )
     if span is not None:
         start, end = span
@@ -370,7 +412,7 @@ def _draw_cravings(
         layer.resize((region.width, region.height), Image.Resampling.BOX), (region.left, region.top)
     )
 
-    tick_font = _font(13)
+    tick_font = _font(13, lang)
     for value in range(0, CRAVING_MAX + 1, 2):
         draw.text(
             (_PLOT_LEFT - 10, round(_craving_y(value))),
@@ -380,11 +422,12 @@ def _draw_cravings(
             anchor="rm",
         )
     label_top = _PLOT_BOTTOM + 12
-    draw.text((_PLOT_LEFT, label_top), short_date(start, lang), fill=TEXT_MUTED, font=tick_font)
+    first = _glyphs(short_date(start, lang), lang)
+    draw.text((_PLOT_LEFT, label_top), first, fill=TEXT_MUTED, font=tick_font)
     if end != start:
         draw.text(
             (_PLOT_RIGHT, label_top),
-            short_date(end, lang),
+            _glyphs(short_date(end, lang), lang),
             fill=TEXT_MUTED,
             font=tick_font,
             anchor="ra",
@@ -398,11 +441,11 @@ def _draw_note(draw: ImageDraw.ImageDraw, note: str, lang: str) -> None:
         (box.left, box.top, box.right - 1, box.bottom - 1), radius=12, fill=NOTE_BACKGROUND
     )
     x, y = box.centre
-    draw.text((x, y - 14), note, fill=TEXT, font=_font(20), anchor="mm")
+    draw.text((x, y - 14), _glyphs(note, lang), fill=TEXT, font=_font(20, lang), anchor="mm")
     draw.text(
         (x, y + 16),
-        t(lang, "How you feel each day will show here."),
+        _glyphs(t(lang, "How you feel each day will show here."), lang),
         fill=TEXT_MUTED,
-        font=_font(15),
+        font=_font(15, lang),
         anchor="mm",
     )

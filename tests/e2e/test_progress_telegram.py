@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image, ImageDraw
 
+from bot.charts import png
 from bot.db.models import CheckIn, DoseEvent
 from bot.domain.schedules import day_number
 from tests.conftest import START
@@ -138,8 +139,10 @@ async def test_progress_in_spanish_text_and_chart_labels(
     data = photo.file_bytes
     assert data is not None and Image.open(io.BytesIO(data)).size == (900, 460)
     # The picture's words: title, span, weekdays, legend, axis and dates, all in Spanish.
-    assert "Sus últimos 30 días" in drawn and "27 oct al 25 nov de 2026" in drawn
-    assert {"lun", "mar", "mié", "jue", "vie", "sáb", "dom"} <= set(drawn)
+    assert png._glyphs("Sus últimos 30 días", "es") in drawn
+    assert "27 oct al 25 nov de 2026" in drawn
+    names = {png._glyphs(name, "es") for name in ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")}
+    assert names <= set(drawn)
     assert {"Tomada", "Sin dosis", "Hoy"} <= set(drawn)
     assert "Antojos (0 = nada, 10 = muy fuertes)" in drawn
     assert not {"Your last 30 days", "Mon", "Taken", "No dose", "Today"} & set(drawn)

@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 from PIL import ImageDraw
 
-from bot.charts import CravingPoint, DayCell, DayStatus, calendar_svg, craving_svg, progress_png
+from bot.charts import (
+    CravingPoint,
+    DayCell,
+    DayStatus,
+    calendar_svg,
+    craving_svg,
+    png,
+    progress_png,
+)
 from bot.charts.text import date_range, month_names, short_date, weekday_names
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -43,20 +51,19 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield texts
 
 
+def shown(text: str) -> str:
+    """``text`` as the picture can show it here (without accents on a system with no face that
+    has them: see the test below)."""
+    return png._glyphs(text, "es")
+
+
 def test_the_progress_picture_is_labelled_in_spanish(drawn: list[str]) -> None:
     data = progress_png(thirty_days(), cravings(), lang="es")
     assert data.startswith(b"\x89PNG")
-    assert "Sus últimos 30 días" in drawn
+    assert shown("Sus últimos 30 días") in drawn
     assert "27 oct al 25 nov de 2026" in drawn  # the span under the title
-    assert [text for text in drawn if text in weekday_names("es")] == [
-        "lun",
-        "mar",
-        "mié",
-        "jue",
-        "vie",
-        "sáb",
-        "dom",
-    ]
+    names = [shown(name) for name in ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")]
+    assert [text for text in drawn if text in names] == names
     assert {"Tomada", "En parte", "No tomada", "Omitida", "Sin dosis", "Hoy"} <= set(drawn)
     assert "Antojos (0 = nada, 10 = muy fuertes)" in drawn
     assert {"27 oct", "25 nov"} <= set(drawn)  # the trend's first and last day
@@ -67,9 +74,31 @@ def test_the_progress_picture_is_labelled_in_spanish(drawn: list[str]) -> None:
 
 def test_an_empty_picture_says_so_in_spanish(drawn: list[str]) -> None:
     progress_png([], [], lang="es")
-    assert "Aquí aparecerán sus días de dosis." in drawn
-    assert "Todavía no hay respuestas de seguimiento" in drawn
-    assert "Aquí aparecerá cómo se siente cada día." in drawn
+    assert shown("Aquí aparecerán sus días de dosis.") in drawn
+    assert shown("Todavía no hay respuestas de seguimiento") in drawn
+    assert shown("Aquí aparecerá cómo se siente cada día.") in drawn
+
+
+def test_without_a_face_with_accents_spanish_loses_its_accents_not_its_letters(
+    drawn: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pillow's built-in face draws a box for "í"; "dias" reads, a box does not.
+    monkeypatch.setattr(png, "_accented_face", lambda: None)
+    png._font.cache_clear()
+    try:
+        progress_png(thirty_days(), cravings(), lang="es")
+    finally:
+        png._font.cache_clear()
+    assert "Sus ultimos 30 dias" in drawn and {"mie", "sab"} <= set(drawn)
+    assert all(text.isascii() for text in drawn)
+
+
+def test_spanish_is_drawn_in_a_face_with_accents_where_there_is_one() -> None:
+    if png._accented_face() is None:
+        pytest.skip("no DejaVu Sans on this system")
+    assert png._glyphs("Sus últimos 30 días", "es") == "Sus últimos 30 días"
+    assert png._font(16, "es").getname()[0] == "DejaVu Sans"
+    assert png._font(16, "en").getname()[0] == "Aileron"  # English as before
 
 
 def test_the_english_picture_is_labelled_as_before(drawn: list[str]) -> None:
