@@ -420,7 +420,11 @@ class Inbox:
             return [Reply(joined.text)]
         if code is not None and code.startswith(support.LINK_PREFIX):
             return await support.join(
-                self.ctx, sender.chat_id, sender.display_name, code[len(support.LINK_PREFIX) :]
+                self.ctx,
+                sender.chat_id,
+                sender.display_name,
+                code[len(support.LINK_PREFIX) :],
+                lang=sender.client_language,
             )
         async with self.ctx.sessions.begin() as session:
             staff = await staff_by_chat(session, sender.chat_id)
