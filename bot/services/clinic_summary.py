@@ -247,7 +247,8 @@ def figures(
 
     Each history table is read once (issue 18: at 10^5 patients the job's cost is per row
     read): every dose figure comes from one pass over the doses grouped by patient and local
-    day, and every check-in figure from one pass over the check-ins."""
+    day (the streak's last gap and the misses in a row from short index probes per patient),
+    and every check-in figure from one pass over the check-ins."""
     today = _today(todays)
 
     def history(statement: Any, patient_id: Any) -> Any:
