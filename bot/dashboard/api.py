@@ -106,6 +106,7 @@ class AlertOut(BaseModel):
     patient_id: int | None
     patient_name: str
     patient_code: str
+    patient_language: str = Field(description="The patient's language: en or es")
     kind: str
     label: str
     severity: str
@@ -151,6 +152,7 @@ class CheckInOut(BaseModel):
 
 class PatientDetailOut(BaseModel):
     patient: PatientOut
+    language: str = Field(description="The patient's language: en or es")
     plan: str
     longest_streak: int
     today: date = Field(description="The patient's local today")
@@ -218,6 +220,7 @@ def api_router(dash: Dashboard) -> APIRouter:
         row = detail.row
         return PatientDetailOut(
             patient=PatientOut.of(row, bool(dash.attention_ids([row]))),
+            language=detail.language,
             plan=detail.plan,
             longest_streak=detail.longest_streak,
             today=detail.today,

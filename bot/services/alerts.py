@@ -27,6 +27,7 @@ from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.risk import Finding
 from bot.domain.wording import staff_time
+from bot.i18n import DEFAULT, SN_, language_name, nst, st
 from bot.services import audit
 from bot.services.context import AppContext
 from bot.services.outbox import enqueue, outbox_row, payload_for
@@ -35,8 +36,10 @@ log = logging.getLogger(__name__)
 
 CARD_KIND = "staff_alert"
 CARD_UPDATE_KIND = "staff_alert_update"
-NOT_VALID = "That alert isn't available to you, so nothing changed."
-OUT_OF_DATE = "This card is out of date, so nothing changed. Send /alerts to see the current ones."
+NOT_VALID = SN_("That alert isn't available to you, so nothing changed.")
+OUT_OF_DATE = SN_(
+    "This card is out of date, so nothing changed. Send /alerts to see the current ones."
+)
 ACK, RESOLVE = "ack", "res"
 
 
@@ -79,29 +82,51 @@ def _local(at: datetime, zone: str) -> str:
     return staff_time(at, zone)
 
 
-def card(alert: Alert, names: dict[int, str], zone: str) -> Reply:
-    """What one staff member's card says now: the summary, the state, and the buttons left."""
+def language_line(language: str | None) -> str | None:
+    """Which language the patient uses, when it is not English (cards stay in the staff
+    member's language; staff may want an interpreter, or a Spanish-speaking colleague)."""
+    if not language or language == DEFAULT:
+        return None
+    return st("The patient writes in {language}.", language=language_name(language))
+
+
+def card(alert: Alert, names: dict[int, str], zone: str, language: str | None = None) -> Reply:
+    """What one staff member's card says now: the summary, the patient's language when it is
+    not English, the state, and the buttons left."""
     lines = [alert.summary]
+    spoken = language_line(language)
+    if spoken:
+        lines.append(spoken)
     if alert.occurrences > 1 and alert.last_seen_at is not None:
         lines.append(
-            f"Happened {alert.occurrences} times, last {_local(alert.last_seen_at, zone)}."
+            nst(
+                "Happened {n} time, last {when}.",
+                "Happened {n} times, last {when}.",
+                alert.occurrences,
+                when=_local(alert.last_seen_at, zone),
+            )
         )
+    colleague = st("a colleague")
     if alert.status == AlertStatus.RESOLVED and alert.resolved_at is not None:
-        who = names.get(alert.resolved_by or 0, "a colleague")
-        lines.append(f"✓ Resolved by {who}, {_local(alert.resolved_at, zone)}")
+        who = names.get(alert.resolved_by or 0, colleague)
+        lines.append(
+            st("✓ Resolved by {who}, {when}", who=who, when=_local(alert.resolved_at, zone))
+        )
         return Reply("\n\n".join(lines))
     if alert.status == AlertStatus.ACKNOWLEDGED and alert.acknowledged_at is not None:
-        who = names.get(alert.acknowledged_by or 0, "a colleague")
-        lines.append(f"✓ Taken by {who}, {_local(alert.acknowledged_at, zone)}")
+        who = names.get(alert.acknowledged_by or 0, colleague)
+        lines.append(
+            st("✓ Taken by {who}, {when}", who=who, when=_local(alert.acknowledged_at, zone))
+        )
         resolve = tap_data(alert.id, RESOLVE, _owner(alert))
-        return Reply("\n\n".join(lines), ((Button("Resolve", resolve),),))
-    lines.append(f"Open since {_local(alert.created_at, zone)}")
+        return Reply("\n\n".join(lines), ((Button(st("Resolve"), resolve),),))
+    lines.append(st("Open since {when}", when=_local(alert.created_at, zone)))
     return Reply(
         "\n\n".join(lines),
         (
             (
-                Button("I'll take it", tap_data(alert.id, ACK, _owner(alert))),
-                Button("Resolve", tap_data(alert.id, RESOLVE, _owner(alert))),
+                Button(st("I'll take it"), tap_data(alert.id, ACK, _owner(alert))),
+                Button(st("Resolve"), tap_data(alert.id, RESOLVE, _owner(alert))),
             ),
         ),
     )
@@ -135,18 +160,35 @@ class PatientRef:
     timezone: str
 
 
-async def _lock_patients(session: AsyncSession, patient_ids: Sequence[int]) -> None:
+async def _lock_patients(session: AsyncSession, patient_ids: Sequence[int]) -> dict[int, str]:
+    """Lock the patients' rows (Postgres) and read the languages of those who do not use
+    English, for the cards (the same statement on Postgres)."""
     # Two workers raising the same rule at once must not open two alerts: they queue on the
     # patients' rows, taken in id order so that two batches cannot deadlock. On SQLite the jobs
     # that raise alerts hold the database's write lock from their first read
     # (bot.db.engine.claiming), which serialises them instead.
+    statement = select(Patient.id, Patient.language).where(any_id(session, Patient.id, patient_ids))
     if is_postgres(session):
-        await session.execute(
-            select(Patient.id)
-            .where(any_id(session, Patient.id, patient_ids))
-            .order_by(Patient.id)
-            .with_for_update()
+        rows = await session.execute(statement.order_by(Patient.id).with_for_update())
+    else:
+        rows = await session.execute(statement.where(Patient.language != DEFAULT))
+    return {patient_id: language for patient_id, language in rows if language != DEFAULT}
+
+
+async def _languages(session: AsyncSession, patient_ids: Sequence[int]) -> dict[int, str]:
+    """The languages of those of these patients who do not use English (most do)."""
+    if not patient_ids:
+        return {}
+    rows = await session.execute(
+        select(Patient.id, Patient.language).where(
+            any_id(session, Patient.id, list(patient_ids)), Patient.language != DEFAULT
         )
+    )
+    return {patient_id: language for patient_id, language in rows}
+
+
+def _language_of(alert: Alert, languages: dict[int, str]) -> str | None:
+    return languages.get(alert.patient_id) if alert.patient_id is not None else None
 
 
 async def raise_alert(
@@ -169,7 +211,7 @@ async def raise_alerts(
     if not raised:
         return []
     patients = {patient.id: patient for patient, _ in raised}
-    await _lock_patients(session, sorted(patients))
+    languages = await _lock_patients(session, sorted(patients))
     unresolved = list(
         await session.scalars(
             select(Alert)
@@ -215,7 +257,7 @@ async def raise_alerts(
     if new:
         session.add_all(new.values())
         await session.flush()
-        await _send_new_cards(session, list(new.values()), now)
+        await _send_new_cards(session, list(new.values()), now, languages)
     if repeats:
 
         def target(decision: episodes.Repeated) -> Alert:
@@ -223,7 +265,7 @@ async def raise_alerts(
             assert isinstance(ref, int)
             return new[ref] if decision.new_in_batch else existing[ref]
 
-        await _update_cards(session, [(target(d), d.occurrences) for d in repeats], now)
+        await _update_cards(session, [(target(d), d.occurrences) for d in repeats], now, languages)
     return list(new.values())
 
 
@@ -243,7 +285,9 @@ async def _count(session: AsyncSession, counts: dict[Alert, int], now: datetime)
         set_committed_value(alert, "last_seen_at", now)
 
 
-async def _send_new_cards(session: AsyncSession, alerts: list[Alert], now: datetime) -> None:
+async def _send_new_cards(
+    session: AsyncSession, alerts: list[Alert], now: datetime, languages: dict[int, str]
+) -> None:
     clinics = {alert.clinic_id for alert in alerts}
     staff_of: dict[int, list[Staff]] = {}
     for member in await session.scalars(
@@ -259,7 +303,9 @@ async def _send_new_cards(session: AsyncSession, alerts: list[Alert], now: datet
         rendered: dict[str, Reply] = {}
         for member in staff_of.get(alert.clinic_id, []):
             if member.timezone not in rendered:
-                rendered[member.timezone] = card(shown, {}, member.timezone)
+                rendered[member.timezone] = card(
+                    shown, {}, member.timezone, _language_of(alert, languages)
+                )
             rows.append(
                 outbox_row(
                     chat_id=member.telegram_user_id,
@@ -275,7 +321,10 @@ async def _send_new_cards(session: AsyncSession, alerts: list[Alert], now: datet
 
 
 async def _update_cards(
-    session: AsyncSession, repeats: list[tuple[Alert, int]], now: datetime
+    session: AsyncSession,
+    repeats: list[tuple[Alert, int]],
+    now: datetime,
+    languages: dict[int, str],
 ) -> None:
     """Queue, for each repeat, an edit of every card of its alert showing the count at that
     point (one item at a time would have queued exactly these)."""
@@ -299,7 +348,7 @@ async def _update_cards(
         rendered: dict[str, Reply] = {}
         for outbox_id, chat_id, zone in cards_of.get(alert.id, []):
             if zone not in rendered:
-                rendered[zone] = card(shown, names, zone)
+                rendered[zone] = card(shown, names, zone, _language_of(alert, languages))
             updates.append(
                 outbox_row(
                     chat_id=chat_id,
@@ -378,15 +427,27 @@ async def refresh_cards(session: AsyncSession, alert: Alert, now: datetime) -> N
     await session.flush()
     names = await _names(session, alert)
     cards = (await session.execute(cards_query(alert.id))).all()
+    if not cards:
+        return
+    language = await alert_language(session, alert)
     for outbox_id, chat_id, zone in cards:
         enqueue(
             session,
             chat_id=chat_id,
             patient_id=alert.patient_id,
             kind=CARD_UPDATE_KIND,
-            payload=payload_for(card(alert, names, zone), edit_of=outbox_id, alert_id=alert.id),
+            payload=payload_for(
+                card(alert, names, zone, language), edit_of=outbox_id, alert_id=alert.id
+            ),
             now=now,
         )
+
+
+async def alert_language(session: AsyncSession, alert: Alert) -> str | None:
+    """The language of the alert's patient, when it is not English."""
+    if alert.patient_id is None:
+        return None
+    return (await _languages(session, [alert.patient_id])).get(alert.patient_id)
 
 
 async def staff_by_chat(session: AsyncSession, chat_id: int) -> Staff | None:
@@ -411,7 +472,7 @@ async def act(
                 select(Staff).where(Staff.id == staff_id, Staff.active.is_(True))
             )
         if staff is None:
-            return TapResult(notice=NOT_VALID)
+            return TapResult(notice=st(NOT_VALID))
         statement = select(Alert).where(Alert.id == tap.alert_id)
         if is_postgres(session):
             statement = statement.with_for_update()
@@ -420,33 +481,35 @@ async def act(
         if alert is None:
             # Gone with its patient's data: a current card says it is out of date; untagged
             # data gets the answer it always got.
-            return TapResult(notice=OUT_OF_DATE if telegram_tag is not None else NOT_VALID)
+            return TapResult(notice=st(OUT_OF_DATE if telegram_tag is not None else NOT_VALID))
         # Another clinic's alert is refused before its tag is looked at, so no tap can ask which
         # patient an alert elsewhere is about.
         if alert.clinic_id != staff.clinic_id:
-            return TapResult(notice=NOT_VALID)
+            return TapResult(notice=st(NOT_VALID))
         # An untagged card is from before tags: its id may have come to name someone else's
         # alert, and a current card is one /alerts away. A tagged one must still name the alert
         # it was made for, not another patient's that took its id (bot/domain/callback_tags.py).
         if chat_id is not None and not _tag_matches(telegram_tag, alert):
-            return TapResult(notice=OUT_OF_DATE)
+            return TapResult(notice=st(OUT_OF_DATE))
         if alert.status == AlertStatus.RESOLVED:
-            return TapResult(notice="Already resolved.")
+            return TapResult(notice=st("Already resolved."))
         if tap.action == ACK:
             if alert.status == AlertStatus.ACKNOWLEDGED:
                 taker = await session.get(Staff, alert.acknowledged_by or 0)
                 return TapResult(
-                    notice=f"Already taken by {taker.name if taker else 'a colleague'}."
+                    notice=st(
+                        "Already taken by {who}.", who=taker.name if taker else st("a colleague")
+                    )
                 )
             alert.status = AlertStatus.ACKNOWLEDGED
             alert.acknowledged_by, alert.acknowledged_at = staff.id, now
-            notice = "Thanks, it's yours. Your colleagues can see that."
+            notice = st("Thanks, it's yours. Your colleagues can see that.")
         else:
             if alert.acknowledged_by is None:
                 alert.acknowledged_by, alert.acknowledged_at = staff.id, now
             alert.status = AlertStatus.RESOLVED
             alert.resolved_by, alert.resolved_at = staff.id, now
-            notice = "Resolved."
+            notice = st("Resolved.")
         audit.record(
             session,
             at=now,
@@ -460,5 +523,10 @@ async def act(
         await refresh_cards(session, alert, now)
         log.info("alert %d %s by staff %d", alert.id, alert.status, staff.id)
         # The tapped message shows the new state at once (the outbox updates the others).
-        current = card(alert, await _names(session, alert), staff.timezone)
+        current = card(
+            alert,
+            await _names(session, alert),
+            staff.timezone,
+            await alert_language(session, alert),
+        )
     return TapResult(notice=notice, edit=current)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,10 +21,12 @@ from bot.domain.adherence import Coverage
 from bot.domain.inputs import parse_id
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.risk import Thresholds
-from bot.domain.wording import count, staff_time
+from bot.domain.wording import staff_time
+from bot.i18n import nst, st, t
 from bot.services import alerts, staff_invites, staff_views
 from bot.services.clinic_summary import PatientRow
 from bot.services.context import AppContext
+from bot.services.enrolment import patient_by_chat
 from bot.services.staff_auth import StaffMember, create_login_link, member_by_telegram_id
 
 COMMANDS = ("summary", "patient", "alerts", "dashboard")
@@ -40,7 +43,7 @@ def _pct(coverage: Coverage) -> str:
 
 def _when(at: datetime | None, zone: str) -> str:
     if at is None:
-        return "never"
+        return st("never")
     return staff_time(at, zone)
 
 
@@ -52,27 +55,36 @@ async def invite_staff(ctx: AppContext, chat_id: int, args: list[str]) -> list[R
     if staff is None:
         return None
     if not staff.is_admin:
-        return [Reply(staff_invites.ADMINS_ONLY)]
+        return [Reply(st(staff_invites.ADMINS_ONLY))]
     wanted = args[0].lower() if args else "staff"
     if wanted not in ("staff", "admin"):
         return [
             Reply(
-                "Send /invite_staff for a staff invite, or /invite_staff admin to invite "
-                "another admin."
+                st(
+                    "Send /invite_staff for a staff invite, or /invite_staff admin to invite "
+                    "another admin."
+                )
             )
         ]
     try:
         invite = await staff_invites.create_invite(ctx, staff.id, wanted, via="telegram")
     except staff_invites.NotAllowed as refused:
         return [Reply(str(refused))]
-    expires = (
-        f"at {staff_time(invite.expires_at, staff.timezone)} (in {staff_invites.expiry_words()})"
+    expires = st(
+        "at {when} (in {lifetime})",
+        when=staff_time(invite.expires_at, staff.timezone),
+        lifetime=staff_invites.expiry_words(),
     )
     steps = staff_invites.how_to_join(ctx.identity.username, invite.token, invite.role, expires)
     return [
         Reply(
-            f"An invite to join {invite.clinic_name} as {staff_invites.role_label(invite.role)}."
-            f"\n\n{steps}\n\nYou can withdraw it on the dashboard's Staff page.",
+            st(
+                "An invite to join {clinic} as {role}.\n\n{steps}\n\n"
+                "You can withdraw it on the dashboard's Staff page.",
+                clinic=invite.clinic_name,
+                role=staff_invites.role_label(invite.role),
+                steps=steps,
+            ),
             link_preview=False,
         )
     ]
@@ -81,7 +93,7 @@ async def invite_staff(ctx: AppContext, chat_id: int, args: list[str]) -> list[R
 def _reason(row: PatientRow, thresholds: Thresholds) -> str:
     """Why they are listed, as the dashboard's patients page says it."""
     reasons = row.attention_reasons(thresholds.craving, thresholds.missed_in_a_row)
-    return ", ".join(reasons) or f"{_pct(row.pdc7)} this week"
+    return ", ".join(reasons) or st("{percent} this week", percent=_pct(row.pdc7))
 
 
 def overview_reply(
@@ -89,58 +101,112 @@ def overview_reply(
 ) -> Reply:
     counts = overview.counts
     lines = [
-        f"{overview.clinic_name}, {_when(overview.as_of, staff.timezone)}",
+        st(
+            "{clinic}, {when}",
+            clinic=overview.clinic_name,
+            when=_when(overview.as_of, staff.timezone),
+        ),
         "",
-        f"Patients: {counts.patients}",
-        f"At or above 80% of days covered (30 days): {counts.adherent} of {counts.with_data}",
-        f"Open alerts: {counts.open_alerts}",
+        st("Patients: {n}", n=counts.patients),
+        st(
+            "At or above 80% of days covered (30 days): {adherent} of {with_data}",
+            adherent=counts.adherent,
+            with_data=counts.with_data,
+        ),
+        st("Open alerts: {n}", n=counts.open_alerts),
     ]
     buttons: list[tuple[Button, ...]] = []
     if overview.attention:
-        lines += ["", "Needs attention today:"]
+        lines += ["", st("Needs attention today:")]
         for row in overview.attention[:MAX_LISTED]:
-            lines.append(f"• {row.name} ({row.code}): {_reason(row, thresholds)}")
+            lines.append(
+                st(
+                    "• {name} ({code}): {why}",
+                    name=row.name,
+                    code=row.code,
+                    why=_reason(row, thresholds),
+                )
+            )
             buttons.append((Button(f"{row.name} ({row.code})"[:60], f"{_TAP}{row.id}"),))
         if counts.attention > MAX_LISTED:
-            lines.append(f"…and {counts.attention - MAX_LISTED} more on the dashboard.")
+            lines.append(_more(counts.attention - MAX_LISTED))
     else:
-        lines += ["", "Nobody needs a call today."]
+        lines += ["", st("Nobody needs a call today.")]
     return Reply("\n".join(lines), tuple(buttons))
+
+
+def _more(n: int) -> str:
+    return st("…and {n} more on the dashboard.", n=n)
+
+
+def _days(n: int) -> str:
+    return nst("{n} day", "{n} days", n)
 
 
 def detail_reply(detail: staff_views.PatientDetail, staff: StaffMember) -> Reply:
     row = detail.row
     zone = staff.timezone
     trend = row.craving_trend
-    craving = "no check-ins yet" if row.latest_craving is None else f"{row.latest_craving}/10"
+    craving = (
+        st("no check-ins yet")
+        if row.latest_craving is None
+        else st("{craving}/10", craving=row.latest_craving)
+    )
     if trend:
-        craving += f" ({'+' if trend > 0 else ''}{trend} since the one before)"
+        change = f"+{trend}" if trend > 0 else str(trend)
+        craving += st(" ({change} since the one before)", change=change)
     lines = [
-        f"{row.name} ({row.code}), {row.status}",
+        st("{name} ({code}), {status}", name=row.name, code=row.code, status=row.status),
         detail.plan,
+    ]
+    spoken = alerts.language_line(detail.language)
+    if spoken:
+        lines.append(spoken)
+    lines += [
         "",
-        f"Days covered: 7 days {_pct(row.pdc7)}, 30 days {_pct(row.pdc30)}, "
-        f"90 days {_pct(row.pdc90)}",
+        st(
+            "Days covered: 7 days {week}, 30 days {month}, 90 days {quarter}",
+            week=_pct(row.pdc7),
+            month=_pct(row.pdc30),
+            quarter=_pct(row.pdc90),
+        ),
     ]
     if row.plan_kind == "monthly_injection":
-        due = row.next_injection.strftime("%a %d %b") if row.next_injection else "not set"
-        lines.append(f"Next injection: {due}{' (overdue)' if row.injection_overdue else ''}")
+        if row.next_injection is None:
+            lines.append(st("Next injection: not set"))
+        else:
+            due = format_date(row.next_injection, "EEE dd MMM", locale="en")
+            if row.injection_overdue:
+                lines.append(st("Next injection: {day} (overdue)", day=due))
+            else:
+                lines.append(st("Next injection: {day}", day=due))
     else:
         lines.append(
-            f"Streak: {count(row.current_streak, 'day')} now, "
-            f"longest {count(detail.longest_streak, 'day')}"
+            st(
+                "Streak: {now} now, longest {longest}",
+                now=_days(row.current_streak),
+                longest=_days(detail.longest_streak),
+            )
         )
-        lines.append(f"Missed in a row: {row.consecutive_misses}")
+        lines.append(st("Missed in a row: {n}", n=row.consecutive_misses))
     rate = "–" if row.on_time_rate is None else f"{round(row.on_time_rate * 100)}%"
     checks = "–" if row.check_in_rate is None else f"{round(row.check_in_rate * 100)}%"
     lines += [
-        f"On time (30 days): {rate}",
-        f"Last dose: {_when(row.last_dose_at, zone)}",
-        f"Last check-in: {_when(row.last_check_in_at, zone)} · answered {checks} (30 days)",
-        f"Craving: {craving}",
-        f"Open alerts: {row.open_alerts}",
+        st("On time (30 days): {rate}", rate=rate),
+        st("Last dose: {when}", when=_when(row.last_dose_at, zone)),
+        st(
+            "Last check-in: {when} · answered {rate} (30 days)",
+            when=_when(row.last_check_in_at, zone),
+            rate=checks,
+        ),
+        st("Craving: {craving}", craving=craving),
+        st("Open alerts: {n}", n=row.open_alerts),
     ]
-    image = progress_png(detail.calendar[-30:], detail.cravings, title=f"{row.name}: last 30 days")
+    image = progress_png(
+        detail.calendar[-30:],
+        detail.cravings,
+        title=st("{name}: last 30 days", name=row.name),
+    )
     return Reply("\n".join(lines), image=image)
 
 
@@ -161,8 +227,11 @@ async def command(ctx: AppContext, chat_id: int, name: str, args: list[str]) -> 
     url = await create_login_link(ctx, staff.id, via="telegram")
     return [
         Reply(
-            f"Your dashboard link (it works once, for 10 minutes):\n{url}\n\n"
-            "Don't forward it: it signs you in.",
+            st(
+                "Your dashboard link (it works once, for 10 minutes):\n{url}\n\n"
+                "Don't forward it: it signs you in.",
+                url=url,
+            ),
             link_preview=False,
         )
     ]
@@ -172,15 +241,15 @@ async def _patient(
     ctx: AppContext, session: AsyncSession, staff: StaffMember, query: str
 ) -> list[Reply]:
     if not query.strip():
-        return [Reply("Send /patient followed by a name or code, for example /patient K7QM2X.")]
+        return [Reply(st("Send /patient followed by a name or code, for example /patient K7QM2X."))]
     found = await staff_views.find_patients(ctx, session, staff, query)
     if not found:
-        return [Reply("No patient of your clinic matches that name or code.")]
+        return [Reply(st("No patient of your clinic matches that name or code."))]
     if len(found) > 1:
         buttons = tuple(
             (Button(f"{name} ({code})"[:60], f"{_TAP}{pid}"),) for pid, name, code in found
         )
-        return [Reply("Which one?", buttons)]
+        return [Reply(st("Which one?"), buttons)]
     detail = await staff_views.patient_detail(ctx, session, staff, found[0][0], "telegram.patient")
     assert detail is not None
     return [detail_reply(detail, staff)]
@@ -189,7 +258,7 @@ async def _patient(
 async def _alerts(ctx: AppContext, session: AsyncSession, staff: StaffMember) -> list[Reply]:
     queue = await staff_views.alert_queue(ctx, session, staff, "telegram.alerts")
     if not queue:
-        return [Reply("No open alerts. 🎉")]
+        return [Reply(st("No open alerts. 🎉"))]
     shown = queue[:MAX_ALERT_CARDS]
     rows = {
         a.id: a
@@ -198,10 +267,10 @@ async def _alerts(ctx: AppContext, session: AsyncSession, staff: StaffMember) ->
     replies = []
     for entry in shown:
         alert = rows[entry.id]
-        names = {alert.acknowledged_by or 0: entry.acknowledged_by or "a colleague"}
-        replies.append(alerts.card(alert, names, staff.timezone))
+        names = {alert.acknowledged_by or 0: entry.acknowledged_by or st("a colleague")}
+        replies.append(alerts.card(alert, names, staff.timezone, entry.patient_language))
     if len(queue) > MAX_ALERT_CARDS:
-        replies.append(Reply(f"…and {len(queue) - MAX_ALERT_CARDS} more on the dashboard."))
+        replies.append(Reply(_more(len(queue) - MAX_ALERT_CARDS)))
     return replies
 
 
@@ -209,16 +278,19 @@ async def tap(ctx: AppContext, chat_id: int, data: str) -> TapResult:
     """A patient button under /summary or /patient: that patient's detail."""
     patient_id = parse_id(data[len(_TAP) :])
     if patient_id is None:
-        return TapResult(notice=alerts.NOT_VALID)
+        return TapResult(notice=st(alerts.NOT_VALID))
     async with ctx.sessions.begin() as session:
         staff = await member_by_telegram_id(session, chat_id)
         if staff is None:
-            return TapResult(notice=texts.STALE_BUTTON)
+            # Not staff (any more): answered like any stale button, in their language if they
+            # are a patient.
+            patient = await patient_by_chat(session, chat_id)
+            return TapResult(notice=t(patient.language if patient else None, texts.STALE_BUTTON))
         detail = await staff_views.patient_detail(
             ctx, session, staff, patient_id, "telegram.patient"
         )
         if detail is None:
-            return TapResult(notice="That patient isn't available to you.")
+            return TapResult(notice=st("That patient isn't available to you."))
         return TapResult([detail_reply(detail, staff)])
 
 
@@ -243,4 +315,4 @@ def digest_due(now: datetime, zone: str) -> str | None:
 
 def digest_reply(overview: staff_views.Brief, staff: StaffMember, thresholds: Thresholds) -> Reply:
     summary = overview_reply(overview, staff, thresholds)
-    return Reply(f"Your Monday summary\n\n{summary.text}", summary.buttons)
+    return Reply(st("Your Monday summary\n\n{summary}", summary=summary.text), summary.buttons)

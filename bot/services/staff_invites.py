@@ -34,6 +34,7 @@ from sqlalchemy.orm import aliased
 
 from bot.db.models import Clinic, Staff, StaffInvite, StaffRole
 from bot.domain.inputs import strip_bidi
+from bot.i18n import N_, SN_, nst, st, t
 from bot.services import audit, conversations, staff_auth
 from bot.services.context import AppContext
 from bot.services.enrolment import patient_by_chat
@@ -48,15 +49,16 @@ TOKEN_BYTES = 32
 _PAYLOAD = re.compile(r"^staff-([A-Za-z0-9_-]{16,58})$", re.IGNORECASE)
 DEFAULT_NAME = "Colleague"
 
-ADMINS_ONLY = (
+ADMINS_ONLY = SN_(
     "Only your clinic's admins can invite colleagues. Ask one of them to send /invite_staff "
     "here, or to use the Staff page of the dashboard."
 )
-INVITE_NOT_VALID = (
+INVITE_NOT_VALID = SN_(
     "This staff invite has expired, was already used or was withdrawn, so nothing changed. "
     "Please ask your clinic's admin for a new one."
 )
-PATIENT_CANNOT_JOIN = (
+# Read by a patient (the account is theirs), so in their language.
+PATIENT_CANNOT_JOIN = N_(
     "This Telegram account is enrolled as a patient, so it can't join a care team as well, and "
     "nothing changed. If you work at the clinic, please open the invite from a Telegram account "
     "of your own that isn't enrolled, or ask the admin who sent it."
@@ -101,46 +103,65 @@ def link_for(username: str | None, token: str) -> str:
 
 
 def role_label(role: str) -> str:
-    return "admin" if role == StaffRole.ADMIN else "staff"
+    return st("admin") if role == StaffRole.ADMIN else st("staff")
 
 
 def expiry_words(lifetime: timedelta = LIFETIME) -> str:
     hours = int(lifetime.total_seconds() // 3600)
-    return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} hours"
+    if hours % 24 == 0 and hours >= 48:
+        return nst("{n} day", "{n} days", hours // 24)
+    return nst("{n} hour", "{n} hours", hours)
 
 
 def how_to_join(username: str | None, token: str, role: str, expires: str) -> str:
     """The instructions an admin passes on to the colleague (a Telegram reply, the page)."""
     where = link_for(username, token)
     if username:
-        step = f"Send this link to your colleague; they open it in Telegram:\n{where}"
+        step = st("Send this link to your colleague; they open it in Telegram:\n{link}", link=where)
     else:
-        step = (
+        step = st(
             "Your colleague sends this message to the bot in Telegram (the bot's username was "
-            f"not known here, so there is no link to tap):\n{where}"
+            "not known here, so there is no link to tap):\n{message}",
+            message=where,
         )
-    return (
-        f"{step}\n\nIt makes them {role_label(role)} at your clinic, works once, and expires "
-        f"{expires}. Don't post it anywhere public: whoever opens it first joins."
+    return st(
+        "{step}\n\nIt makes them {role} at your clinic, works once, and expires {expires}. "
+        "Don't post it anywhere public: whoever opens it first joins.",
+        step=step,
+        role=role_label(role),
+        expires=expires,
     )
 
 
 def welcome(name: str, clinic_name: str, role: str) -> str:
-    first = name.split()[0] if name.strip() else "there"
+    first = name.split()[0] if name.strip() else st("there")
+    if role == StaffRole.ADMIN:
+        greeting = st(
+            "Welcome to the care team at {clinic}, {name}! You're set up as an admin.",
+            clinic=clinic_name,
+            name=first,
+        )
+    else:
+        greeting = st(
+            "Welcome to the care team at {clinic}, {name}! You're set up as staff.",
+            clinic=clinic_name,
+            name=first,
+        )
     lines = [
-        f"Welcome to the care team at {clinic_name}, {first}! You're set up as "
-        f"{'an admin' if role == StaffRole.ADMIN else 'staff'}.",
+        greeting,
         "",
-        "Alerts about the clinic's patients will arrive here, with buttons to take or resolve "
-        "them. You can also use:",
-        "/alerts: open alerts, to take or resolve",
-        "/summary: your clinic at a glance, and who needs a call today",
-        "/patient NAME or CODE: one patient's adherence, check-ins and a chart",
-        "/dashboard: a one-time link to sign in to the web dashboard",
+        st(
+            "Alerts about the clinic's patients will arrive here, with buttons to take or "
+            "resolve them. You can also use:"
+        ),
+        st("/alerts: open alerts, to take or resolve"),
+        st("/summary: your clinic at a glance, and who needs a call today"),
+        st("/patient NAME or CODE: one patient's adherence, check-ins and a chart"),
+        st("/dashboard: a one-time link to sign in to the web dashboard"),
     ]
     if role == StaffRole.ADMIN:
-        lines.append("/invite_staff: invite a colleague (the dashboard's Staff page too)")
-    lines += ["", "A summary arrives every Monday morning. /help shows this list again."]
+        lines.append(st("/invite_staff: invite a colleague (the dashboard's Staff page too)"))
+    lines += ["", st("A summary arrives every Monday morning. /help shows this list again.")]
     return "\n".join(lines)
 
 
@@ -160,7 +181,7 @@ class NewInvite:
 async def _admin(session: AsyncSession, staff_id: int) -> Staff:
     staff = await session.scalar(select(Staff).where(Staff.id == staff_id, Staff.active.is_(True)))
     if staff is None or staff.role != StaffRole.ADMIN:
-        raise NotAllowed(ADMINS_ONLY)
+        raise NotAllowed(st(ADMINS_ONLY))
     return staff
 
 
@@ -256,16 +277,19 @@ async def join(ctx: AppContext, chat_id: int, display_name: str, text: str) -> J
                     select(Clinic.name).where(Clinic.id == invite.clinic_id)
                 )
                 return Joined(
-                    f"You've joined already: you're on the care team at "
-                    f"{strip_bidi(name or 'your clinic')}. Send /help to see what you can do."
+                    st(
+                        "You've joined already: you're on the care team at {clinic}. Send /help "
+                        "to see what you can do.",
+                        clinic=strip_bidi(name) if name else st("your clinic"),
+                    )
                 )
         if invite is None or invite.used_at is not None or invite.revoked_at is not None:
             reason = "unknown" if invite is None else "used" if invite.used_at else "revoked"
             _refused(session, now, reason, invite)
-            return Joined(INVITE_NOT_VALID)
+            return Joined(st(INVITE_NOT_VALID))
         if invite.expires_at <= now:
             _refused(session, now, "expired", invite)
-            return Joined(INVITE_NOT_VALID)
+            return Joined(st(INVITE_NOT_VALID))
         clinic = await session.get(Clinic, invite.clinic_id)
         assert clinic is not None  # the invite goes with its clinic
         clinic_name = strip_bidi(clinic.name)
@@ -274,18 +298,25 @@ async def join(ctx: AppContext, chat_id: int, display_name: str, text: str) -> J
             _refused(session, now, "already_staff", invite)
             if existing.clinic_id == invite.clinic_id:
                 return Joined(
-                    f"You're already on the care team at {clinic_name}, so nothing changed "
-                    "and the invite is still unused. Send /help to see what you can do."
+                    st(
+                        "You're already on the care team at {clinic}, so nothing changed and "
+                        "the invite is still unused. Send /help to see what you can do.",
+                        clinic=clinic_name,
+                    )
                 )
             their = await session.scalar(select(Clinic.name).where(Clinic.id == existing.clinic_id))
             return Joined(
-                f"You're already care-team staff at {strip_bidi(their or 'another clinic')}, "
-                "and a person belongs to one clinic at a time, so nothing changed. To move, ask "
-                "an admin there to remove you first, then open the invite again."
+                st(
+                    "You're already care-team staff at {clinic}, and a person belongs to one "
+                    "clinic at a time, so nothing changed. To move, ask an admin there to remove "
+                    "you first, then open the invite again.",
+                    clinic=strip_bidi(their) if their else st("another clinic"),
+                )
             )
-        if await patient_by_chat(session, chat_id) is not None:
+        patient = await patient_by_chat(session, chat_id)
+        if patient is not None:
             _refused(session, now, "patient", invite)
-            return Joined(PATIENT_CANNOT_JOIN)
+            return Joined(t(patient.language, PATIENT_CANNOT_JOIN))
         # One statement claims it, so two people racing the same link cannot both join.
         claimed = await session.execute(
             update(StaffInvite)
@@ -298,7 +329,7 @@ async def join(ctx: AppContext, chat_id: int, display_name: str, text: str) -> J
         )
         if claimed.scalar_one_or_none() is None:
             _refused(session, now, "used", invite)
-            return Joined(INVITE_NOT_VALID)
+            return Joined(st(INVITE_NOT_VALID))
         inviter_zone = await session.scalar(
             select(Staff.timezone).where(Staff.id == invite.created_by)
         )
@@ -421,7 +452,7 @@ async def revoke(ctx: AppContext, admin_id: int, invite_id: int) -> str:
             .returning(StaffInvite.id)
         )
         if withdrawn.scalar_one_or_none() is None:
-            return (
+            return st(
                 "That invite isn't pending any more (used, expired or withdrawn), so nothing "
                 "changed."
             )
@@ -434,7 +465,7 @@ async def revoke(ctx: AppContext, admin_id: int, invite_id: int) -> str:
             action="staff_invite.revoke",
             detail={"invite_id": invite_id},
         )
-    return "Invite withdrawn: its link no longer works."
+    return st("Invite withdrawn: its link no longer works.")
 
 
 async def remove(ctx: AppContext, admin_id: int, staff_id: int) -> str:
@@ -444,7 +475,7 @@ async def remove(ctx: AppContext, admin_id: int, staff_id: int) -> str:
     async with ctx.sessions.begin() as session:
         admin = await _admin(session, admin_id)
         if staff_id == admin.id:
-            return (
+            return st(
                 "You can't remove yourself here, so that your clinic always has an admin. "
                 "Another admin can remove you."
             )
@@ -456,7 +487,7 @@ async def remove(ctx: AppContext, admin_id: int, staff_id: int) -> str:
             )
         )
         if colleague is None:
-            return "That person isn't on your clinic's staff any more, so nothing changed."
+            return st("That person isn't on your clinic's staff any more, so nothing changed.")
         if colleague.role == StaffRole.ADMIN:
             admins = await session.scalar(
                 select(func.count(Staff.id)).where(
@@ -466,7 +497,7 @@ async def remove(ctx: AppContext, admin_id: int, staff_id: int) -> str:
                 )
             )
             if (admins or 0) <= 1:  # cannot happen while the one removing is an admin
-                return "Your clinic's last admin can't be removed, so nothing changed."
+                return st("Your clinic's last admin can't be removed, so nothing changed.")
         colleague.active = False
         ended = await staff_auth.end_access(session, colleague.id, now)
         revoked = await session.execute(
@@ -493,4 +524,4 @@ async def remove(ctx: AppContext, admin_id: int, staff_id: int) -> str:
         )
         name = strip_bidi(colleague.name)
     log.info("staff %s removed by admin %s", staff_id, admin_id)
-    return f"{name} is no longer on the care team: no alerts, digests or dashboard."
+    return st("{name} is no longer on the care team: no alerts, digests or dashboard.", name=name)

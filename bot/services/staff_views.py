@@ -10,7 +10,7 @@ Telegram card) shows a name that reorders the text around it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +37,7 @@ from bot.domain.adherence import DoseRecord
 from bot.domain.inputs import clean, strip_bidi
 from bot.domain.replies import TapResult
 from bot.domain.schedules import describe_plan
+from bot.i18n import DEFAULT, st
 from bot.qa.content import clinic_path, load_clinic_content, load_content
 from bot.qa.review import ReviewItem, awaiting_review
 from bot.services import alerts, audit
@@ -169,6 +170,8 @@ class PatientsPage:
     counts: Counts
     listing: Listing
     matching: int  # how many patients the filter matches (all pages)
+    # The language of each patient on the page who does not use English (most do).
+    languages: dict[int, str] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -200,8 +203,26 @@ async def patients_page(
         detail={"rows": len(rows), "sort": listing.sort, "attention": listing.attention_only},
     )
     return PatientsPage(
-        staff.clinic_name, now, [shown_row(r) for r in rows], counts, listing, matching
+        staff.clinic_name,
+        now,
+        [shown_row(r) for r in rows],
+        counts,
+        listing,
+        matching,
+        await languages_of(session, [r.id for r in rows]),
     )
+
+
+async def languages_of(session: AsyncSession, patient_ids: list[int]) -> dict[int, str]:
+    """The language of each of these patients who does not use English."""
+    if not patient_ids:
+        return {}
+    rows = await session.execute(
+        select(Patient.id, Patient.language).where(
+            Patient.id.in_(patient_ids), Patient.language != DEFAULT
+        )
+    )
+    return {patient_id: language for patient_id, language in rows}
 
 
 @dataclass(frozen=True)
@@ -221,6 +242,7 @@ class AlertEntry:
     patient_id: int | None
     patient_name: str
     patient_code: str
+    patient_language: str  # "en", "es": what the patient reads and writes
     kind: str
     label: str
     severity: str
@@ -245,6 +267,7 @@ class PatientDetail:
     check_ins: list[CheckInEntry]  # newest first
     alerts: list[AlertEntry]  # newest first
     today: date
+    language: str = DEFAULT  # the patient's ("en", "es")
 
 
 def _alert_query(clinic_id: int) -> Any:
@@ -254,6 +277,7 @@ def _alert_query(clinic_id: int) -> Any:
             Alert,
             Patient.display_name,
             Patient.code,
+            Patient.language,
             taker.name.label("taker"),
             resolver.name.label("resolver"),
         )
@@ -271,6 +295,7 @@ def _alert_entry(row: Any) -> AlertEntry:
         patient_id=alert.patient_id,
         patient_name=strip_bidi(row.display_name or ""),
         patient_code=strip_bidi(row.code or ""),
+        patient_language=row.language or DEFAULT,
         kind=alert.kind,
         label=risk.label(alert.kind),
         severity=alert.severity,
@@ -341,10 +366,11 @@ async def patient_detail(
         .order_by(Schedule.id.desc())
         .limit(1)
     )
+    language = await session.scalar(select(Patient.language).where(Patient.id == patient_id))
     read(session, ctx, staff, action, patient_id)
     return PatientDetail(
         row=row,
-        plan=describe_plan(plan_for(schedule)) if schedule else "No plan",
+        plan=describe_plan(plan_for(schedule)) if schedule else st("No plan"),
         longest_streak=adherence.metrics(records, today).longest_streak,
         calendar=adherence.calendar(records, start, today),
         cravings=[
@@ -366,6 +392,7 @@ async def patient_detail(
         ],
         alerts=[_alert_entry(r) for r in alert_rows],
         today=today,
+        language=language or DEFAULT,
     )
 
 

@@ -232,3 +232,22 @@ async def test_a_crisis_in_a_photo_caption_is_a_crisis(live_bot: LiveBot) -> Non
     await live_bot.api.send_photo(PAT, caption="my cat")
     [plain] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
     assert "only read text" in (plain.plain_text or "")
+
+
+async def test_a_spanish_speaking_patients_card_says_so_in_english(live_bot: LiveBot) -> None:
+    """Cards stay in the staff member's language (English) and say which language the patient
+    uses when it is not English, through every edit."""
+    clinic = await two_staff_and_a_stranger(live_bot)
+    await clinic.patient(PAT, "María Pérez", language="es")
+    await say(live_bot, PAT, "i want to end my life")
+    await drained(live_bot)
+    for staff in (SAM, ANA):
+        [card] = cards(live_bot, staff)
+        summary, language, *_ = first_text(card).split("\n\n")
+        assert summary.startswith("URGENT: María Pérez may be thinking about suicide")
+        assert language == "The patient writes in Spanish."
+        assert card.buttons == [["I'll take it", "Resolve"]]
+    await live_bot.api.tap(SAM, "I'll take it", cards(live_bot, SAM)[0])
+    for staff in (SAM, ANA):
+        await eventually(lambda s=staff: "Taken by Sam Rivera" in card_text(live_bot, s), "taken")
+        assert "The patient writes in Spanish." in card_text(live_bot, staff)
