@@ -26,16 +26,21 @@ from bot.dashboard.limits import BodyLimit, trusted_hosts
 from bot.dashboard.pages import add_pages
 from bot.dashboard.security import SecurityHeaders
 from bot.dashboard.staff_pages import add_staff_pages
+from bot.i18n import SN_, st
 from bot.services.context import AppContext
 
 TITLES = {
-    400: ("Bad request", "That address isn't one the dashboard understands."),
-    401: ("Sign in", "Please sign in first."),
-    403: ("Not allowed", "You don't have access to this page."),
-    404: ("Not found", "There's nothing at this address."),
-    405: ("Not found", "There's nothing at this address."),
-    413: ("Too large", "That was more than the dashboard accepts, so nothing was changed."),
+    400: (SN_("Bad request"), SN_("That address isn't one the dashboard understands.")),
+    401: (SN_("Sign in"), SN_("Please sign in first.")),
+    403: (SN_("Not allowed"), SN_("You don't have access to this page.")),
+    404: (SN_("Not found"), SN_("There's nothing at this address.")),
+    405: (SN_("Not found"), SN_("There's nothing at this address.")),
+    413: (
+        SN_("Too large"),
+        SN_("That was more than the dashboard accepts, so nothing was changed."),
+    ),
 }
+SOMETHING_WRONG = (SN_("Something went wrong"), SN_("Please try again."))
 
 
 def _is_api(request: Request) -> bool:
@@ -73,15 +78,15 @@ def create_app(ctx: AppContext) -> FastAPI:
             return JSONResponse(
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
             )
-        title, text = TITLES.get(exc.status_code, ("Something went wrong", "Please try again."))
+        title, text = TITLES.get(exc.status_code, SOMETHING_WRONG)
         visitor = await dash.visitor(request) if exc.status_code in (404, 405) else None
         return dash.message(
             request,
-            title=title,
-            text=text,
+            title=st(title),
+            text=st(text),
             status_code=exc.status_code,
             visitor=visitor,
-            link=("/patients", "Back to patients") if visitor else None,
+            link=("/patients", st("Back to patients")) if visitor else None,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -95,11 +100,11 @@ def create_app(ctx: AppContext) -> FastAPI:
         visitor = await dash.visitor(request)
         return dash.message(
             request,
-            title=title,
-            text=text,
+            title=st(title),
+            text=st(text),
             status_code=status,
             visitor=visitor,
-            link=("/patients", "Back to patients") if visitor else None,
+            link=("/patients", st("Back to patients")) if visitor else None,
         )
 
     add_pages(app, dash)

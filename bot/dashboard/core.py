@@ -34,6 +34,7 @@ from bot.dashboard.formatting import Times, zone_or_utc
 from bot.dashboard.limits import MAX_BODY_BYTES, MAX_FORM_FIELDS
 from bot.dashboard.throttle import SignInThrottle
 from bot.domain.inputs import strip_bidi
+from bot.i18n import DEFAULT, language_name, nst, st
 from bot.services import staff_auth
 from bot.services.clinic_summary import PatientRow
 from bot.services.context import AppContext
@@ -95,6 +96,47 @@ class Visitor:
     csrf: str
 
 
+def _gettext(message: str) -> str:
+    # The template's text through the staff catalog (English only for now). Jinja then fills
+    # its %(placeholders)s, escaping what is not already markup.
+    return st(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    # nst fills {n} (none of a template's texts has braces: their placeholders are Jinja's).
+    return nst(singular, plural, n)
+
+
+def language_label(language: str) -> str:
+    """A patient's language as staff read it ("Spanish")."""
+    return language_name(language or DEFAULT)
+
+
+def language_badge(language: str) -> Markup:
+    """A small badge for a patient who does not use English: "Spanish"."""
+    name = language_label(language)
+    return Markup('<span class="badge badge-language" title="{}">{}</span>').format(
+        st("Writes in {language}", language=name), name
+    )
+
+
+def template_environment() -> Environment:
+    """The dashboard's templates, their words through the staff catalog (``jinja2.ext.i18n``:
+    ``{% trans %}`` blocks and ``_()``; ``python -m bot.i18n.extract`` collects them)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
+    return env
+
+
 class Dashboard:
     """The dashboard's state: the app context, the template environment, cookie settings."""
 
@@ -102,13 +144,7 @@ class Dashboard:
         self.ctx = ctx
         self.secure = ctx.settings.public_url.lower().startswith("https://")
         self.throttle = SignInThrottle()
-        self.env = Environment(
-            loader=FileSystemLoader(TEMPLATES),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = template_environment()
         self.env.globals.update(
             percent=formatting.percent,
             coverage_title=formatting.coverage_title,
@@ -118,6 +154,8 @@ class Dashboard:
             trend_text=formatting.trend_text,
             day_text=formatting.day_text,
             isolate=isolate,
+            language_badge=language_badge,
+            language_label=language_label,
             DASH=formatting.DASH,
         )
 
@@ -145,7 +183,7 @@ class Dashboard:
         if found is None:
             raise HTTPException(
                 status_code=401,
-                detail="Not signed in. Open a login link from the bot (/dashboard) first.",
+                detail=st("Not signed in. Open a login link from the bot (/dashboard) first."),
             )
         return found
 

@@ -12,18 +12,49 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot.dashboard.formatting import Times, plan_label, status_label
+from bot.i18n import SN_, st
 from bot.services.clinic_summary import PatientRow
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | float | bool | None
 
+# The columns, in order: staff read these names in their spreadsheet, so they go through the
+# staff catalog (English only for now). ``{zone}``: the staff member's time zone.
+HEADERS = (
+    SN_("code"),
+    SN_("name"),
+    SN_("status"),
+    SN_("plan"),
+    SN_("pdc_7d_percent"),
+    SN_("days_covered_7d"),
+    SN_("days_due_7d"),
+    SN_("pdc_30d_percent"),
+    SN_("days_covered_30d"),
+    SN_("days_due_30d"),
+    SN_("pdc_90d_percent"),
+    SN_("current_streak_days"),
+    SN_("missed_in_a_row"),
+    SN_("on_time_30d_percent"),
+    SN_("last_dose ({zone})"),
+    SN_("last_check_in ({zone})"),
+    SN_("check_in_rate_30d_percent"),
+    SN_("latest_craving"),
+    SN_("previous_craving"),
+    SN_("open_alerts"),
+    SN_("urgent_alerts"),
+    SN_("next_injection"),
+    SN_("injection_overdue"),
+    SN_("needs_attention"),
+    SN_("why"),
+)
+
 
 def guard(value: Cell) -> str | int | float:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return st("yes") if value else st("no")
     if isinstance(value, int | float):
         return value
     return "'" + value if value.startswith(FORMULA_STARTS) else value
@@ -40,35 +71,7 @@ def patients_csv(
     zone = times.zone.key
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "code",
-            "name",
-            "status",
-            "plan",
-            "pdc_7d_percent",
-            "days_covered_7d",
-            "days_due_7d",
-            "pdc_30d_percent",
-            "days_covered_30d",
-            "days_due_30d",
-            "pdc_90d_percent",
-            "current_streak_days",
-            "missed_in_a_row",
-            "on_time_30d_percent",
-            f"last_dose ({zone})",
-            f"last_check_in ({zone})",
-            "check_in_rate_30d_percent",
-            "latest_craving",
-            "previous_craving",
-            "open_alerts",
-            "urgent_alerts",
-            "next_injection",
-            "injection_overdue",
-            "needs_attention",
-            "why",
-        ]
-    )
+    writer.writerow([st(header, zone=zone) for header in HEADERS])
     for row in rows:
         cells: list[Cell] = [
             row.code,

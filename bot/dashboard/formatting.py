@@ -9,24 +9,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.charts.text import MONTHS, WEEKDAYS
 from bot.domain.adherence import Coverage
+from bot.i18n import SN_, st
 
 DASH = "—"
 
 PLAN_LABELS = {
-    "daily": "Daily tablet",
-    "weekly": "Weekly regimen",
-    "monthly_injection": "Monthly injection",
+    "daily": SN_("Daily tablet"),
+    "weekly": SN_("Weekly regimen"),
+    "monthly_injection": SN_("Monthly injection"),
 }
 STATUS_LABELS = {
-    "active": "Active",
-    "paused": "Paused",
-    "stopped": "Stopped",
-    "unreachable": "Unreachable",
-    "open": "Open",
-    "acknowledged": "Taken",
-    "resolved": "Resolved",
-    "answered": "Answered",
-    "expired": "No answer",
+    "active": SN_("Active"),
+    "paused": SN_("Paused"),
+    "stopped": SN_("Stopped"),
+    "unreachable": SN_("Unreachable"),
+    "open": SN_("Open"),
+    "acknowledged": SN_("Taken"),
+    "resolved": SN_("Resolved"),
+    "answered": SN_("Answered"),
+    "expired": SN_("No answer"),
 }
 
 
@@ -65,9 +66,9 @@ class Times:
         clock = f"{local.hour:02d}:{local.minute:02d}"
         days = (self.today - local.date()).days
         if days == 0:
-            return f"Today {clock}"
+            return st("Today {time}", time=clock)
         if days == 1:
-            return f"Yesterday {clock}"
+            return st("Yesterday {time}", time=clock)
         if 1 < days < 7:
             return f"{WEEKDAYS[local.weekday()]} {clock}"
         return f"{day_text(local.date())} {clock}"
@@ -105,8 +106,8 @@ def percent(coverage: Coverage) -> str:
 
 def coverage_title(coverage: Coverage) -> str:
     if not coverage.due:
-        return "Nothing was due"
-    return f"{coverage.covered} of {coverage.due} days covered"
+        return st("Nothing was due")
+    return st("{covered} of {due} days covered", covered=coverage.covered, due=coverage.due)
 
 
 def rate(value: float | None) -> str:
@@ -114,15 +115,17 @@ def rate(value: float | None) -> str:
 
 
 def plan_label(kind: str) -> str:
-    return PLAN_LABELS.get(kind, "No plan")
+    return st(PLAN_LABELS[kind]) if kind in PLAN_LABELS else st("No plan")
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+    if status in STATUS_LABELS:
+        return st(STATUS_LABELS[status])
+    return status.replace("_", " ").capitalize()
 
 
 def trend_text(trend: int | None) -> str:
     """Words, not only an arrow, so a screen reader says it too."""
     if trend is None or trend == 0:
-        return "" if trend is None else "no change"
-    return f"up {trend}" if trend > 0 else f"down {-trend}"
+        return "" if trend is None else st("no change")
+    return st("up {n}", n=trend) if trend > 0 else st("down {n}", n=-trend)

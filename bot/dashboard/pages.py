@@ -31,16 +31,17 @@ from bot.dashboard.core import (
 )
 from bot.dashboard.export import patients_csv
 from bot.domain.inputs import parse_number, strip_bidi
+from bot.i18n import SN_, st
 from bot.services import staff_auth, staff_views
 from bot.services.alerts import ACK, NOT_VALID, RESOLVE
 from bot.services.clinic_summary import Listing
 from bot.services.staff_views import DETAIL_DAYS, PAGE_SIZE
 
 AUDIT_PAGE = 100
-LINK_REFUSED = (
+LINK_REFUSED = SN_(
     "This link has expired or was already used. Ask the bot for a new one with /dashboard."
 )
-TOO_MANY = (
+TOO_MANY = SN_(
     "Too many sign-in attempts with links that did not work. Wait ten minutes, then open a "
     "new link from the bot (/dashboard)."
 )
@@ -57,21 +58,21 @@ _SAFE_NEXT = re.compile(r"^/(alerts(\?show=all)?|patients/\d{1,10})$")
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str
+    label: str  # through the staff catalog where it is shown
     sort: str | None  # the service's sort key (bot.services.clinic_summary.SORTS), if sortable
     first: str = "asc"  # the direction of a first click: worst first where that helps
 
 
 COLUMNS = (
-    Column("name", "Patient", "name"),
-    Column("status", "Status", None),
-    Column("plan", "Plan", None),
-    Column("pdc7", "7 days", "pdc7"),
-    Column("pdc30", "30 days", "pdc30"),
-    Column("last_dose", "Last dose", "last_dose", "desc"),
-    Column("last_check_in", "Last check-in", "last_check_in", "desc"),
-    Column("craving", "Craving", "craving", "desc"),
-    Column("alerts", "Open alerts", "alerts", "desc"),
+    Column("name", SN_("Patient"), "name"),
+    Column("status", SN_("Status"), None),
+    Column("plan", SN_("Plan"), None),
+    Column("pdc7", SN_("7 days"), "pdc7"),
+    Column("pdc30", SN_("30 days"), "pdc30"),
+    Column("last_dose", SN_("Last dose"), "last_dose", "desc"),
+    Column("last_check_in", SN_("Last check-in"), "last_check_in", "desc"),
+    Column("craving", SN_("Craving"), "craving", "desc"),
+    Column("alerts", SN_("Open alerts"), "alerts", "desc"),
 )
 SORTABLE = {c.sort: c for c in COLUMNS if c.sort}
 # The list opens with the people who need a call today first (urgent alerts, open alerts,
@@ -86,8 +87,10 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
     def refused(request: Request, visitor: Visitor) -> HTMLResponse:
         return dash.message(
             request,
-            title="Form expired",
-            text="This form has expired, so nothing was changed. Reload the page and try again.",
+            title=st("Form expired"),
+            text=st(
+                "This form has expired, so nothing was changed. Reload the page and try again."
+            ),
             status_code=403,
             visitor=visitor,
         )
@@ -101,7 +104,11 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         if await dash.visitor(request) is not None:
             return RedirectResponse("/patients", status_code=303)
         response = dash.render(
-            request, "sign_in.html", title="Sign in", signed_out=out == "1", ended=ended == "1"
+            request,
+            "sign_in.html",
+            title=st("Sign in"),
+            signed_out=out == "1",
+            ended=ended == "1",
         )
         dash.clear_session_cookie(response)
         return response
@@ -111,8 +118,8 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         if _PREVIEW_AGENTS.search(request.headers.get("user-agent", "")):
             return dash.message(
                 request,
-                title="Open in your browser",
-                text="Open this sign-in link in your browser.",
+                title=st("Open in your browser"),
+                text=st("Open this sign-in link in your browser."),
                 status_code=200,
             )
         now = ctx.clock.now()
@@ -124,7 +131,9 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             # Refused before any look-up: not even a valid link is tried from here for now.
             if dash.throttle.first_block(held):
                 await staff_auth.record_throttled(ctx, throttle.kind(held), client)
-            wait = dash.message(request, title="Too many attempts", text=TOO_MANY, status_code=429)
+            wait = dash.message(
+                request, title=st("Too many attempts"), text=st(TOO_MANY), status_code=429
+            )
             wait.headers["retry-after"] = str(dash.throttle.retry_after(held, now))
             return wait
         redeemed = None
@@ -136,9 +145,9 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             dash.throttle.failed(keys, now)
             return dash.message(
                 request,
-                title="Link expired",
-                text=LINK_REFUSED,
-                hint="Sign-in links work once, for 10 minutes.",
+                title=st("Link expired"),
+                text=st(LINK_REFUSED),
+                hint=st("Sign-in links work once, for 10 minutes."),
                 status_code=403,
             )
         session_token, _member = redeemed
@@ -211,6 +220,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             headers.append(
                 {
                     "column": c,
+                    "label": st(c.label),
                     "href": link(sort=c.sort, dir=next_dir, page="") if c.sort else None,
                     "aria_sort": ("ascending" if direction == "asc" else "descending")
                     if current
@@ -221,10 +231,11 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         return dash.render(
             request,
             "patients.html",
-            title="Patients",
+            title=st("Patients"),
             nav="patients",
             visitor=visitor,
             table=table,
+            languages=table.languages,
             counts=table.counts,
             rows=table.rows,
             headers=headers,
@@ -262,11 +273,14 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         if detail is None:
             return dash.message(
                 request,
-                title="Patient not found",
-                text=f"No patient of {strip_bidi(visitor.staff.clinic_name)} has this address.",
+                title=st("Patient not found"),
+                text=st(
+                    "No patient of {clinic} has this address.",
+                    clinic=strip_bidi(visitor.staff.clinic_name),
+                ),
                 status_code=404,
                 visitor=visitor,
-                link=("/patients", "Back to patients"),
+                link=("/patients", st("Back to patients")),
             )
         start = detail.today - timedelta(days=DETAIL_DAYS - 1)
         return dash.render(
@@ -278,10 +292,13 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             detail=detail,
             row=detail.row,
             needs_attention=bool(dash.attention_ids([detail.row])),
-            calendar=Markup(calendar_svg(detail.calendar, label="Doses, last 90 days")),  # noqa: S704 - the chart escapes its text
+            calendar=Markup(calendar_svg(detail.calendar, label=st("Doses, last 90 days"))),  # noqa: S704 - the chart escapes its text
             cravings=Markup(  # noqa: S704 - the chart escapes its text
                 craving_svg(
-                    detail.cravings, label="Craving, last 90 days", start=start, end=detail.today
+                    detail.cravings,
+                    label=st("Craving, last 90 days"),
+                    start=start,
+                    end=detail.today,
                 )
             ),
             here=f"/patients/{detail.row.id}",
@@ -297,7 +314,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         return dash.render(
             request,
             "alerts.html",
-            title="Alerts",
+            title=st("Alerts"),
             nav="alerts",
             visitor=visitor,
             entries=entries,
@@ -312,9 +329,9 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             return refused(request, visitor)
         if valid_id(alert_id):
             result = await staff_views.act_on_alert(ctx, visitor.staff, alert_id, verb)
-            notice = result.notice or "Done."
+            notice = result.notice or st("Done.")
         else:
-            notice = NOT_VALID
+            notice = st(NOT_VALID)
         target = next_page if _SAFE_NEXT.match(next_page) else "/alerts"
         response = RedirectResponse(target, status_code=303)
         dash.flash(response, notice)
@@ -353,7 +370,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         return dash.render(
             request,
             "content.html",
-            title="Answers awaiting review",
+            title=st("Answers awaiting review"),
             nav="content",
             visitor=visitor,
             items=items,
@@ -370,17 +387,17 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
         if entries is None:
             return dash.message(
                 request,
-                title="Admins only",
-                text="Only clinic admins can see the audit log.",
+                title=st("Admins only"),
+                text=st("Only clinic admins can see the audit log."),
                 status_code=403,
                 visitor=visitor,
-                link=("/patients", "Back to patients"),
+                link=("/patients", st("Back to patients")),
             )
         older = f"/audit?before={entries[-1].id}" if len(entries) == AUDIT_PAGE else None
         return dash.render(
             request,
             "audit.html",
-            title="Audit log",
+            title=st("Audit log"),
             nav="audit",
             visitor=visitor,
             entries=entries,

@@ -18,12 +18,13 @@ from telegram import Bot
 
 from bot.dashboard.core import Dashboard, Page, Visitor, form_text, read_form, valid_id
 from bot.db.models import StaffRole
+from bot.i18n import SN_, st
 from bot.services import staff_invites
 from bot.services.context import AppContext
 
 log = logging.getLogger(__name__)
 
-ADMINS_ONLY = "Only clinic admins can see and change who is on the care team."
+ADMINS_ONLY = SN_("Only clinic admins can see and change who is on the care team.")
 GET_ME_TIMEOUT = 5.0
 
 
@@ -49,18 +50,20 @@ def add_staff_pages(app: FastAPI, dash: Dashboard) -> None:
     def admins_only(request: Request, visitor: Visitor) -> HTMLResponse:
         return dash.message(
             request,
-            title="Admins only",
-            text=ADMINS_ONLY,
+            title=st("Admins only"),
+            text=st(ADMINS_ONLY),
             status_code=403,
             visitor=visitor,
-            link=("/patients", "Back to patients"),
+            link=("/patients", st("Back to patients")),
         )
 
     def expired(request: Request, visitor: Visitor) -> HTMLResponse:
         return dash.message(
             request,
-            title="Form expired",
-            text="This form has expired, so nothing was changed. Reload the page and try again.",
+            title=st("Form expired"),
+            text=st(
+                "This form has expired, so nothing was changed. Reload the page and try again."
+            ),
             status_code=403,
             visitor=visitor,
         )
@@ -83,7 +86,7 @@ def add_staff_pages(app: FastAPI, dash: Dashboard) -> None:
         return dash.render(
             request,
             "staff.html",
-            title="Staff",
+            title=st("Staff"),
             nav="staff",
             visitor=visitor,
             colleagues=listing.colleagues,
@@ -127,7 +130,7 @@ def add_staff_pages(app: FastAPI, dash: Dashboard) -> None:
             return admins_only(request, visitor)
         try:
             if not valid_id(target):
-                notice = "There's nothing at that address, so nothing changed."
+                notice = st("There's nothing at that address, so nothing changed.")
             elif verb == "revoke":
                 notice = await staff_invites.revoke(ctx, visitor.staff.id, target)
             else:

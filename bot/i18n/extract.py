@@ -35,19 +35,44 @@ DOMAINS: dict[str, dict[str, Any]] = {
 _PLURAL_FORMS = {"es": (2, "(n != 1)")}
 _ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("bot", "jobs")
+# The dashboard's Jinja2 templates speak to staff through jinja2.ext.i18n: ``_()``,
+# ``gettext()``, ``ngettext()`` and ``{% trans %}`` blocks (bot/dashboard/core.py installs them).
+TEMPLATES = "bot/dashboard/templates"
+_TEMPLATE_KEYWORDS: dict[str, Any] = {"_": None, "gettext": None, "ngettext": (1, 2)}
+_TEMPLATE_OPTIONS = {"trim_blocks": "true", "lstrip_blocks": "true", "newstyle_gettext": "true"}
 
 
 def extracted(domain: str = "messages") -> PoCatalog:
     """Every text of a domain the code says, with where it is said."""
     pot = PoCatalog(project="recovery-bot", locale=DEFAULT, fuzzy=False)
-    for folder in SOURCES:
-        found: Iterator[tuple[str, int, Any, list[str], Any]] = extract_from_dir(
-            _ROOT / folder,
-            method_map=[("**.py", "python")],
-            keywords=DOMAINS[domain],
-            comment_tags=("i18n:",),
-            strip_comment_tags=True,
+    sources: list[tuple[str, Iterator[tuple[str, int, Any, list[str], Any]]]] = [
+        (
+            folder,
+            extract_from_dir(
+                _ROOT / folder,
+                method_map=[("**.py", "python")],
+                keywords=DOMAINS[domain],
+                comment_tags=("i18n:",),
+                strip_comment_tags=True,
+            ),
         )
+        for folder in SOURCES
+    ]
+    if domain == "staff":
+        sources.append(
+            (
+                TEMPLATES,
+                extract_from_dir(
+                    _ROOT / TEMPLATES,
+                    method_map=[("**.html", "jinja2.ext:babel_extract")],
+                    options_map={"**.html": _TEMPLATE_OPTIONS},
+                    keywords=_TEMPLATE_KEYWORDS,
+                    comment_tags=("i18n:",),
+                    strip_comment_tags=True,
+                ),
+            )
+        )
+    for folder, found in sources:
         for filename, line, message, comments, _context in found:
             flags = ["python-brace-format"] if "{" in str(message) else []
             pot.add(
