@@ -122,6 +122,7 @@ TELEGRAM_MATRIX = """
 /start <clinic A's code>             A  R  R  R  R  R  A  A
 /start sp_<P's invite>               A  R  A  A  A  A  A  A
 /help                                A  A  A  A  A  A  A  A
+/language                            A  A  A  A  A  A  A  A
 /cancel (P mid-flow)                 R  A  R  R  R  R  R  R
 /sos                                 R  A  A  R  R  R  R  R
 /leave                               R  R  R  R  R  R  A  R
@@ -527,6 +528,14 @@ async def right_help(run: Run) -> None:
     assert run.change.empty, run.change.describe()
 
 
+async def languages_offered(run: Run) -> None:
+    # Anyone may ask which languages the bot speaks: the question and a button for each, and
+    # nothing is stored until a button is tapped.
+    assert run.reply_texts == ["Which language would you like me to write in?"]
+    assert [b.startswith("lang:") for b in run.outcome.button_data] == [True, True]
+    assert run.change.empty, run.change.describe()
+
+
 async def cancelled(run: Run) -> None:
     # The patient was in /pause: what was cancelled is the pause, not a set-up.
     assert run.reply_texts == [texts.cancelled("pause")]
@@ -793,6 +802,7 @@ TELEGRAM_ACTIONS: dict[str, TelegramAction] = {
         prepare=invite,
     ),
     "/help": TelegramAction(command("help"), right_help),
+    "/language": TelegramAction(command("language"), languages_offered),
     "/cancel (P mid-flow)": TelegramAction(
         command("cancel"),
         cancelled,
