@@ -26,7 +26,7 @@ from bot.domain.reminders import parse_tap as parse_dose_tap
 from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.timezones import resolve_zone, zone_from_location
 from bot.domain.triage import CrisisKind, crisis_reply
-from bot.i18n import DEFAULT, supported, t
+from bot.i18n import DEFAULT, st, supported, t
 from bot.qa import answer as answer_question
 from bot.safety import texts as safety_texts
 from bot.safety.net import Assessment, assess
@@ -84,6 +84,7 @@ LANGUAGE_COMMANDS = ("language", "idioma", "lang")
 _CHECKIN_SETTINGS_WORDS = ("settings", "setting", "schedule", "change", "ajustes", "cambiar")
 # What confirms /delete besides DELETE, by language (the Spanish question names BORRAR too).
 _DELETE_WORDS: dict[str, tuple[str, ...]] = {"es": ("BORRAR",)}
+_AROUND_A_WORD = " .!¡?¿\"'“”‘’«»"
 
 
 def patient_language(patient: Patient) -> str:
@@ -329,7 +330,9 @@ class Inbox:
             return [Reply(t(sender.client_language, texts.NOTHING_STORED))]
         lang = patient_language(patient)  # read before the patient is erased
         # The word to type is DELETE; a Spanish speaker may type BORRAR (as the question says).
-        if text.strip().upper() not in (DELETE_WORD, *_DELETE_WORDS.get(lang, ())):
+        # Quotes or a full stop around it still mean it ("BORRAR.", “delete”); nothing else does.
+        typed = text.strip().strip(_AROUND_A_WORD).strip().upper()
+        if typed not in (DELETE_WORD, *_DELETE_WORDS.get(lang, ())):
             return [Reply(t(lang, texts.NOT_DELETED))]
         await patient_data.erase(self.ctx, session, patient)
         log.info("a patient's data was erased at their request")
@@ -625,7 +628,7 @@ class Inbox:
         if data.startswith("a:"):
             alert_tap = alerts.parse_tap(data)
             if alert_tap is None:
-                return TapResult(notice=alerts.NOT_VALID)
+                return TapResult(notice=st(alerts.NOT_VALID))
             return await alerts.act(self.ctx, alert_tap, chat_id=sender.chat_id)
         if staff_commands.is_staff_tap(data):
             return await staff_commands.tap(self.ctx, sender.chat_id, data)

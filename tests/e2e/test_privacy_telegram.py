@@ -348,7 +348,7 @@ async def test_a_spanish_support_person_hears_in_spanish_that_the_link_ended(
     await drained(live_bot)
     await say(live_bot, PAT, "/delete")
     mark = live_bot.api.mark(FRIEND)
-    await say(live_bot, PAT, "BORRAR")
+    await say(live_bot, PAT, "BORRAR.")  # a full stop still confirms
     [told] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
     assert (told.plain_text or "").startswith("La persona a la que usted apoyaba terminó")
     assert "Robin" not in (told.plain_text or "")
