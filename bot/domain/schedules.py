@@ -39,6 +39,7 @@ __all__ = [
     "WeeklyRegimen",
     "day_number",
     "describe_plan",
+    "format_day",
     "format_times",
     "from_day_number",
     "local_instant",

@@ -140,7 +140,7 @@ async def test_a_spanish_patient_gets_the_nudge_and_the_missed_dose_note_in_span
     mark = live_bot.api.mark(CHAT)
     live_bot.ctx.clock.advance(timedelta(minutes=31))
     [nudge] = await live_bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
-    assert nudge.plain_text.startswith("Solo para saber: ¿pudo hacer su rutina de las 08:00?")
+    assert nudge.plain_text.startswith("Una pregunta rápida: ¿pudo hacer su rutina de las 08:00?")
     assert nudge.buttons == [["✅ Tomada", "⏰ Posponer", "Omitir"]]
     await settled(live_bot)
     mark = live_bot.api.mark(CHAT)

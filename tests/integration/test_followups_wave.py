@@ -229,7 +229,7 @@ async def test_the_wave_speaks_each_patients_language_in_as_many_statements(
             )
         else:
             expected = (
-                "Solo para saber: ¿pudo hacer su rutina de las 08:00? Sin presión, con un "
+                "Una pregunta rápida: ¿pudo hacer su rutina de las 08:00? Sin presión, con un "
                 "toque basta."
                 if es
                 else "Just checking in: did you get to your routine from 08:00? No pressure, "

@@ -252,4 +252,4 @@ async def test_injection_reminders_in_spanish(ctx: AppContext) -> None:
     await tick(ctx)
     day = (await outbox(ctx))[-1]
     assert day.payload["text"] == "¿Pudo ir a su cita?"
-    assert [b["label"] for b in day.payload["buttons"][0]] == ["✅ Sí, ya", "Todavía no"]
+    assert [b["label"] for b in day.payload["buttons"][0]] == ["✅ Sí, listo", "Todavía no"]
