@@ -1,12 +1,15 @@
 """Benchmark free-text answers: speed, quality on the development and held-out sets, a baseline.
 
     .venv/bin/python -m bench.bench_answers [--article PATH] [--write bench/results/answers.md]
-        [--dev tests/data/qa_eval.toml] [--heldout tests/data/sealed/qa_heldout.toml]
+        [--dev tests/data/qa_eval.toml] [--dev-es tests/data/qa_eval_es.toml]
+        [--heldout tests/data/sealed/qa_heldout.toml]
 
 Measures answer latency (p50/p99 over the development questions), the time to build the index
 (content, model and index), and top-1 accuracy and abstention of the bot next to plain BM25 over
 the source article's paragraphs, on the development set and the held-out set side by side. The
 held-out columns say "not present" until that file exists; only its totals are ever reported.
+Per language: the English and Spanish development questions apart, Spanish ones asked by a
+Spanish-speaking patient (``lang="es"``: the reply quotes the Spanish snippets).
 Thresholds are calibrated by ``python -m bot.qa.train`` (development set only), not here.
 
 The article is not part of the repository; pass its path with --article (or RB_ARTICLE).
@@ -27,10 +30,18 @@ from pathlib import Path
 from bot.domain.triage import triage
 from bot.qa import answers
 from bot.qa.content import Content
-from bot.qa.evaluation import Answerer, EvalSet, QaScore, load_eval_set, score_qa, score_triage
+from bot.qa.evaluation import (
+    Answerer,
+    EvalSet,
+    QaScore,
+    load_eval_set,
+    score_qa,
+    score_triage,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_PATH = ROOT / "tests" / "data" / "qa_eval.toml"
+DEV_ES_PATH = ROOT / "tests" / "data" / "qa_eval_es.toml"
 HELDOUT_PATH = ROOT / "tests" / "data" / "sealed" / "qa_heldout.toml"
 DEFAULT_ARTICLE = Path(os.environ.get("RB_ARTICLE", "/work/shared/source/what-is-naltrexone.txt"))
 LATENCY_ROUNDS = 20
@@ -128,12 +139,23 @@ def baseline_answerer(bm25: PlainBM25, mapping: list[frozenset[str]], threshold:
     return answerer
 
 
-def bot_answerer() -> Answerer:
+def bot_answerer(lang: str = "en") -> Answerer:
     def answerer(question: str, clinic: str | None) -> frozenset[str] | None:
-        hits = answers.answer(question, clinic=clinic).snippets
+        hits = answers.answer(question, clinic=clinic, lang=lang).snippets
         return frozenset([hits[0].id]) if hits else None
 
     return answerer
+
+
+def language_rows(dev: EvalSet, dev_es: EvalSet | None) -> list[str]:
+    """Per-language rows: the English questions, and the Spanish ones of both files."""
+    both = dev + dev_es if dev_es is not None else dev
+    rows = []
+    for lang in both.languages:
+        questions = both.language(lang)
+        score = score_qa(bot_answerer(lang), questions)
+        rows.append(f"| {lang} | {cells(score)} |")
+    return rows
 
 
 def calibrate_baseline(bm25: PlainBM25, mapping: list[frozenset[str]], dev: EvalSet) -> float:
@@ -206,9 +228,16 @@ def cells(score: QaScore | None, missing: str = NOT_PRESENT) -> str:
     )
 
 
-def report(article: Path, dev_path: Path, heldout_path: Path | None, command: str) -> str:
+def report(
+    article: Path,
+    dev_path: Path,
+    heldout_path: Path | None,
+    command: str,
+    dev_es_path: Path | None = DEV_ES_PATH,
+) -> str:
     """The report; ``heldout_path`` None: the held-out set is not read in this run."""
     dev = load_eval_set(dev_path)
+    dev_es = load_eval_set(dev_es_path) if dev_es_path and dev_es_path.is_file() else None
     present = heldout_path is not None and heldout_path.is_file()
     held_out = load_eval_set(heldout_path) if heldout_path is not None and present else None
     missing = NOT_PRESENT if heldout_path is not None else NOT_MEASURED
@@ -309,6 +338,16 @@ def report(article: Path, dev_path: Path, heldout_path: Path | None, command: st
         "Floors (tests/unit/test_qa_eval.py): top-1 at least 90% on development and 85% held "
         "out; abstention at least 95% on both.",
         "",
+        "## Quality per language (development)",
+        "",
+        "The questions of the development set by the language they are written in, with those "
+        f"of `{_shown(dev_es_path) if dev_es_path else 'none'}`; each asked by a patient of that "
+        "language (a Spanish one gets the Spanish snippets). Same floors per language.",
+        "",
+        "| language | dev top-1 | dev wrong snippet | dev abstention |",
+        "| --- | --- | --- | --- |",
+        *language_rows(dev, dev_es),
+        "",
         "## The answer model and its calibration",
         "",
     ]
@@ -352,6 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--article", type=Path, default=DEFAULT_ARTICLE)
     parser.add_argument("--write", type=Path, help="also write the report to this file")
     parser.add_argument("--dev", type=Path, default=DEV_PATH, help="development set file")
+    parser.add_argument(
+        "--dev-es", type=Path, default=DEV_ES_PATH, help="Spanish development set file"
+    )
     parser.add_argument("--heldout", type=Path, default=HELDOUT_PATH, help="held-out set file")
     parser.add_argument(
         "--skip-heldout",
@@ -366,7 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write:
         command += f" --write {args.write}"
     heldout = None if args.skip_heldout else args.heldout.resolve()
-    text = report(args.article, args.dev.resolve(), heldout, command)
+    text = report(args.article, args.dev.resolve(), heldout, command, args.dev_es.resolve())
     print(text)
     if args.write:
         args.write.write_text(text, encoding="utf-8")

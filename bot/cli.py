@@ -342,9 +342,11 @@ async def _run(settings: Settings, use_webhook: bool = False) -> int:
 
 
 def _content_review(as_json: bool) -> int:
-    """Every snippet (shared and each installed clinic file) awaiting a clinician's sign-off."""
+    """Everything awaiting a clinician's sign-off: the snippets (shared and each installed clinic
+    file), the shared snippets' Spanish texts, and the catalog's Spanish entries flagged
+    ``needs-review`` (by catalog file)."""
     from bot.qa.content import ContentError, clinics_dir, load_clinic_content, load_content
-    from bot.qa.review import awaiting_review
+    from bot.qa.review import ReviewItem, awaiting_review, catalog_awaiting_review
 
     try:
         shared = load_content()
@@ -357,23 +359,65 @@ def _content_review(as_json: bool) -> int:
         return 1
     total = sum(len(content.snippets) for content in contents)
     items = [item for content in contents for item in awaiting_review(content)]
+    spanish_total = sum(1 for s in shared.snippets if s.es is not None)
+    spanish = awaiting_review(shared, lang="es")
+    spanish_file = shared.spanish_path.name if shared.spanish_path else "snippets.es.toml"
+    flagged = catalog_awaiting_review("es")
+    by_file: dict[str, list[tuple[str, str]]] = {}
+    for entry in flagged:
+        by_file.setdefault(entry.file, []).append((entry.msgid, entry.translation))
     if as_json:
-        rows = [
-            {
+
+        def row(i: ReviewItem) -> dict[str, object]:
+            return {
                 "id": i.snippet_id,
                 "clinic": i.clinic,
                 "title": i.title,
                 "hash": i.hash,
                 "note": i.note,
+                "lang": i.lang,
             }
-            for i in items
-        ]
-        print(json.dumps({"snippets": total, "awaiting_review": rows}, ensure_ascii=False))
+
+        report = {
+            "snippets": total,
+            "awaiting_review": [row(i) for i in items],
+            "spanish_snippets": spanish_total,
+            "spanish_awaiting_review": [row(i) for i in spanish],
+            "catalog_awaiting_review": {
+                "es": {
+                    "total": len(flagged),
+                    "files": [
+                        {
+                            "file": name,
+                            "count": len(entries),
+                            "entries": [{"msgid": m, "translation": tr} for m, tr in entries],
+                        }
+                        for name, entries in by_file.items()
+                    ],
+                }
+            },
+        }
+        print(json.dumps(report, ensure_ascii=False))
         return 0
     print(f"{len(items)} of {total} snippets await a clinician's review.")
     for i in items:
         where = f"[{i.clinic}] " if i.clinic else ""
         print(f'{where}{i.snippet_id}  {i.note}\n    sign off with reviewed_hash = "{i.hash}"')
+    print(
+        f"\n{len(spanish)} of {spanish_total} Spanish snippet texts ({spanish_file}) await "
+        "review by a clinician who is a native speaker."
+    )
+    for i in spanish:
+        print(f'[es] {i.snippet_id}  {i.note}\n    sign off with reviewed_hash = "{i.hash}"')
+    print(
+        f"\n{len(flagged)} Spanish catalog texts are flagged needs-review "
+        "(content/locales/es/LC_MESSAGES; a reviewer removes the flag):"
+    )
+    for name, entries in by_file.items():
+        print(f"  {name}: {len(entries)}")
+        for msgid, _ in entries:
+            first = " ".join(msgid.split())
+            print(f"    {first[:90]}{'…' if len(first) > 90 else ''}")
     return 0
 
 

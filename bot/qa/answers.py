@@ -5,7 +5,8 @@ module never decides about crises. The index is built once per process (:func:`l
 :func:`warm_up`) and shared, with one more per clinic that has its own snippets; answering is a
 pure lookup.
 
-A reply quotes one snippet verbatim, then every snippet it must travel with (``always_with``:
+A reply quotes one snippet verbatim (in the patient's language: content/snippets.es.toml for
+Spanish), then every snippet it must travel with (``always_with``:
 stopping naltrexone and the overdose risk that follows), then at most one close runner-up about
 the same topic; it names each one's source and ends with the "general information, not medical
 advice" line. A clinic's own snippets are marked as the clinic's words. Nothing is generated.
@@ -20,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
+from bot.i18n import N_, t
 from bot.ml.linear import LinearModel
 from bot.qa.calibration import Calibration, Signals, confidence
 from bot.qa.content import Content, ContentError, Snippet, load_content
 from bot.qa.model import load_model
-from bot.qa.retrieval import Index, Retrieval, Scored, reads_spanish
+from bot.qa.retrieval import Index, Retrieval, Scored
 from bot.qa.screening import Screen, screen, small_talk
 
 __all__ = [
@@ -42,52 +44,53 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-URGENT: Final = "If it's urgent, call 911 or 988."
-DISCLAIMER: Final = (
+# Texts are English catalog ids (N_), said in the patient's language with ``t(lang, ...)``; each
+# that ends with the urgent line carries it whole, so a translator words it as one message.
+URGENT: Final = N_("If it's urgent, call 911 or 988.")
+DISCLAIMER: Final = N_(
     "This is general information, not medical advice. Your care team knows your situation best."
 )
-NO_INFO: Final = (
+NO_INFO: Final = N_(
     "Sorry, I don't have information about that, so I can't answer it. Your care team is the "
-    f"best place to ask; they know your situation. {URGENT}"
+    "best place to ask; they know your situation. If it's urgent, call 911 or 988."
 )
-OTHER_MEDICINE: Final = (
+OTHER_MEDICINE: Final = N_(
     "Sorry, I don't have information about that medicine, so I can't answer it. I can only "
     "share information about naltrexone; your care team or pharmacist can tell you about other "
-    f"medicines. {URGENT}"
+    "medicines. If it's urgent, call 911 or 988."
 )
-# A question asked in Spanish and matched to (English) snippets through their Spanish examples.
-SPANISH_PREFACE: Final = "Por ahora esta información solo está en inglés:"
-CLINIC_PREFIX: Final = "From your clinic: "
-EXAMPLES: Final = "like “What are the side effects?” or “Can I drink alcohol on naltrexone?”"
+CLINIC_PREFIX: Final = N_("From your clinic: ")
+# A clinic snippet without a Spanish text, quoted in English to a Spanish-speaking patient.
+ENGLISH_ONLY_NOTE: Final = N_("(This information from your clinic is only available in English.)")
+SOURCE_LINE: Final = N_("Source: {source}")
 SCREEN_REPLIES: Final[dict[Screen, str]] = {
-    Screen.EMPTY: (
-        f"I didn't catch a question there. You can ask me about naltrexone, {EXAMPLES} "
-        f"For anything else, your care team is the best place to ask. {URGENT}"
+    Screen.EMPTY: N_(
+        "I didn't catch a question there. You can ask me about naltrexone, like “What are the "
+        "side effects?” or “Can I drink alcohol on naltrexone?” For anything else, your care "
+        "team is the best place to ask. If it's urgent, call 911 or 988."
     ),
-    Screen.TOO_LONG: (
+    Screen.TOO_LONG: N_(
         "Thank you for telling me all that. I can only answer short questions about naltrexone, "
         "so I don't have an answer for a message this long. Could you ask one question in a "
         "sentence or two? Your care team is the best place for the whole story. "
-        f"{URGENT}"
+        "If it's urgent, call 911 or 988."
     ),
-    Screen.SPANISH: (
-        "Sorry, I can only answer questions in English for now, so I don't have an answer for "
-        f"that. Please ask your care team. {URGENT}\n\n"
-        "Lo siento, por ahora solo puedo responder preguntas en inglés. Por favor, pregúntale a "
-        "tu equipo de atención. Si es urgente, llama al 911 o al 988."
-    ),
-    Screen.OTHER_LANGUAGE: (
-        "Sorry, I can only answer questions in English for now, so I don't have an answer for "
-        f"that. Please ask your care team. {URGENT}"
+    # Spanish questions are answered (in the patient's language): this reply is only for a
+    # Spanish message nothing answers, as NO_INFO.
+    Screen.SPANISH: NO_INFO,
+    Screen.OTHER_LANGUAGE: N_(
+        "Sorry, I can only answer questions in English or Spanish, so I don't have an answer "
+        "for that. Please ask your care team. If it's urgent, call 911 or 988."
     ),
     Screen.ADVERTISING: NO_INFO,
-    Screen.THANKS: (
+    Screen.THANKS: N_(
         "You're welcome. I'm here if you have another question about naltrexone; for anything "
-        f"else, your care team is the best place to ask. {URGENT}"
+        "else, your care team is the best place to ask. If it's urgent, call 911 or 988."
     ),
-    Screen.SMALL_TALK: (
-        f"I'm here to answer questions about naltrexone, {EXAMPLES} I don't have information "
-        f"about other things; your care team is the best place to ask. {URGENT}"
+    Screen.SMALL_TALK: N_(
+        "I'm here to answer questions about naltrexone, like “What are the side effects?” or "
+        "“Can I drink alcohol on naltrexone?” I don't have information about other things; your "
+        "care team is the best place to ask. If it's urgent, call 911 or 988."
     ),
 }
 
@@ -228,21 +231,26 @@ def warm_up() -> Index:
     return built.index
 
 
-def _unknown(text: str, reason: str, retrieval: Retrieval | None = None) -> Decision:
-    return Decision(Answer("unknown", text, []), reason, retrieval)
+def _unknown(text: str, reason: str, retrieval: Retrieval | None, lang: str) -> Decision:
+    return Decision(Answer("unknown", t(lang, text), []), reason, retrieval)
 
 
-def _quote(snippet: Snippet) -> str:
-    prefix = CLINIC_PREFIX if snippet.clinic else ""
-    return f"{prefix}{snippet.text}\nSource: {snippet.source}"
+def _quote(snippet: Snippet, lang: str) -> str:
+    _, text, source = snippet.shown(lang)
+    if snippet.clinic:
+        text = t(lang, CLINIC_PREFIX) + text
+        if lang != "en" and snippet.translation(lang) is None:
+            text = f"{t(lang, ENGLISH_ONLY_NOTE)}\n{text}"
+    return f"{text}\n{t(lang, SOURCE_LINE, source=source)}"
 
 
-def _compose(quoted: list[tuple[Snippet, float]], *, spanish: bool) -> Answer:
-    parts = [_quote(snippet) for snippet, _ in quoted]
-    if spanish:
-        parts.insert(0, SPANISH_PREFACE)
-    text = "\n\n".join([*parts, DISCLAIMER])
-    hits = [Hit(s.id, s.title, s.source, round(min(1.0, score), 3)) for s, score in quoted]
+def _compose(quoted: list[tuple[Snippet, float]], lang: str) -> Answer:
+    parts = [_quote(snippet, lang) for snippet, _ in quoted]
+    text = "\n\n".join([*parts, t(lang, DISCLAIMER)])
+    hits = []
+    for snippet, score in quoted:
+        title, _, source = snippet.shown(lang)
+        hits.append(Hit(snippet.id, title, source, round(min(1.0, score), 3)))
     return Answer("answer", text, hits)
 
 
@@ -329,18 +337,19 @@ def _quoted(
     return quoted
 
 
-def _asked_in_spanish(text: str, screened: Screen | None) -> bool:
-    return screened is Screen.SPANISH or reads_spanish(text)
-
-
 def decide(
     text: str,
     index: Index | None = None,
     *,
     clinic: str | None = None,
     calibration: Calibration | None = None,
+    lang: str = "en",
 ) -> Decision:
-    """The answer to ``text`` with the reason behind it (calibration overridable to tune it)."""
+    """The answer to ``text`` with the reason behind it (calibration overridable to tune it).
+
+    The question may be in English or Spanish whatever ``lang`` is; the reply is in ``lang``, the
+    patient's language.
+    """
     shared = engine() if index is None or calibration is None else None
     if index is None:
         assert shared is not None
@@ -350,46 +359,42 @@ def decide(
         calibration = shared.calibration
     screened = screen(text)
     if screened is not None and screened is not Screen.SPANISH:
-        return _unknown(SCREEN_REPLIES[screened], screened.value)
-    spanish = _asked_in_spanish(text, screened)
+        return _unknown(SCREEN_REPLIES[screened], screened.value, None, lang)
     retrieval = index.search(text)
     query = retrieval.query
     if query.advertising:
-        return _unknown(SCREEN_REPLIES[Screen.ADVERTISING], Screen.ADVERTISING.value, retrieval)
+        return _unknown(NO_INFO, Screen.ADVERTISING.value, retrieval, lang)
     if query.medicines and (query.dosing or not retrieval.ranked):
         # Another medicine's dose is never ours to discuss, even if a snippet names it.
-        if spanish:
-            return _unknown(SCREEN_REPLIES[Screen.SPANISH], "other-medicine", retrieval)
-        return _unknown(OTHER_MEDICINE, "other-medicine", retrieval)
+        return _unknown(OTHER_MEDICINE, "other-medicine", retrieval, lang)
     candidates = ranked(retrieval, calibration)
     if not candidates or not _sure(candidates[0], retrieval, calibration):
-        if spanish:
-            return _unknown(SCREEN_REPLIES[Screen.SPANISH], Screen.SPANISH.value, retrieval)
         # Greetings and thanks ("hi", "help", "thanks!") get a friendlier "unknown", but only when
         # there is no answer: "i want to use so bad" is made of filler words and is about cravings.
         chatter = small_talk(text)
         if chatter is not None:
-            return _unknown(SCREEN_REPLIES[chatter], chatter.value, retrieval)
+            return _unknown(SCREEN_REPLIES[chatter], chatter.value, retrieval, lang)
         if not candidates:
-            return _unknown(NO_INFO, "no-match", retrieval)
+            return _unknown(NO_INFO, "no-match", retrieval, lang)
         reply = OTHER_MEDICINE if query.medicines else NO_INFO
-        return _unknown(reply, "below-threshold", retrieval)
+        return _unknown(reply, "below-threshold", retrieval, lang)
     quoted = _quoted(candidates, index, calibration)
-    return Decision(_compose(quoted, spanish=spanish), "answer", retrieval)
+    return Decision(_compose(quoted, lang), "answer", retrieval)
 
 
-def answer(text: str, *, clinic: str | None = None) -> Answer:
+def answer(text: str, *, clinic: str | None = None, lang: str = "en") -> Answer:
     """Reply to one free-text question (after crisis triage). Never raises on any input.
 
     ``clinic`` is the patient's clinic code: that clinic's own snippets are searched too, and
-    quoted as the clinic's words. A malformed content file raises :class:`ContentError` from the
-    first call (or, better, from :func:`warm_up` at start-up): that is a deployment error, not
-    something to hide from staff.
+    quoted as the clinic's words. ``lang`` is the patient's language ("en" or "es"): the reply
+    quotes the snippets in it, whichever language the question was asked in. A malformed content
+    file raises :class:`ContentError` from the first call (or, better, from :func:`warm_up` at
+    start-up): that is a deployment error, not something to hide from staff.
     """
     try:
-        return decide(text, clinic=clinic).answer
+        return decide(text, clinic=clinic, lang=lang).answer
     except ContentError:
         raise
     except Exception as exc:  # a bug must not cost the patient a reply
         log.error("qa: could not answer a question (%s)", type(exc).__name__)
-        return Answer("unknown", NO_INFO, [])
+        return Answer("unknown", t(lang, NO_INFO), [])

@@ -14,15 +14,17 @@ regression over what retrieval measured (bot/qa/retrieval.py):
   central those words are to the snippet's own text (saturating), which keeps a vague one-word
   message ("feel") from being answered by a snippet that merely mentions it; ``topic_only``: the
   question is only "naltrexone?", which the overview answers; ``spanish``: the question is in
-  Spanish (then coverage and evidence, measured on the English text, are left out).
+  Spanish. Spanish words are rewritten to the content's English ones (bot/qa/lexicon.py), so
+  coverage and evidence mean for a Spanish question what they mean for an English one (an
+  unknown Spanish word counts against an answer as an unknown English one does).
 
 Its weights are fitted by ``python -m bot.qa.train`` on cross-validated example questions and
 out-of-scope questions, never on an evaluation set; the threshold (and how much unknown words and
-context sentences weigh in coverage) is then chosen on the development set
-(tests/data/qa_eval.toml) only, maximising +1 per right answer, -1 per wrong snippet, -2 per
-answer to a must-be-unknown question. All of it is stored in the model's metadata (readable copy:
-bot/qa/answer_model.meta.json). The defaults below apply only when no model file is present: a
-hand-set rule on coverage and the example match.
+context sentences weigh in coverage) is then chosen on the development sets
+(tests/data/qa_eval.toml and qa_eval_es.toml) only, maximising +1 per right answer, -1 per wrong
+snippet, -2 per answer to a must-be-unknown question. All of it is stored in the model's
+metadata (readable copy: bot/qa/answer_model.meta.json). The defaults below apply only when no
+model file is present: a hand-set rule on coverage and the example match.
 """
 
 from __future__ import annotations
@@ -139,10 +141,6 @@ def feature_vector(scored: Scored, signals: Signals) -> tuple[float, ...]:
         margin = proba - (signals.second if top else signals.best)
     evidence = scored.evidence / (scored.evidence + EVIDENCE_SCALE)
     coverage = scored.coverage
-    if signals.spanish:
-        # The curated text is English: a Spanish question can only be matched through the model
-        # and the Spanish examples, so coverage and evidence say nothing about it.
-        coverage = evidence = 0.0
     return (
         proba,
         share,

@@ -4,6 +4,11 @@ A malformed file must stop the bot at start-up with a message an editor can act 
 the snippet id), never produce a wrong answer later, so every rule is checked here and all
 problems are reported at once.
 
+Every shared snippet has a Spanish text in ``content/snippets.es.toml`` (the file next to the
+English one, named ``<stem>.es.toml``): the same ids, one for one, with its own title, its own
+review fields, and Spanish names for the sources; sources, facts, companions and examples are the
+English snippet's. A clinic's snippet may carry an optional Spanish ``title_es`` and ``text_es``.
+
 The shared file holds label-true answers for every patient. A clinic may add its own practical
 snippets (phone, hours, rebooking) in ``content/clinics/<CODE>.toml``: the same schema, loaded
 with :func:`load_clinic_content`, never by default.
@@ -14,7 +19,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Final
@@ -30,19 +35,26 @@ __all__ = [
     "ContentError",
     "Snippet",
     "Source",
+    "Translation",
     "clinic_path",
     "clinics_dir",
     "default_path",
     "load_clinic_content",
     "load_content",
     "normalise_clinic_code",
+    "spanish_path",
 ]
+
+# The languages snippets are written in: English is the source, every other one a translation.
+LANGUAGES: Final = ("en", "es")
 
 MIN_SENTENCES: Final = 1
 MAX_SENTENCES: Final = 4
 # Example questions in patients' own words, for retrieval and its evaluation (never shown).
 MIN_EXAMPLES: Final = 6
-MIN_SPANISH_EXAMPLES: Final = 2
+MIN_SPANISH_EXAMPLES: Final = 4
+# A clinic's file installed before Spanish answers existed had 2; it must still load.
+MIN_CLINIC_SPANISH_EXAMPLES: Final = 2
 
 SOURCE_KINDS: Final = frozenset(
     {
@@ -70,7 +82,11 @@ _HASH_RE: Final = re.compile(r"[0-9a-f]{64}")
 _CLINIC_CODE_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The article's factual error. Checked over the raw file, comments included.
 _AGONIST_RE: Final = re.compile(r"opioid\W+agonist", re.IGNORECASE)
-# In what patients see, no "agonist" at all ("antagonist" is fine).
+# The same error in Spanish ("agonista opioide", "agonista de los opioides", "opioide agonista").
+_AGONISTA_RE: Final = re.compile(
+    r"(?<!ant)agonistas?\W+(?:de\W+)?(?:los\W+)?opi|opi[a-z]*\W+agonista", re.IGNORECASE
+)
+# In what patients see, no "agonist" at all ("antagonist" is fine), "agonista" in Spanish too.
 _BARE_AGONIST_RE: Final = re.compile(r"(?<!ant)agonist", re.IGNORECASE)
 # Replies are plain text: Telegram would show Markdown or HTML characters literally.
 _MARKUP_RE: Final = re.compile(r"[<>*_`#\[\]]")
@@ -95,6 +111,11 @@ _REQUIRED: Final = (
 _OPTIONAL: Final = frozenset(
     {"correction", "mentions", "also", "always_with", "origin", "facts", "kind", "clinic"}
 )
+# A clinic's snippet may carry its Spanish text inline (shared ones: content/snippets.es.toml).
+_CLINIC_SPANISH: Final = frozenset({"title_es", "text_es"})
+_TRANSLATION_KEYS: Final = frozenset(
+    {"id", "title", "text", "reviewed_by", "reviewed_on", "reviewed_hash"}
+)
 
 
 class ContentError(ValueError):
@@ -111,6 +132,26 @@ class Source:
     @property
     def primary(self) -> bool:
         return self.kind in PRIMARY_SOURCE_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """What a patient reading another language sees of a snippet (Spanish today)."""
+
+    lang: str
+    title: str
+    text: str
+    # How the reply names the source(s) in that language.
+    source: str
+    # A shared snippet's translation has its own sign-off (a clinician who is a native speaker);
+    # a clinic's inline Spanish is signed off with the clinic snippet itself (all empty here).
+    reviewed_by: str = ""
+    reviewed_on: str = ""
+    reviewed_hash: str = ""
+
+    @property
+    def reviewed(self) -> bool:
+        return bool(self.reviewed_by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +177,24 @@ class Snippet:
     reviewed_by: str = ""
     reviewed_on: str = ""
     reviewed_hash: str = ""
+    # The Spanish text (None only in content files written without one: tests, old clinics).
+    es: Translation | None = None
 
     @property
     def source(self) -> str:
         """How the reply names the source(s)."""
         return "; ".join(source.name for source in self.sources)
+
+    def shown(self, lang: str = "en") -> tuple[str, str, str]:
+        """(title, text, source) in ``lang``; English when there is no text in that language."""
+        translation = self.translation(lang)
+        if translation is None:
+            return self.title, self.text, self.source
+        return translation.title, translation.text, translation.source
+
+    def translation(self, lang: str) -> Translation | None:
+        """The snippet's text in ``lang`` (None for English, and for a language it lacks)."""
+        return self.es if lang == "es" else None
 
     @property
     def also(self) -> str | None:
@@ -159,6 +213,17 @@ class Content:
     snippets: tuple[Snippet, ...]
     # Set for a clinic's own file (its snippets only; the shared ones are loaded apart).
     clinic: str | None = None
+    # Source key -> its Spanish name (from the Spanish file; a source not there keeps its name).
+    spanish_sources: Mapping[str, str] = field(default_factory=dict)
+    # The Spanish file read with the shared content (None for a clinic's file, or none read).
+    spanish_path: Path | None = None
+
+    def source_names(self, lang: str) -> Mapping[str, str]:
+        """Source key -> the name a reply in ``lang`` gives it."""
+        names = {key: source.name for key, source in self.sources.items()}
+        if lang == "es":
+            names.update(self.spanish_sources)
+        return names
 
     def get(self, snippet_id: str) -> Snippet:
         for snippet in self.snippets:
@@ -169,6 +234,12 @@ class Content:
 
 def default_path() -> Path:
     return resource_dir("content") / "snippets.toml"
+
+
+def spanish_path(path: Path | None = None) -> Path:
+    """The Spanish file that goes with an English one: ``snippets.toml`` -> ``snippets.es.toml``."""
+    english = path or default_path()
+    return english.with_name(f"{english.stem}.es{english.suffix}")
 
 
 def clinics_dir() -> Path:
@@ -192,9 +263,18 @@ def sentence_count(text: str) -> int:
     return len(_SENTENCE_END_RE.split(text.strip()))
 
 
-def load_content(path: Path | None = None) -> Content:
-    """Read and validate the shared snippets; raise :class:`ContentError` listing every problem."""
-    return _load(path or default_path(), clinic=None, shared=None)
+def load_content(path: Path | None = None, *, spanish: Path | None = None) -> Content:
+    """Read and validate the shared snippets; raise :class:`ContentError` listing every problem.
+
+    The Spanish file (``spanish``, default :func:`spanish_path` of ``path``) is required for the
+    shipped content; for a file given by path (tests, a trial edit) it is read when it exists.
+    """
+    english = path or default_path()
+    content = _load(english, clinic=None, shared=None)
+    es_path = spanish or spanish_path(english)
+    if spanish is None and path is not None and not es_path.is_file():
+        return content
+    return _with_spanish(content, es_path)
 
 
 def load_clinic_content(
@@ -380,8 +460,14 @@ def _plain_string(table: Mapping[str, object], name: str, errors: list[str]) -> 
 def _snippet(table: Mapping[str, object], context: _Context, errors: list[str]) -> Snippet | None:
     for missing in (f for f in _REQUIRED if f not in table):
         errors.append(f"missing required field {missing!r}")
-    for extra in sorted(set(table) - set(_REQUIRED) - _OPTIONAL):
+    for extra in sorted(set(table) - set(_REQUIRED) - _OPTIONAL - _CLINIC_SPANISH):
         errors.append(f"unknown field {extra!r}")
+    if context.clinic is None:
+        for inline in sorted(set(table) & _CLINIC_SPANISH):
+            errors.append(
+                f"{inline!r}: a shared snippet's Spanish goes in the Spanish file "
+                "(content/snippets.es.toml), with the same id"
+            )
     snippet_id = _text_field(table, "id", errors)
     if snippet_id is not None and not _ID_RE.fullmatch(snippet_id):
         errors.append("id must be lower-case words joined by '-' (like 'missed-dose')")
@@ -389,7 +475,8 @@ def _snippet(table: Mapping[str, object], context: _Context, errors: list[str]) 
     text = _text_field(table, "text", errors)
     keywords = _non_empty_list(table, "keywords", errors)
     examples = _non_empty_list(table, "examples", errors, at_least=MIN_EXAMPLES)
-    examples_es = _non_empty_list(table, "examples_es", errors, at_least=MIN_SPANISH_EXAMPLES)
+    spanish_floor = MIN_SPANISH_EXAMPLES if context.clinic is None else MIN_CLINIC_SPANISH_EXAMPLES
+    examples_es = _non_empty_list(table, "examples_es", errors, at_least=spanish_floor)
     sources = _cited_sources(table, context, errors)
     mentions = _string_list(table, "mentions", errors)
     for mention in mentions:
@@ -417,14 +504,11 @@ def _snippet(table: Mapping[str, object], context: _Context, errors: list[str]) 
         name: _text_field(table, name, errors) for name in ("correction", "origin") if name in table
     }
     if text is not None:
-        count = sentence_count(text)
-        if not MIN_SENTENCES <= count <= MAX_SENTENCES:
-            errors.append(
-                f"text has {count} sentences ({MIN_SENTENCES} to {MAX_SENTENCES} allowed)"
-            )
-        if not _ENDS_SENTENCE_RE.search(text):
-            errors.append("text must end with '.', '!' or '?'")
+        errors.extend(_text_problems(text))
+    es = _clinic_spanish(table, context, title, sources, errors)
     shown = [("title", title), ("text", text), *((f"keyword {k!r}", k) for k in keywords)]
+    if es is not None:
+        shown += [("title_es", es.title), ("text_es", es.text)]
     for name, value in shown:
         if value is None:
             continue
@@ -450,7 +534,160 @@ def _snippet(table: Mapping[str, object], context: _Context, errors: list[str]) 
         mentions=mentions,
         origin=optional.get("origin"),
         **review,
+        es=es,
     )
+
+
+def _clinic_spanish(
+    table: Mapping[str, object],
+    context: _Context,
+    title: str | None,
+    sources: tuple[Source, ...],
+    errors: list[str],
+) -> Translation | None:
+    """A clinic snippet's optional inline Spanish (``text_es``, and ``title_es`` if it differs)."""
+    if context.clinic is None or "text_es" not in table:
+        if context.clinic is not None and "title_es" in table:
+            errors.append("'title_es' without 'text_es': give the Spanish text too")
+        return None
+    text = _text_field(table, "text_es", errors)
+    es_title = _text_field(table, "title_es", errors) if "title_es" in table else title
+    if text is None or es_title is None:
+        return None
+    errors.extend(f"text_es: {problem}" for problem in _text_problems(text))
+    names = dict(context.shared.spanish_sources) if context.shared is not None else {}
+    source = "; ".join(names.get(s.key, s.name) for s in sources)
+    return Translation(lang="es", title=es_title, text=text, source=source)
+
+
+def _text_problems(text: str) -> list[str]:
+    problems: list[str] = []
+    count = sentence_count(text)
+    if not MIN_SENTENCES <= count <= MAX_SENTENCES:
+        problems.append(f"text has {count} sentences ({MIN_SENTENCES} to {MAX_SENTENCES} allowed)")
+    if not _ENDS_SENTENCE_RE.search(text):
+        problems.append("text must end with '.', '!' or '?'")
+    return problems
+
+
+def _with_spanish(content: Content, path: Path) -> Content:
+    """``content`` with every snippet's Spanish text from ``path``, checked one for one."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ContentError(
+            f"{path}: cannot read the Spanish content file ({exc.strerror}); every snippet of "
+            f"{content.path.name} needs its Spanish text there"
+        ) from exc
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(f"{path}: not valid TOML: {exc}") from exc
+    problems: list[str] = []
+    for pattern, what in ((_AGONIST_RE, "'opioid agonist'"), (_AGONISTA_RE, "'agonista'")):
+        found = pattern.search(raw)
+        if found is not None:
+            line = raw[: found.start()].count("\n") + 1
+            problems.append(
+                f"line {line}: says {what}; naltrexone is an opioid antagonist "
+                "(antagonista de los opioides)"
+            )
+    for key in sorted(set(data) - _TOP_KEYS):
+        problems.append(f"unknown top-level key {key!r} (expected [sources] and [[snippet]])")
+    names = _spanish_sources(data.get("sources", {}), content, problems)
+    texts = _spanish_snippets(data.get("snippet"), content, names, problems)
+    if problems:
+        raise ContentError(f"{path}: invalid Spanish content:\n  " + "\n  ".join(problems))
+    snippets = tuple(replace(s, es=texts[s.id]) for s in content.snippets)
+    return replace(content, snippets=snippets, spanish_sources=names, spanish_path=path)
+
+
+def _spanish_sources(value: object, content: Content, problems: list[str]) -> dict[str, str]:
+    if not isinstance(value, dict):
+        problems.append("[sources] must be tables of Spanish source names")
+        return {}
+    names: dict[str, str] = {}
+    for key, table in value.items():
+        if key not in content.sources:
+            problems.append(f"source {key!r}: not a source of {content.path.name}")
+            continue
+        if not isinstance(table, dict) or set(table) != {"name"}:
+            problems.append(
+                f"source {key!r}: give only its Spanish 'name' (address and kind are the "
+                "English file's)"
+            )
+            continue
+        name = table["name"]
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"source {key!r}: 'name' must be a non-empty string")
+            continue
+        names[key] = " ".join(name.split())
+    return names
+
+
+def _spanish_snippets(
+    value: object, content: Content, names: Mapping[str, str], problems: list[str]
+) -> dict[str, Translation]:
+    english = {s.id: s for s in content.snippets}
+    if not isinstance(value, list):
+        value = []
+    texts: dict[str, Translation] = {}
+    for position, table in enumerate(value, start=1):
+        if not isinstance(table, dict):
+            problems.append(f"snippet #{position}: must be a table")
+            continue
+        raw_id = table.get("id")
+        label = f"snippet {raw_id!r}" if isinstance(raw_id, str) else f"snippet #{position}"
+        errors: list[str] = []
+        for missing in sorted(_TRANSLATION_KEYS - set(table)):
+            errors.append(f"missing required field {missing!r}")
+        for extra in sorted(set(table) - _TRANSLATION_KEYS):
+            errors.append(
+                f"unknown field {extra!r} (sources, facts, examples and the rest are the "
+                "English snippet's)"
+            )
+        snippet_id = _text_field(table, "id", errors)
+        title = _text_field(table, "title", errors)
+        text = _text_field(table, "text", errors)
+        original = english.get(snippet_id) if snippet_id is not None else None
+        if snippet_id is not None and original is None:
+            errors.append(f"no English snippet has this id in {content.path.name}")
+        if snippet_id is not None and snippet_id in texts:
+            errors.append("duplicate id")
+        if text is not None:
+            errors.extend(_text_problems(text))
+            if (
+                original is not None
+                and original.kind == "ask-care-team"
+                and ("equipo de atención" not in text.lower())
+            ):
+                errors.append(
+                    "an 'ask-care-team' snippet must tell the patient to ask their care team "
+                    "(su equipo de atención)"
+                )
+        for name, shown in (("title", title), ("text", text)):
+            if shown is None:
+                continue
+            if _BARE_AGONIST_RE.search(shown):
+                errors.append(f"{name} says 'agonista'; naltrexone is an opioid antagonist")
+            if _MARKUP_RE.search(shown):
+                errors.append(f"{name} contains Markdown/HTML characters; replies are plain text")
+        review = {
+            name: _plain_string(table, name, errors)
+            for name in ("reviewed_by", "reviewed_on", "reviewed_hash")
+        }
+        errors.extend(_review_problems(**review))
+        problems.extend(f"{label}: {error}" for error in errors)
+        if errors or original is None or snippet_id is None or title is None or text is None:
+            continue
+        source = "; ".join(names.get(s.key, s.name) for s in original.sources)
+        texts[snippet_id] = Translation("es", title, text, source, **review)
+    for snippet in content.snippets:
+        if snippet.id not in texts and not any(
+            isinstance(t, dict) and t.get("id") == snippet.id for t in value
+        ):
+            problems.append(f"snippet {snippet.id!r}: has no Spanish text (same id) in this file")
+    return texts
 
 
 def _non_empty_list(

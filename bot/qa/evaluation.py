@@ -9,7 +9,9 @@ and the calibration (bot/qa/train.py), so all count exactly the same way.
 Format: ``[[answerable]]`` with ``q`` and ``expect`` (a snippet id or a list of equally right
 ids), ``[[unknown]]`` with ``q`` (and ``category``, if any), optionally ``[[crisis]]`` (``q``,
 ``kind``) and ``[[not_crisis]]`` (``q``). Any question may carry ``clinic`` (the patient's clinic
-code) and ``split`` (a free label; "dev" when absent).
+code), ``split`` (a free label; "dev" when absent) and ``lang``, the language it is written in
+("en" or "es"; a top-level ``lang = "es"`` sets it for the whole file, default "en"), so the
+figures can be reported per language (:meth:`EvalSet.language`, :func:`score_by_language`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "TriageScore",
     "Unanswerable",
     "load_eval_set",
+    "score_by_language",
     "score_qa",
     "score_triage",
 ]
@@ -36,6 +39,7 @@ __all__ = [
 # stand for several), or None for "unknown".
 Answerer = Callable[[str, str | None], frozenset[str] | None]
 DEFAULT_SPLIT = "dev"
+DEFAULT_LANG = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,7 @@ class Question:
     expect: frozenset[str]
     split: str = DEFAULT_SPLIT
     clinic: str | None = None
+    lang: str = DEFAULT_LANG
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,7 @@ class Unanswerable:
     category: str
     split: str = DEFAULT_SPLIT
     clinic: str | None = None
+    lang: str = DEFAULT_LANG
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,22 +78,50 @@ class EvalSet:
             self.not_crisis,
         )
 
+    def language(self, lang: str | None) -> EvalSet:
+        """Only the questions written in ``lang``; None keeps all."""
+        if lang is None:
+            return self
+        return EvalSet(
+            tuple(q for q in self.answerable if q.lang == lang),
+            tuple(q for q in self.unknown if q.lang == lang),
+            self.crisis,
+            self.not_crisis,
+        )
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of its questions, English first."""
+        found = {q.lang for q in self.answerable} | {q.lang for q in self.unknown}
+        return tuple(sorted(found, key=lambda lang: (lang != DEFAULT_LANG, lang)))
+
+    def __add__(self, other: EvalSet) -> EvalSet:
+        return EvalSet(
+            self.answerable + other.answerable,
+            self.unknown + other.unknown,
+            self.crisis + other.crisis,
+            self.not_crisis + other.not_crisis,
+        )
+
 
 def load_eval_set(path: Path) -> EvalSet:
     """Read a set file (see the module docstring for the format)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    default_lang = data.get("lang", DEFAULT_LANG)
     answerable = []
     for item in data.get("answerable", []):
         expect = item["expect"]
         ids = frozenset([expect] if isinstance(expect, str) else expect)
         split = item.get("split", DEFAULT_SPLIT)
-        answerable.append(Question(item["q"], ids, split, item.get("clinic")))
+        lang = item.get("lang", default_lang)
+        answerable.append(Question(item["q"], ids, split, item.get("clinic"), lang))
     unknown = [
         Unanswerable(
             i["q"],
             i.get("category", "uncategorised"),
             i.get("split", DEFAULT_SPLIT),
             i.get("clinic"),
+            i.get("lang", default_lang),
         )
         for i in data.get("unknown", [])
     ]
@@ -150,6 +184,11 @@ def score_qa(answerer: Answerer, eval_set: EvalSet) -> QaScore:
         len(eval_set.answerable), correct, wrong, len(eval_set.unknown), abstained,
         tuple(failures),
     )  # fmt: skip
+
+
+def score_by_language(answerer: Answerer, eval_set: EvalSet) -> dict[str, QaScore]:
+    """:func:`score_qa` for each language of the set's questions, English first."""
+    return {lang: score_qa(answerer, eval_set.language(lang)) for lang in eval_set.languages}
 
 
 @dataclass(frozen=True, slots=True)

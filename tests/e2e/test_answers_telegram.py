@@ -47,3 +47,26 @@ async def test_a_crisis_gets_help_at_once_and_reaches_the_care_team(live_bot: Li
     [alert] = await live_bot.api.wait_for_messages(NURSE, count=1, timeout=10)
     assert "URGENT" in alert.plain_text and "Pat Doe" in alert.plain_text
     assert "pills" not in alert.plain_text  # staff are told who and what kind, not the words
+
+
+async def test_a_spanish_speaking_patient_is_answered_in_spanish(live_bot: LiveBot) -> None:
+    from sqlalchemy import update
+
+    from bot.db.models import Patient
+    from bot.qa.content import load_content
+
+    patient_id, _ = await make_patient(live_bot.ctx, PLAN, chat_id=CHAT)
+    async with live_bot.ctx.sessions.begin() as session:
+        await session.execute(update(Patient).where(Patient.id == patient_id).values(language="es"))
+    snippet = load_content().get("alcohol-on-naltrexone")
+    assert snippet.es is not None
+    # Asked in Spanish, without accents, and in English: the Spanish snippet either way.
+    for question in ("puedo tomar cerveza con la naltrexona", "can i drink booze on vivitrol??"):
+        answer = await ask(live_bot, question)
+        assert snippet.es.text in answer, question
+        assert "Fuente:" in answer and "no consejo médico" in answer
+        assert "Source:" not in answer and "not medical advice" not in answer
+        assert "agonista" not in answer.replace("antagonista", "")
+    unknown = await ask(live_bot, "cual es una buena receta de lasaña")
+    assert "no tengo información" in unknown and "equipo de atención" in unknown
+    assert "Si es urgente, llame al 911 o al 988." in unknown

@@ -34,3 +34,29 @@ async def test_clinic_snippets_answer_only_that_clinics_patients(
     assert mine.text.startswith("From your clinic:") and "555-0100" in mine.text
     [other] = await inbox.text(Sender(802, "Quinn"), "whats the clinic phone number")
     assert "555-0100" not in other.text
+
+
+async def test_a_spanish_speaking_patient_gets_the_clinics_spanish_or_a_note(
+    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import update
+
+    from bot.db.models import Patient
+
+    ours = await new_clinic(ctx, "Example Clinic")
+    monkeypatch.setattr(content_module, "clinics_dir", lambda: tmp_path)
+    shutil.copy(SAMPLE, tmp_path / f"{ours.invite_code.upper()}.toml")
+    patient_id, _ = await make_patient(ctx, PLAN, chat_id=803, clinic_id=ours.id, name="Paz")
+    async with ctx.sessions.begin() as session:
+        await session.execute(update(Patient).where(Patient.id == patient_id).values(language="es"))
+    inbox = Inbox(ctx)
+
+    # The sample's phone snippet has a Spanish text: quoted in Spanish, as the clinic's words.
+    [phone] = await inbox.text(Sender(803, "Paz"), "cual es el numero de telefono de la clinica")
+    assert phone.text.startswith("De su clínica: Puede llamar a Example Clinic al 555-0100")
+    # Its pharmacy snippet has none: the English text, after a one-line note in Spanish.
+    [pharmacy] = await inbox.text(Sender(803, "Paz"), "does the clinic have a pharmacy")
+    first, second = pharmacy.text.splitlines()[:2]
+    assert first == "(Esta información de su clínica solo está disponible en inglés)."
+    assert second.startswith("De su clínica: The Example Clinic pharmacy")
+    assert "Esta es información general" in pharmacy.text

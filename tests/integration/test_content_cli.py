@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot.i18n.catalog import catalog
 from bot.qa.content import clinics_dir, load_content
-from bot.qa.review import content_hash
+from bot.qa.review import content_hash, translation_hash
 from tests.integration.test_cli import clean_env, cli
 
 EXAMPLE = clinics_dir() / "EXAMPLE.toml.sample"
@@ -28,6 +29,7 @@ async def test_content_review_lists_every_unreviewed_snippet(tmp_path: Path) -> 
         "title": first.title,
         "hash": content_hash(first),
         "note": "never reviewed",
+        "lang": "en",
     }
 
     code, out, err = await cli("content", "review", env=clean_env(), cwd=tmp_path)
@@ -36,6 +38,50 @@ async def test_content_review_lists_every_unreviewed_snippet(tmp_path: Path) -> 
     assert lines[0] == f"{len(rows)} of {report['snippets']} snippets await a clinician's review."
     assert f"{first.id}  never reviewed" in lines
     assert f'    sign off with reviewed_hash = "{content_hash(first)}"' in lines
+
+
+async def test_content_review_lists_the_spanish_texts_and_catalog_entries(tmp_path: Path) -> None:
+    shared = load_content()
+    code, out, err = await cli("content", "review", "--json", env=clean_env(), cwd=tmp_path)
+    assert code == 0, err
+    report = json.loads(out)
+    # Spanish snippet texts, each with its own hash.
+    assert report["spanish_snippets"] == len(shared.snippets)
+    spanish = report["spanish_awaiting_review"]
+    assert [row["id"] for row in spanish] == [s.id for s in shared.snippets]
+    first = shared.snippets[0]
+    assert first.es is not None
+    assert spanish[0] == {
+        "id": first.id,
+        "clinic": None,
+        "title": first.es.title,
+        "hash": translation_hash(first),
+        "note": "never reviewed",
+        "lang": "es",
+    }
+    assert spanish[0]["hash"] != content_hash(first)
+    # The catalog's Spanish entries still flagged needs-review, counted by file.
+    flagged = report["catalog_awaiting_review"]["es"]
+    entries = catalog("es").entries
+    expected = sum(1 for entry in entries.values() if entry.needs_review)
+    assert flagged["total"] == expected == sum(f["count"] for f in flagged["files"])
+    files = {f["file"]: f for f in flagged["files"]}
+    answers = files["qa.answers.po"]
+    assert answers["count"] == len(answers["entries"]) >= 10
+    disclaimer = next(e for e in answers["entries"] if e["msgid"].startswith("This is general"))
+    assert disclaimer["translation"].startswith("Esta es información general")
+
+    code, out, err = await cli("content", "review", env=clean_env(), cwd=tmp_path)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert (
+        f"{len(spanish)} of {len(shared.snippets)} Spanish snippet texts (snippets.es.toml) "
+        "await review by a clinician who is a native speaker."
+    ) in lines
+    assert f"[es] {first.id}  never reviewed" in lines
+    assert f'    sign off with reviewed_hash = "{translation_hash(first)}"' in lines
+    assert any(line.startswith(f"{expected} Spanish catalog texts are flagged") for line in lines)
+    assert f"  qa.answers.po: {answers['count']}" in lines
 
 
 async def test_content_add_installs_a_valid_clinic_file(tmp_path: Path) -> None:

@@ -274,19 +274,20 @@ def test_a_message_just_over_the_limit_is_not_answered() -> None:
     assert "short questions" in result.text
 
 
-def test_spanish_gets_a_reply_in_spanish_too() -> None:
-    result = answer("¿qué tiempo hace hoy?")
-    assert_unknown(result)
-    assert "Si es urgente, llama al 911 o al 988." in result.text
+def test_a_spanish_unknown_gets_the_patients_language() -> None:
+    # The reply is in the patient's language, not the question's (tests/unit/test_qa_spanish.py).
+    assert_unknown(answer("¿qué tiempo hace hoy?"))
+    assert (
+        "Si es urgente, llame al 911 o al 988." in answer("¿qué tiempo hace hoy?", lang="es").text
+    )
 
 
-def test_a_spanish_question_may_be_answered_in_english_with_a_spanish_line_first() -> None:
+def test_a_spanish_question_from_an_english_patient_is_answered_in_english() -> None:
     result = answer("¿Puedo tomar alcohol con naltrexona?")
     assert result.kind == "answer"
     assert result.snippets[0].id == "alcohol-on-naltrexone"
-    first_line = result.text.splitlines()[0]
-    assert first_line == answers_module.SPANISH_PREFACE
-    assert "inglés" in first_line
+    assert result.text.startswith(load_content().get("alcohol-on-naltrexone").text)
+    assert "inglés" not in result.text
 
 
 def test_thanks_and_small_talk_are_kind() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from bot.qa.content import (
     MAX_SENTENCES,
+    MIN_CLINIC_SPANISH_EXAMPLES,
     MIN_EXAMPLES,
     MIN_SPANISH_EXAMPLES,
     ContentError,
@@ -95,7 +96,8 @@ def every_snippet() -> list[Snippet]:
 
 def test_no_patient_facing_word_says_agonist() -> None:
     for snippet in every_snippet():
-        for field in (snippet.title, snippet.text, *snippet.keywords, *snippet.examples):
+        spanish = (snippet.es.title, snippet.es.text) if snippet.es else ()
+        for field in (snippet.title, snippet.text, *snippet.keywords, *snippet.examples, *spanish):
             assert not re.search(r"(?<!ant)agonist", field, re.IGNORECASE), snippet.id
 
 
@@ -127,7 +129,9 @@ def test_nothing_is_signed_off_until_a_clinician_reviews_it() -> None:
 def test_every_snippet_has_example_questions_in_english_and_spanish() -> None:
     for snippet in every_snippet():
         assert len(snippet.examples) >= MIN_EXAMPLES, snippet.id
-        assert len(snippet.examples_es) >= MIN_SPANISH_EXAMPLES, snippet.id
+        floor = MIN_SPANISH_EXAMPLES if snippet.clinic is None else MIN_CLINIC_SPANISH_EXAMPLES
+        assert len(snippet.examples_es) >= floor, snippet.id
+    assert MIN_SPANISH_EXAMPLES >= 4
 
 
 def test_examples_sound_like_patients() -> None:
@@ -453,7 +457,7 @@ def test_a_signed_off_snippet_loads(tmp_path: Path) -> None:
         # Example questions.
         (SOURCES + snippet(examples=None), "missing required field 'examples'"),
         (SOURCES + snippet(examples=["one", "two"]), "'examples' needs at least 6 entries"),
-        (SOURCES + snippet(examples_es=["uno"]), "'examples_es' needs at least 2 entries"),
+        (SOURCES + snippet(examples_es=["uno"]), "'examples_es' needs at least 4 entries"),
         (SOURCES + snippet(examples_es=None), "missing required field 'examples_es'"),
         (
             SOURCES

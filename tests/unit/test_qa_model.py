@@ -78,6 +78,7 @@ def test_out_of_scope_training_questions_copy_no_evaluation_question() -> None:
 
     negatives = {fold(q) for q in data["questions"]}
     dev = load_eval_set(ROOT / "tests" / "data" / "qa_eval.toml")
+    dev = dev + load_eval_set(ROOT / "tests" / "data" / "qa_eval_es.toml")
     assert not negatives & {fold(q.text) for q in (*dev.answerable, *dev.unknown)}
     examples = {fold(e) for s in load_content().snippets for e in (*s.examples, *s.examples_es)}
     assert not negatives & examples
@@ -102,7 +103,8 @@ text = "Naltrexone does not make you sick when you drink."
 keywords = ["alcohol", "drink", "beer"]
 examples = ["can i drink beer", "is wine ok", "booze on my pills", "a drink at the party",
             "will alcohol make me sick", "drinking tonight ok"]
-examples_es = ["puedo tomar cerveza", "alcohol con la pastilla"]
+examples_es = ["puedo tomar cerveza", "alcohol con la pastilla", "puedo beber vino",
+               "unas chelas con el shot"]
 reviewed_by = ""
 reviewed_on = ""
 reviewed_hash = ""
@@ -116,7 +118,8 @@ text = "Soreness where the shot was given is common."
 keywords = ["sore", "injection site", "lump"]
 examples = ["my butt hurts after the shot", "lump where i got the injection", "red itchy spot",
             "sore after vivitrol", "bruise from the jab", "swollen injection area"]
-examples_es = ["me duele la nalga", "tengo un bulto donde me inyectaron"]
+examples_es = ["me duele la nalga", "tengo un bulto donde me inyectaron", "la nalga roja",
+               "moreton del shot"]
 reviewed_by = ""
 reviewed_on = ""
 reviewed_hash = ""
@@ -131,7 +134,8 @@ text = "If you missed a dose, ask your care team what to do."
 keywords = ["missed", "forgot", "skip"]
 examples = ["forgot my pill", "missed my dose yesterday", "skipped a day", "i forgot to take it",
             "missed the appointment", "what if i miss one"]
-examples_es = ["se me olvido la pastilla", "no tome la dosis"]
+examples_es = ["se me olvido la pastilla", "no tome la dosis", "dosis olvidada ayer",
+               "perdi mi pastilla"]
 reviewed_by = ""
 reviewed_on = ""
 reviewed_hash = ""
