@@ -8,6 +8,7 @@ told (``care_team_told=False``).
     recovery-bot ask "can I drink on naltrexone?"          -> the reply as the patient sees it
     recovery-bot ask "can I drink on naltrexone?" --json   -> one JSON object
     recovery-bot ask --json - < questions.txt              -> one JSON object per non-blank line
+    recovery-bot ask --lang es "¿puedo tomar alcohol?"     -> answered as to a Spanish speaker
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ class AskResult(TypedDict):
     snippets: list[SnippetJson]
 
 
-def ask(message: str) -> AskResult:
-    """The reply to one message, as the bot would give it (the safety net first)."""
+def ask(message: str, lang: str = "en") -> AskResult:
+    """The reply to one message, as the bot would give it to a patient whose language is
+    ``lang`` (the safety net first; a crisis reply follows the message's own language)."""
     verdict = assess(message)
     if verdict.kind is not None:
         return {
@@ -51,7 +53,7 @@ def ask(message: str) -> AskResult:
         }
     if verdict.is_check:
         return {"kind": "check", "text": check_prompt(verdict.lang, None).text, "snippets": []}
-    result = answer(message)
+    result = answer(message, lang=lang)
     return {
         "kind": result.kind,
         "text": result.text,
@@ -82,7 +84,11 @@ def _messages(questions: Iterable[str] | None, stdin: TextIO) -> Iterator[str]:
 
 
 async def run_ask(
-    questions: list[str] | None, json_output: bool, stdin: TextIO, stdout: TextIO
+    questions: list[str] | None,
+    json_output: bool,
+    stdin: TextIO,
+    stdout: TextIO,
+    lang: str = "en",
 ) -> int:
     """Answer ``questions`` (see the module docstring); the exit status to return."""
     try:
@@ -92,7 +98,7 @@ async def run_ask(
         return 1
     first = True
     for message in _messages(questions, stdin):
-        result = ask(message)
+        result = ask(message, lang)
         if json_output:
             stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         else:

@@ -105,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="ask the bot a question, as a patient would")
     ask.add_argument("questions", nargs="*", help="the question; `-` or none reads stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument(
+        "--lang",
+        choices=("en", "es"),
+        default="en",
+        help="the patient's language: the one the answer is given in (default en)",
+    )
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -523,7 +529,7 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         from bot.ask_cli import run_ask
 
         questions = [q for q in args.questions if q != "-"] or None
-        return await run_ask(questions, args.json, sys.stdin, sys.stdout)
+        return await run_ask(questions, args.json, sys.stdin, sys.stdout, args.lang)
     if args.command == "content":
         if args.content_command == "review":
             return _content_review(args.json)

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from bot.clock import FakeClock
 from bot.db.models import ConsentRecord, Patient, Schedule
+from tests.e2e.care import drained, tap_and_wait_edit
 from tests.e2e.conftest import LiveBot
 from tests.fakes.bot_api import SentMessage
 from tests.support import new_clinic
@@ -181,3 +185,62 @@ async def test_an_english_client_switches_to_spanish_and_back(live_bot: LiveBot)
     async with live_bot.ctx.sessions() as session:
         [patient] = list(await session.scalars(select(Patient)))
     assert patient.language == "es"
+
+
+async def test_a_whole_spanish_journey_leaves_no_english(live_bot: LiveBot) -> None:
+    """Enrolment, a reminder taken, a check-in, a question, a crisis and /delete, all in
+    Spanish; then every message the bot sent in the chat is scanned for English."""
+    live_bot.api.set_user(CHAT, {"first_name": "Luz", "language_code": "es-US"})
+    clinic = await new_clinic(live_bot.ctx)
+    await say(live_bot, f"/start {clinic.invite_code}", expect=2)
+    for typed, expect in (("sí", 3), ("Chicago", 2), ("si", 1), ("diario", 1), ("8 am", 1)):
+        await say(live_bot, typed, expect=expect)
+    await say(live_bot, "no")  # no scheduled check-ins
+    assert "Todo listo" in (await say(live_bot, "sí"))[0]
+
+    # The first reminder, at 08:00 in Chicago, answered with its Spanish button.
+    clock = live_bot.ctx.clock
+    assert isinstance(clock, FakeClock)
+    local = clock.now().astimezone(ZoneInfo("America/Chicago"))
+    due = local.replace(hour=8, minute=0, second=0, microsecond=0)
+    due = due if due > local else due + timedelta(days=1)
+    mark = live_bot.api.mark(CHAT)
+    clock.set(due.astimezone(ZoneInfo("UTC")))
+    [reminder] = await live_bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    assert reminder.buttons == [["✅ Tomada", "⏰ Posponer", "Omitir"]]
+    await drained(live_bot)
+    shown = await tap_and_wait_edit(live_bot, CHAT, "✅ Tomada", reminder)
+    assert "Tomada a las 08:00" in shown
+
+    # A check-in asked for, answered with taps.
+    mark = live_bot.api.mark(CHAT)
+    await live_bot.api.send_text(CHAT, "/checkin")
+    [question] = await live_bot.api.wait_for_new(CHAT, mark, count=1)
+    assert "antojos" in (question.plain_text or "")
+    await tap_and_wait_edit(live_bot, CHAT, "2", question)
+    await tap_and_wait_edit(live_bot, CHAT, "🙂 Bueno", question)
+    done = await tap_and_wait_edit(live_bot, CHAT, "No", question)
+    assert "gracias" in done.lower()
+    await tap_and_wait_edit(live_bot, CHAT, "No, gracias", question)  # no note to add
+
+    # A question in the patients' words, answered in Spanish from the curated content.
+    [answer] = await say(live_bot, "se me olvido la pastilla ayer q hago")
+    assert "naltrexona" in answer.lower() or "dosis" in answer.lower(), answer
+
+    # A crisis, without accents: the Spanish reply names 988's Spanish option and 911.
+    crisis = " ".join(await say(live_bot, "ya no aguanto, me quiero morir"))
+    assert "988" in crisis and "AYUDA" in crisis and "911" in crisis
+
+    # And everything is erased with the Spanish word.
+    assert "BORRAR" in (await say(live_bot, "/delete"))[0]
+    assert (await say(live_bot, "borrar"))[0].startswith("Listo.")
+
+    sent = live_bot.api.sent(CHAT)
+    assert len(sent) > 15
+    # A publication's own title may be quoted as its name beside the Spanish one.
+    titles = ("Decisions in Recovery",)
+    assert not leaks_in(sent, titles), leaks_in(sent, titles)
+    notices = [a.text for a in live_bot.api.callback_answers.values() if a.text]
+    assert not [a for a in notices if english_leaks(a)], notices
+    async with live_bot.ctx.sessions() as session:
+        assert list(await session.scalars(select(Patient))) == []

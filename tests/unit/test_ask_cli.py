@@ -61,9 +61,18 @@ async def test_stdin_gives_one_object_per_non_blank_line_in_order() -> None:
     status, out = await run(["-"], json_output=True, stdin=stdin)
     results = [json.loads(line) for line in out.splitlines()]
     assert status == 0
-    # The Spanish question is answered from the English snippets, with a Spanish line first.
+    # An English-speaking patient's Spanish question is answered in English (their language).
     assert [r["kind"] for r in results] == ["answer", "crisis", "unknown", "answer"]
-    assert "inglés" in results[3]["text"]  # not escaped to \\u: readable in a terminal
+    assert "alcohol" in results[3]["text"] and "información" not in results[3]["text"]
+
+
+async def test_lang_es_answers_as_to_a_spanish_speaker() -> None:
+    out = io.StringIO()
+    questions = ["¿Puedo tomar alcohol con naltrexona?"]
+    status = await run_ask(questions, True, io.StringIO(""), out, lang="es")
+    result = json.loads(out.getvalue())
+    assert (status, result["kind"]) == (0, "answer")
+    assert "información general" in result["text"]  # not escaped to \\u: readable in a terminal
 
 
 async def test_no_question_reads_stdin() -> None:
