@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, func, select
 
 from bot.db.models import Base, Patient
 from bot.domain.schedules import Plan
@@ -56,3 +59,19 @@ async def make_patient(
         session.add(patient)
         await session.flush()
         return patient.id, patient.schedules[0].id
+
+
+@contextmanager
+def statements_during(ctx: AppContext) -> Iterator[list[str]]:
+    """Every SQL statement the engine runs inside the ``with`` block (a list, filled as it goes)."""
+    seen: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        seen.append(statement)
+
+    engine = ctx.sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from bot.clock import FakeClock
 from bot.db.models import Alert, CheckIn, OutboxMessage, Patient
@@ -18,7 +18,7 @@ from bot.domain.schedules import Plan, PlanKind
 from bot.services.clinics import add_staff
 from bot.services.context import AppContext
 from jobs.checkins import check_in_tick
-from tests.support import make_patient, new_clinic
+from tests.support import make_patient, new_clinic, statements_during
 
 PLAN = Plan(PlanKind.DAILY, "America/Chicago", (time(9, 0),))
 PATIENTS = 23
@@ -246,26 +246,6 @@ async def test_an_unanswered_run_ending_in_expired_check_ins_alerts_staff_once(
     assert cards == len(silent)
 
 
-def _statements_during(ctx: AppContext) -> Any:
-    """Every SQL statement the engine runs inside the ``with`` block (a list, filled as it goes)."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        seen.append(statement)
-
-    engine = ctx.sessions.kw["bind"].sync_engine
-
-    class Watch:
-        def __enter__(self) -> list[str]:
-            event.listen(engine, "before_cursor_execute", record)
-            return seen
-
-        def __exit__(self, *exc: object) -> None:
-            event.remove(engine, "before_cursor_execute", record)
-
-    return Watch()
-
-
 async def _one_wave(ctx: AppContext, spanish: set[int], ids: list[int]) -> tuple[int, list[Any]]:
     now = ctx.clock.now()
     async with ctx.sessions.begin() as session:
@@ -276,7 +256,7 @@ async def _one_wave(ctx: AppContext, spanish: set[int], ids: list[int]) -> tuple
             await session.execute(
                 update(Patient).where(Patient.id.in_(spanish)).values(language="es")
             )
-    with _statements_during(ctx) as seen:
+    with statements_during(ctx) as seen:
         result = await check_in_tick(ctx, batch_size=len(ids) + 1)
     assert result.sent == len(ids)
     async with ctx.sessions() as session:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, select, update
 
 from bot.clock import FakeClock
 from bot.db.models import (
@@ -28,7 +27,7 @@ from jobs.followups import follow_up
 from jobs.tick import tick
 from tests import support_followups_reference as reference
 from tests.conftest import START, make_settings
-from tests.support import make_patient, new_clinic
+from tests.support import make_patient, new_clinic, statements_during
 from tests.support_followups_reference import History, build
 
 Items = Callable[[list[int]], list[tuple[int, risk.Finding]]]
@@ -148,25 +147,6 @@ async def _language_scenario(ctx: AppContext) -> list[int]:
     return ids
 
 
-def _statements_during(ctx: AppContext) -> Any:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        seen.append(statement)
-
-    engine = ctx.sessions.kw["bind"].sync_engine
-
-    class Watch:
-        def __enter__(self) -> list[str]:
-            event.listen(engine, "before_cursor_execute", record)
-            return seen
-
-        def __exit__(self, *exc: object) -> None:
-            event.remove(engine, "before_cursor_execute", record)
-
-    return Watch()
-
-
 async def _wave_in(
     url: str, clock: FakeClock, ids: list[int], spanish: set[int], supporter: str
 ) -> tuple[int, dict[tuple[str, int], str]]:
@@ -185,7 +165,7 @@ async def _wave_in(
         statements = 0
         for at in (_DUE + timedelta(minutes=31), _DUE + timedelta(hours=4, minutes=1)):
             clock.set(at)
-            with _statements_during(ctx) as seen:
+            with statements_during(ctx) as seen:
                 await follow_up(ctx)
             statements += len(seen)
         async with ctx.sessions() as session:
