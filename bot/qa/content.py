@@ -88,6 +88,7 @@ _AGONISTA_RE: Final = re.compile(
 )
 # In what patients see, no "agonist" at all ("antagonist" is fine), "agonista" in Spanish too.
 _BARE_AGONIST_RE: Final = re.compile(r"(?<!ant)agonist", re.IGNORECASE)
+
 # Replies are plain text: Telegram would show Markdown or HTML characters literally.
 _MARKUP_RE: Final = re.compile(r"[<>*_`#\[\]]")
 # A sentence ends at . ! or ? followed by a space and a capital letter (or an opening quote).
@@ -116,6 +117,20 @@ _CLINIC_SPANISH: Final = frozenset({"title_es", "text_es"})
 _TRANSLATION_KEYS: Final = frozenset(
     {"id", "title", "text", "reviewed_by", "reviewed_on", "reviewed_hash"}
 )
+
+
+def _agonist_errors(raw: str, checks: tuple[tuple[re.Pattern[str], str], ...]) -> list[str]:
+    """The source article's error ("agonist") where a content file repeats it, by line."""
+    errors = []
+    for pattern, what in checks:
+        found = pattern.search(raw)
+        if found is not None:
+            line = raw[: found.start()].count("\n") + 1
+            errors.append(
+                f"line {line}: says {what}; naltrexone is an opioid antagonist "
+                "(the source article is wrong there)"
+            )
+    return errors
 
 
 class ContentError(ValueError):
@@ -301,13 +316,7 @@ def _load(path: Path, clinic: str | None, shared: Content | None) -> Content:
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(f"{path}: not valid TOML: {exc}") from exc
     problems: list[str] = []
-    agonist = _AGONIST_RE.search(raw)
-    if agonist is not None:
-        line = raw[: agonist.start()].count("\n") + 1
-        problems.append(
-            f"line {line}: says 'opioid agonist'; naltrexone is an opioid antagonist "
-            "(the source article is wrong there)"
-        )
+    problems.extend(_agonist_errors(raw, ((_AGONIST_RE, "'opioid agonist'"),)))
     for key in sorted(set(data) - _TOP_KEYS):
         problems.append(f"unknown top-level key {key!r} (expected [sources] and [[snippet]])")
     own_sources = _sources(data.get("sources"), clinic, problems)
@@ -584,14 +593,9 @@ def _with_spanish(content: Content, path: Path) -> Content:
     except tomllib.TOMLDecodeError as exc:
         raise ContentError(f"{path}: not valid TOML: {exc}") from exc
     problems: list[str] = []
-    for pattern, what in ((_AGONIST_RE, "'opioid agonist'"), (_AGONISTA_RE, "'agonista'")):
-        found = pattern.search(raw)
-        if found is not None:
-            line = raw[: found.start()].count("\n") + 1
-            problems.append(
-                f"line {line}: says {what}; naltrexone is an opioid antagonist "
-                "(antagonista de los opioides)"
-            )
+    problems.extend(
+        _agonist_errors(raw, ((_AGONIST_RE, "'opioid agonist'"), (_AGONISTA_RE, "'agonista'")))
+    )
     for key in sorted(set(data) - _TOP_KEYS):
         problems.append(f"unknown top-level key {key!r} (expected [sources] and [[snippet]])")
     names = _spanish_sources(data.get("sources", {}), content, problems)
