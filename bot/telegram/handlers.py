@@ -17,7 +17,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.domain.replies import Reply, TapResult
-from bot.i18n import DEFAULT, N_, supported, t
+from bot.i18n import DEFAULT, N_, st, supported, t
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox, Sender
 from bot.telegram.delivery import NotDelivered, RetryPolicy, is_transient, queue_later, with_retries
@@ -28,14 +28,18 @@ log = logging.getLogger(__name__)
 ANSWER_MARK = "\n\n✓ "
 # Staff see their own menu, set per staff chat (a command scope); everyone else the patients'.
 STAFF_MENU = [
-    BotCommand("summary", "Your clinic at a glance"),
-    BotCommand("patient", "One patient: /patient NAME or CODE"),
-    BotCommand("alerts", "Open alerts"),
-    BotCommand("dashboard", "A one-time link to the web dashboard"),
-    BotCommand("help", "What I can do for staff"),
+    BotCommand("summary", st("Your clinic at a glance")),
+    BotCommand("patient", st("One patient: /patient NAME or CODE")),
+    BotCommand("alerts", st("Open alerts")),
+    BotCommand("dashboard", st("A one-time link to the web dashboard")),
+    BotCommand("help", st("What I can do for staff")),
 ]
 # Clinic admins' menu: the staff menu and inviting a colleague.
-ADMIN_MENU = [*STAFF_MENU[:-1], BotCommand("invite_staff", "Invite a colleague"), STAFF_MENU[-1]]
+ADMIN_MENU = [
+    *STAFF_MENU[:-1],
+    BotCommand("invite_staff", st("Invite a colleague")),
+    STAFF_MENU[-1],
+]
 
 
 def staff_menu(role: str) -> list[BotCommand]:
