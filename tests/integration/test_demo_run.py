@@ -148,7 +148,7 @@ async def test_enrol_then_now_brings_a_reminder_tapped_by_number(
         shown = screen.text[progress:]
         # Today counts once it is settled: before 07:00 in Denver the plan's own dose is still to
         # come today, so the share waits and the taken dose is said in words instead.
-        assert "Last 7 days: 1 of 1 days" in shown or "Your first dose is recorded" in shown
+        assert "Last 7 days: 1 of 1 day (" in shown or "Your first dose is recorded" in shown
         assert "first reminders are on their way" not in shown
         screen.type("quit")
         await demo.task

@@ -184,6 +184,7 @@ NEWER_COLUMNS = (
     ("outbox", "alert_id INTEGER"),  # migration 0012
     ("patients", "stats_seen_version INTEGER NOT NULL DEFAULT -1"),  # migration 0013
     ("patients", "stats_fresh_until DATETIME"),  # migration 0013
+    ("consent_records", "language VARCHAR(16) NOT NULL DEFAULT 'en'"),  # migration 0014
 )
 
 
