@@ -1728,7 +1728,11 @@ _BENIGN_ALTS: Final = tuple(
         r"\b(?:(?:me )?(?:quiero|voy a|vo a|iba a|queria) )?(?:morir|morirme|muero|muriendo|"
         r"moria) (?:de|del) (?:la |el )?(?:verguenza|"
         r"aburrimiento|risa|hambre|sueno|calor|frio|envidia|ganas|amor|nervios|pena|cansancio|"
-        r"sed|miedo|tristeza)\b",
+        r"sed|miedo|tristeza|viej[oa]|vejez|susto|celos|coraje|rabia|emocion|alegria|gusto|"
+        r"curiosidad|antojo|flojera|pereza|ansias)\b",
+        # "me cortó mi novia": she broke up with me (accents are gone, so it reads as "me corto")
+        r"\bme (?:corto|corte|dejo|bloqueo) (?:mi|el|la|su) (?:novia|novio|pareja|jeva|jevo|"
+        r"esposa|esposo|ex|chava|chavo|morra|morro|jefe|jefa|mujer|marido)\b",
         r"\bme (?:corte|corto|cortaba) (?:con (?:una|un|el|la) (?:hoja|papel|cuchillo|lata|"
         r"vidrio|navaja de afeitar)|el pelo|el cabello|las unas|cocinando|afeitando|"
         r"sin querer|picando|cortando|pelando|rebanando)\b",
@@ -1819,6 +1823,11 @@ _NEGATION_FILLERS: Final = frozenset(
         # Spanish: "no soy suicida", "no estoy pensando en matarme", "no me voy a cortar"
         "soy", "estoy", "es", "ser", "estar", "me", "voy", "vo", "a", "pienso", "pensando",
         "en", "tengo", "ganas", "de", "quiero", "lo", "que", "para", "nada",
+        # the Spanish of the English fillers above ("have", "thought", "any", "plan", "again"):
+        # "no he vuelto a pensar en...", "no tengo ningún plan de...", "no tengo intención de..."
+        "he", "has", "ha", "hemos", "vuelto", "pensar", "pensado", "estado", "ningun",
+        "ninguna", "ninguno", "plan", "planes", "intencion", "intenciones", "idea", "ideas",
+        "deseo", "deseos", "hacer", "realmente", "sinceramente", "mas",
     )
 )  # fmt: skip
 _NEGATION_WINDOW: Final = 6

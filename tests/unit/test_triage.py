@@ -173,6 +173,8 @@ LOOKALIKE_MESSAGES: list[str] = [
     "dead tired after my shift",
     "this joke kills me 😂",
     "I overdosed on netflix this weekend lol",
+    "me voy a morir de viejo esperando la cita",
+    "me cortó mi novia por mensaje, qué oso",
     "my feet are killing me",
     "I was dying of laughter at the meeting",
     "I'm dead serious, this stuff works",
@@ -334,6 +336,11 @@ def test_documented_judgement_calls(text: str, kind: CrisisKind | None) -> None:
         ("I do not want to die", None),
         ("I haven't used", None),
         ("i quit using heroin", None),
+        # Spanish, with the Spanish of the same fillers
+        ("no tengo ningún plan de lastimarme, solo quería hablar", None),
+        ("no he vuelto a pensar en quitarme la vida desde la terapia", None),
+        ("no tengo intención de matarme", None),
+        ("no he pensado en suicidarme", None),
         # ... and not a later phrase, nor across a clause or a pronoun
         ("I'm not suicidal but I want to die", SSH),
         ("I'm not going to lie, I want to die", SSH),
@@ -342,6 +349,9 @@ def test_documented_judgement_calls(text: str, kind: CrisisKind | None) -> None:
         ("i dont know why i want to die", SSH),
         ("i can't stop thinking about killing myself", SSH),
         ("I've stopped using heroin but now I want to die", SSH),
+        ("no he dormido y quiero morirme", SSH),
+        ("no aguanto, ningún plan me sirve, me voy a matar", SSH),
+        ("no tengo a nadie y quiero matarme", SSH),
         # negation that flips to crisis
         ("I'm not sure I want to live anymore", SSH),
         ("I'm not so sure I want to live anymore", SSH),
