@@ -1709,6 +1709,13 @@ _BENIGN_ALTS: Final = tuple(
         # fear of withdrawal when starting the shot, not a plan to use
         r"\b(?:ill|i will|im going to|going to|gonna|will|might|could|would) (?:get|be|feel|go) "
         r"dope ?sick\b",
+        # a phone or a car that dies is not a person
+        r"\b(?:phone|cell|battery|batt|laptop|tablet|charger|car|truck|tv|computer|plants?|"
+        r"flowers?)s? (?:is |are |was |s |just |about to |bout to |gonna |going to |finna |"
+        r"kinda |almost |)+(?:die|dying|dead)\b",
+        # asking what something looks like, to know it when it comes
+        r"\bwhat (?:do|does|would|will|did) (?:\w+ ){0,3}(?:seizures?|overdoses?|an overdose|"
+        r"a seizure|the dts|dts|withdrawals?) look like\b",
         # dreams and nightmares
         r"\b(?:dreamed|dreamt|dream|dreams|dreaming|nightmare|nightmares|had a dream|sone|"
         r"sueno|sueño|pesadilla) (?:\w+ ){0,5}?(?:overdos\w*|od|died|dying|sobredosis|"

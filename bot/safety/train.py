@@ -31,8 +31,10 @@ CHECK_MAX_FALSE_ALARM = 0.05
 WEAK_TARGET_RECALL = 0.95
 # Every other rule match needs only the faintest agreement: the cut below which the model vetoes a
 # rule (the message gets the check instead) keeps this share of the development crises the rules
-# catch. On the development split it still removed most of the rules' false alarms.
-VETO_TARGET_RECALL = 0.995
+# catch. On the development split it still removed most of the rules' false alarms. (0.995 until
+# the corpus grew by three writers on 2026-12-07: the cut then rose from 0.046 to 0.080 and vetoed
+# "pretty sure its alcohol poisoning" of the development set; 0.997 gives 0.048.)
+VETO_TARGET_RECALL = 0.997
 SEED = 0
 # Inverse regularisation: chosen by recall at a fixed false-alarm rate on the development split.
 C = 32.0

@@ -174,6 +174,9 @@ LOOKALIKE_MESSAGES: list[str] = [
     "this joke kills me 😂",
     "I overdosed on netflix this weekend lol",
     "me voy a morir de viejo esperando la cita",
+    "my phone about to die, I'll text you tomorrow",
+    "battery is dying, talk later",
+    "what do withdrawal seizures look like? my husband is quitting drinking",
     "me cortó mi novia por mensaje, qué oso",
     "my feet are killing me",
     "I was dying of laughter at the meeting",
@@ -352,6 +355,7 @@ def test_documented_judgement_calls(text: str, kind: CrisisKind | None) -> None:
         ("no he dormido y quiero morirme", SSH),
         ("no aguanto, ningún plan me sirve, me voy a matar", SSH),
         ("no tengo a nadie y quiero matarme", SSH),
+        ("my phone is dead and I want to die", SSH),
         # negation that flips to crisis
         ("I'm not sure I want to live anymore", SSH),
         ("I'm not so sure I want to live anymore", SSH),
