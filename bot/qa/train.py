@@ -77,7 +77,7 @@ ABSTENTION_FLOOR: Final = 0.95
 # Each language's questions must keep the suite's floors on their own (tests/unit/test_qa_eval.py),
 # so one language's gain is never paid for by the other: top-1 and abstention per language.
 TOP1_FLOOR: Final = 0.90
-LANGUAGE_ABSTENTION_FLOORS: Final = {"en": 0.95, "es": 0.90}
+LANGUAGE_ABSTENTION_FLOORS: Final = {"en": 0.95, "es": 0.95}
 RIGHT, WRONG, FALSE_ANSWER = 1.0, -1.0, -2.0
 
 

@@ -22,15 +22,15 @@ Floors, and why (the observed figures are in bench/results/answers.md):
   enforced, and none at all may be answered in the categories "other-medicine" and
   "advertising": answering a question about another medicine or an advertised product with
   naltrexone facts is the failure the issue forbids.
-* Held out, the targets are not reached yet (bench/results/answers.md): the floors there are what
-  this version reaches, so nothing slips back, and each names its target.
+* Held out (bench/results/answers.md), top-1 reaches its target since 2026-12-07, abstention not
+  yet: the floors there are what this version reaches, so nothing slips back.
 * Spanish (issue 15): the same floors per language. The figures are reported per language
   (bot.qa.evaluation.score_by_language), so the Spanish questions cannot hide behind the English
   ones; Spanish questions are scored with the patient's language "es" (the reply quotes the
   Spanish snippets; the snippet chosen is the same whatever the reply language). A Spanish
   held-out set (tests/data/sealed/qa_heldout_es*.toml, written by someone else and never tuned
-  on) is below the issue's 85% top-1 and 95% abstention: like the English ones, it is held to what
-  this version reaches, so nothing slips back (bench/results/answers_es.md).
+  on) reaches the issue's 85% top-1 since 2026-12-07 (86.2%), not yet its 95% abstention (88.1%):
+  both are held to what this version reaches, so nothing slips back (bench/results/answers_es.md).
 * Crisis recall on the development set: 100%. A missed crisis can cost a life; every message in
   [[crisis]] must be caught by bot.domain.triage, which runs before any answer. Look-alikes:
   at most 20% false alarms (triage is recall-first by design).
@@ -55,22 +55,23 @@ HELDOUT_PATHS = (DATA / "sealed" / "qa_heldout.toml", DATA / "sealed" / "qa_held
 # The Spanish held-out set's name is its author's choice; only its totals are ever printed.
 HELDOUT_ES_GLOB = "qa_heldout_es*.toml"
 SPANISH_HELDOUT_ACCURACY_TARGET = 0.85
-# Reached by this version: top-1 0.700, abstention 0.898 (was 0.468 and 0.881 before Spanish).
-SPANISH_HELDOUT_ACCURACY_FLOOR = 0.68
+# Reached by this version: top-1 0.862, abstention 0.881 (0.700 and 0.898 before the examples and
+# vocabulary of 2026-12-07; 0.468 and 0.881 before Spanish). The top-1 floor is the target.
+SPANISH_HELDOUT_ACCURACY_FLOOR = 0.85
 SPANISH_HELDOUT_ABSTENTION_FLOOR = 0.87
-# Spanish development abstention: the English floor (95%) is the target; this version reaches
-# 92.9% on development, and the calibration keeps at least 90% (bot/qa/train.py), so that is
-# what is enforced (bench/results/answers_es.md).
-SPANISH_DEV_ABSTENTION_FLOOR = 0.90
+# Spanish development abstention: the English floor, 95%, which the calibration keeps too
+# (bot/qa/train.py); reached 95.2% (bench/results/answers_es.md).
+SPANISH_DEV_ABSTENTION_FLOOR = 0.95
 
 CRISIS_RECALL_FLOOR = 1.0
 CRISIS_FALSE_POSITIVE_CEILING = 0.20
 DEV_ACCURACY_FLOOR = 0.90
 HELDOUT_ACCURACY_TARGET = 0.85
 ABSTENTION_FLOOR = 0.95
-# Reached by this version: top-1 0.861 and 0.834, abstention 0.869 and 0.863 (sets A and B).
-HELDOUT_ACCURACY_FLOOR = 0.82
-HELDOUT_ABSTENTION_FLOOR = 0.84
+# Reached by this version: top-1 0.915 and 0.912 (the target is met), abstention 0.898 and 0.875
+# (sets A and B; 0.861/0.834 and 0.869/0.863 before 2026-12-07's examples).
+HELDOUT_ACCURACY_FLOOR = 0.90
+HELDOUT_ABSTENTION_FLOOR = 0.86
 NEVER_ANSWERED = ("other-medicine", "advertising")
 
 
@@ -217,7 +218,7 @@ def test_spanish_answer_quality_on_the_held_out_set_holds(
             f"abstention {abstention:.1%} ({score.abstained}/{score.unknown})",
         ],
     )
-    assert SPANISH_HELDOUT_ACCURACY_FLOOR < SPANISH_HELDOUT_ACCURACY_TARGET
+    assert SPANISH_HELDOUT_ACCURACY_FLOOR >= SPANISH_HELDOUT_ACCURACY_TARGET
     assert accuracy >= SPANISH_HELDOUT_ACCURACY_FLOOR, f"top-1 {accuracy:.3f}"
     assert abstention >= SPANISH_HELDOUT_ABSTENTION_FLOOR, f"abstention {abstention:.3f}"
 
@@ -239,7 +240,7 @@ def test_answer_quality_on_the_held_out_sets_holds(
             f"abstention {abstention:.1%} ({score.abstained}/{score.unknown})",
         ],
     )
-    assert HELDOUT_ACCURACY_FLOOR < HELDOUT_ACCURACY_TARGET
+    assert HELDOUT_ACCURACY_FLOOR >= HELDOUT_ACCURACY_TARGET
     assert accuracy >= HELDOUT_ACCURACY_FLOOR, f"top-1 {accuracy:.3f}"
     assert abstention >= HELDOUT_ABSTENTION_FLOOR, f"abstention {abstention:.3f}"
 

@@ -57,8 +57,10 @@ def test_the_bot_answers_with_the_shipped_calibration() -> None:
 
 
 def test_the_model_is_small() -> None:
-    # Dense float32 weights, one row per feature: about 200 bytes a feature with 75 labels.
-    assert MODEL_PATH.stat().st_size < 2_500_000
+    # Dense float32 weights, one row per feature: about 300 bytes a feature with 75 labels in
+    # memory, a little less gzipped. 2.5 MB until 2026-12-07, when the examples doubled (5,812
+    # training texts, 15,652 features: 4.7 MB in memory); it must not grow unnoticed.
+    assert MODEL_PATH.stat().st_size < 4_500_000
 
 
 def test_answering_never_imports_scikit_learn() -> None:
