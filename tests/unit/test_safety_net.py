@@ -156,3 +156,33 @@ def test_ask_reports_the_check_tier_and_answers_spanish_crises_in_spanish() -> N
     crisis = ask("ya no quiero vivir")
     assert crisis["kind"] == "crisis" and "988" in crisis["text"]
     assert "marque 2 o escriba AYUDA" in crisis["text"] and "ya sabe" not in crisis["text"]
+
+
+def _short_patient_texts() -> list[str]:
+    """The bot's own short patient-facing texts in both languages that are not sentences (no
+    closing full stop): button labels, example answers ("08:00 and 20:00"), choices. A patient
+    types them back, or copies them."""
+    from babel.messages.pofile import read_po
+
+    from bot.i18n.catalog import locales_dir
+
+    found: set[str] = set()
+    for po in sorted((locales_dir() / "es" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh):
+                ids = message.id if isinstance(message.id, tuple) else (message.id,)
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                found.update(
+                    t for t in (*ids, *strings) if t and len(t) <= 60 and not t.endswith(".")
+                )
+    return sorted(found)
+
+
+def test_the_bots_own_words_typed_back_are_never_a_crisis() -> None:
+    # Found when the time prompt's own example, "08:00 and 20:00", and the pause button "hasta
+    # que lo reanude" were read as crises by the model: a patient answering a question in the
+    # bot's words must not get crisis lines instead of the next step.
+    texts = _short_patient_texts()
+    assert len(texts) > 300
+    crises = [text for text in texts if assess(text).is_crisis]
+    assert crises == []
