@@ -43,10 +43,11 @@ def test_development_set_is_caught_in_full() -> None:
 
 TARGET_RECALL = 0.97
 TARGET_FALSE_ALARMS = 0.05
-# Reached by this version (see the module docstring): English 0.927, Spanish 0.938; crises at
-# least checked 0.947, check-tier messages flagged 0.897; look-alikes taken for a crisis 0.079.
-FLOOR_RECALL = {"en": 0.92, "es": 0.93}
-FLOOR_CRISIS_FLAGGED = 0.94
+# Reached by this version (see the module docstring): English 0.931, Spanish 0.946; crises at
+# least checked 0.957, check-tier messages flagged 0.887; look-alikes taken for a crisis 0.085
+# (2026-12-07; 0.927, 0.938, 0.947, 0.897 and 0.079 before).
+FLOOR_RECALL = {"en": 0.93, "es": 0.94}
+FLOOR_CRISIS_FLAGGED = 0.95
 FLOOR_CHECK_FLAGGED = 0.88
 CEILING_FALSE_ALARMS = 0.09
 
