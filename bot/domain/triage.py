@@ -1556,6 +1556,14 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"\b(?:tengo|compre|consegui|ya tengo|guarde|junte) (?:la |una )?(?:soga|cuerda|"
         r"pistola|arma|navaja) (?:para|pa)\b",
         r"\bme despido de (?:todos|ustedes|ti|todo)\b",
+        # The present tense says what one is about to do in Spanish ("hoy me mato", "mañana me
+        # ahorco"): short messages like these are the rules' alone (bot.safety.net).
+        r"\bme (?:mato|suicido|ahorco|ahorcare|envenen[oe])\b(?! (?:de|del|a|al|por|con|"
+        r"trabajando|estudiando|corriendo|haciendo|entrenando|pensando|riendo|limpiando|"
+        r"manejando|caminando)\b)",
+        r"\bme (?:tiro|aviento|lanzo|avento|arrojo) (?:de|del|desde|al|a la|por|bajo) (?:un |una |"
+        r"el |la |los |las |)(?:puente|edificio|techo|azotea|metro|tren|balcon|ventana|piso|"
+        r"precipicio|barranco|acantilado|rio|mar|vias|camion|carro|carros|trailer)\b",
     ),
     _rule(
         "ssh.es_not_want_live",

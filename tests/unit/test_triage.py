@@ -159,6 +159,10 @@ CRISIS_MESSAGES: list[tuple[str, CrisisKind]] = [
     ("no respira y tiene los labios morados", OD),
     ("creo que es una sobredosis", OD),
     ("me acabo de inyectar", USE),
+    ("hoy me mato", SSH),
+    ("mañana me ahorco", SSH),
+    ("esta noche me tiro del puente", SSH),
+    ("me aviento al metro", SSH),
     ("voy a comprar fenta", USE),
 ]
 
@@ -178,6 +182,10 @@ LOOKALIKE_MESSAGES: list[str] = [
     "battery is dying, talk later",
     "what do withdrawal seizures look like? my husband is quitting drinking",
     "me cortó mi novia por mensaje, qué oso",
+    "me mato trabajando toda la semana",
+    "me mato de risa con este video",
+    "hoy no me mato en el gym, estoy cansado",
+    "me tiro en la cama y ya",
     "my feet are killing me",
     "I was dying of laughter at the meeting",
     "I'm dead serious, this stuff works",
