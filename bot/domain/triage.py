@@ -1554,7 +1554,10 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"el cabello|las unas|cocinando|con el cuchillo|sin querer|afeitando))",
         r"\b(?:cortarme|lastimarme|hacerme dano)\b",
         r"\b(?:tengo|compre|consegui|ya tengo|guarde|junte) (?:la |una )?(?:soga|cuerda|"
-        r"pistola|arma|navaja) (?:para|pa)\b",
+        r"pistola|arma|navaja) (?:para|pa)\b(?! (?:tender|la ropa|el tendedero|el trabajo|"
+        r"trabajar|cazar|pescar|acampar|el campo|la mudanza|amarrar|atar|el perro|la cocina|"
+        r"cocinar|cortar|defensa|protegerme|proteger|mi casa|la casa|el rancho|la obra|escalar|"
+        r"saltar|brincar|el gimnasio|el gym|hacer ejercicio)\b)",
         r"\bme despido de (?:todos|ustedes|ti|todo)\b",
         # The present tense says what one is about to do in Spanish ("hoy me mato", "mañana me
         # ahorco"): short messages like these are the rules' alone (bot.safety.net).
@@ -1633,6 +1636,15 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"(?:hace (?:\w+ )?(?:anos|meses|una decada)|el ano pasado|en (?:19|20)\d\d|en mis "
         r"\w+|cuando (?:era|tenia)|pero desde entonces|antes del tratamiento))",
         r"\b(?:vencer|romper|pasar|brincar|saltar) el bloqueo\b",
+        # recent use in the past tense, as short as people write it ("me drogué", "ya usé", "me
+        # metí fenta"); the shot itself ("me inyecté la vivitrol") is not a drug
+        r"\b(?:me drogue|use hoy|use anoche|ya consumi|consumi anoche|consumi hoy)\b",
+        r"\bya use\b(?! (?:el|la|los|las|lo|un|una|mi|mis|tu|su|sus|este|esta|eso|todo|todos|"
+        r"todas)\b)",
+        r"\bme (?:meti|puse|inyecte|pique|pinche|fume|esnife|jale) (?:un poco de |unas? |un |"
+        r"una |)(?:fenta|fentanilo|heroina|chiva|droga|drogas|cristal|perico|coca|cocaina|piedra|"
+        r"crack|manteca|caballo|jaco|tusi|oxis?|oxicodona|percocet|azules|m30s?|morfina|heroin|"
+        r"fentanyl)\b",
     ),
 )
 

@@ -62,7 +62,13 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
         r"|\bsoy una carga\b|\bno valgo nada\b|\bnadie me (?:quiere|necesita)\b"
         r"|\b(?:gracias|grax) por todo\b.*\b(?:adios|no sabran|ultima vez)\b"
         r"|\bme (?:rindo|doy por vencid[oa])\b|\bestoy (?:harto|harta|cansad[oa]) de (?:todo|"
-        r"vivir|la vida|luchar)\b|\b(?:guardando|junte|juntando) (?:mis |las )?pastillas\b",
+        r"vivir|la vida|luchar)\b|\b(?:guardando|junte|juntando) (?:mis |las )?pastillas\b"
+        # goodbyes and means, as the English rules above have them
+        r"|\badios para siempre\b|\bya no (?:me )?(?:van a|vas a|volveran a) (?:ver|saber)\b"
+        r"|\b(?:este es|es) mi ultimo mensaje\b|\bcuiden a mis (?:hijos|ninos|perros?|gatos?)\b"
+        r"|\b(?:tengo|compre|consegui) (?:la |una |un )?(?:pistola|arma|soga|cuerda|navaja)\b"
+        r"(?! (?:para|pa) (?:cazar|trabajar|el trabajo|acampar|pescar|tender|la ropa|"
+        r"el tendedero|amarrar|atar|la mudanza|la obra|saltar|el gym|el gimnasio))",
     ),
 )
 _COMPILED: Final = tuple((rule_id, re.compile(pattern)) for rule_id, pattern in _RULES)

@@ -40,6 +40,9 @@ def test_language_of_the_message(text: str, lang: str) -> None:
         "thanks for everything, you wont hear from me again",
         "ya no puedo más",
         "para qué seguir",
+        "adiós para siempre",
+        "ya tengo la pistola",
+        "este es mi último mensaje",
     ],
 )
 def test_ambiguous_risk_signals_are_checks(text: str) -> None:
@@ -55,6 +58,7 @@ def test_ambiguous_risk_signals_are_checks(text: str) -> None:
         "i give up on this app, it never loads",
         "had a good day at work",
         "thanks for everything, see you thursday",
+        "tengo una navaja para el trabajo",
     ],
 )
 def test_everyday_messages_are_not_checks(text: str) -> None:
