@@ -578,7 +578,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"recovery-bot: configuration error: {exc}", file=sys.stderr)
         return 2
-    secrets = [settings.telegram_bot_token or "", settings.secret_key]
+    secrets = [
+        settings.telegram_bot_token or "",
+        settings.secret_key,
+        settings.twilio_auth_token or "",
+    ]
     configure_logging(settings.log_level, secrets, fmt=settings.log_format)
     try:
         return asyncio.run(_dispatch(settings, args))

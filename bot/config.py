@@ -11,10 +11,11 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.risk import Thresholds
+from bot.sms.phone import InvalidPhone, parse_phone
 
 DEFAULT_DATA_DIR = Path("data")
 # Public on purpose: it only serves development (the offline demo, a dashboard on loopback).
@@ -26,6 +27,11 @@ GENERATE_SECRET_KEY = 'python3 -c "import secrets; print(secrets.token_urlsafe(4
 PUBLIC_TELEGRAM_API = "https://api.telegram.org/bot"
 _TOKEN_SHAPE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{3,}$")
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+PUBLIC_TWILIO_API = "https://api.twilio.com"
+_ACCOUNT_SID_SHAPE = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_AUTH_TOKEN_SHAPE = re.compile(r"^[0-9a-fA-F]{32}$")
+_MESSAGING_SERVICE_SHAPE = re.compile(r"^MG[0-9a-fA-F]{32}$")
+_SHORT_CODE = re.compile(r"^\d{5,6}$")
 
 
 class ConfigError(Exception):
@@ -106,6 +112,19 @@ class Settings(BaseSettings):
     # How long a SQLite write waits for another writer before it fails with "locked".
     sqlite_busy_timeout_seconds: float = Field(default=15.0, gt=0, le=600)
 
+    # SMS through Twilio (issue 16): on only with the SID, the token and one sender, a From
+    # number or a Messaging Service (see `sms_enabled`). TWILIO_API_BASE_URL replaces Twilio's
+    # API (a test gateway). Twilio's webhooks reach `run` on SMS_WEBHOOK_PORT; not 8081, the
+    # port a self-hosted Bot API server listens on by default.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = Field(default=None, repr=False)
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base_url: str = PUBLIC_TWILIO_API
+    sms_webhook_port: int = Field(default=8082, gt=0, lt=65536)
+    # A US long code sends about 1 text per second; toll-free and short codes more.
+    sms_rate_per_number_per_second: float = Field(default=1.0, gt=0)
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token(cls, value: str | None) -> str | None:
@@ -162,6 +181,100 @@ class Settings(BaseSettings):
         if level not in _LOG_LEVELS:
             raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}")
         return level
+
+    @field_validator("twilio_account_sid")
+    @classmethod
+    def _twilio_sid(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not _ACCOUNT_SID_SHAPE.match(value.strip()):
+            raise ValueError(
+                "does not look like an Account SID (AC and 32 hex digits, from the Twilio Console)"
+            )
+        return value.strip()
+
+    @field_validator("twilio_auth_token")
+    @classmethod
+    def _twilio_token(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not _AUTH_TOKEN_SHAPE.match(value.strip()):
+            # Never echo the value back: it may be a real token pasted with a typo.
+            raise ValueError(
+                "does not look like an Auth Token (32 hex digits, from the Twilio Console)"
+            )
+        return value.strip()
+
+    @field_validator("twilio_from_number")
+    @classmethod
+    def _twilio_from(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if _SHORT_CODE.match(value):
+            return value
+        if not value.startswith("+"):
+            raise ValueError("expected the number with its country code, such as +14155550100")
+        try:
+            return parse_phone(value)
+        except InvalidPhone as exc:
+            raise ValueError(f"not a valid phone number: {exc.reason}") from None
+
+    @field_validator("twilio_messaging_service_sid")
+    @classmethod
+    def _twilio_service(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not _MESSAGING_SERVICE_SHAPE.match(value.strip()):
+            raise ValueError("does not look like a Messaging Service SID (MG and 32 hex digits)")
+        return value.strip()
+
+    @field_validator("twilio_api_base_url")
+    @classmethod
+    def _twilio_api_url(cls, value: str) -> str:
+        url = value.strip().rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("expected an http(s) URL such as https://api.twilio.com")
+        # Every request carries the Auth Token: plain http only to a gateway on this machine.
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+            raise ValueError("plain http only to 127.0.0.1 or localhost; use https")
+        return url
+
+    @model_validator(mode="after")
+    def _sms_complete(self) -> Settings:
+        """Half an SMS configuration is a mistake to report, not SMS silently left off."""
+        given = {
+            "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            "TWILIO_FROM_NUMBER": self.twilio_from_number,
+            "TWILIO_MESSAGING_SERVICE_SID": self.twilio_messaging_service_sid,
+        }
+        if not any(given.values()):
+            return self
+        if self.twilio_from_number and self.twilio_messaging_service_sid:
+            raise ValueError(
+                "TWILIO_FROM_NUMBER and TWILIO_MESSAGING_SERVICE_SID are both set; SMS needs one"
+            )
+        missing = [name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not given[name]]
+        if not self.twilio_from_number and not self.twilio_messaging_service_sid:
+            missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        if missing:
+            raise ValueError(f"SMS is half configured: set {' and '.join(missing)}")
+        if self.sms_webhook_port == self.webhook_port:
+            raise ValueError(
+                "SMS_WEBHOOK_PORT and WEBHOOK_PORT are the same; `run` listens on both"
+            )
+        return self
+
+    @property
+    def sms_enabled(self) -> bool:
+        """Texts can be sent: the SID, the token and exactly one sender are set."""
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and bool(self.twilio_from_number) != bool(self.twilio_messaging_service_sid)
+        )
 
     @property
     def thresholds(self) -> Thresholds:

@@ -56,6 +56,9 @@ THIRD_PARTY_FLOORS = {
     # updates", and the Bot API URL. INFO and above are start/stop lines (their arguments are
     # withheld anyway, see render_message).
     "telegram": logging.INFO,
+    # The twilio library's own HTTP client logs each request's method, URL, headers and form
+    # at INFO ("-- BEGIN Twilio API Request --"): the text sent and the patient's number.
+    "twilio": logging.WARNING,
     # The webhook server (tornado): the access log prints each POST with its path, and DEBUG
     # prints the posted update.
     "tornado": logging.WARNING,

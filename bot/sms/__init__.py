@@ -4,6 +4,8 @@
 * :mod:`bot.sms.phone` — numbers parsed to E.164 with ``phonenumbers``, and masked for staff.
 * :mod:`bot.sms.keywords` — STOP, START, HELP and numbered replies: the whole body is the keyword.
 * :mod:`bot.sms.signature` — Twilio's ``X-Twilio-Signature`` checked with Twilio's own validator.
+* :mod:`bot.sms.gateway` — one text sent through Twilio's REST API (or ``TWILIO_API_BASE_URL``),
+  its failures sorted into what the sender should do (step 2).
 
-Nothing here touches the database, the network or a clock; see docs/sms.md.
+Only the gateway touches the network; nothing here touches the database; see docs/sms.md.
 """

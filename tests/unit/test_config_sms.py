@@ -208,7 +208,18 @@ def test_the_api_base_url(clean_env: pytest.MonkeyPatch, typed: str, stored: str
     assert load(clean_env, twilio_api_base_url=typed).twilio_api_base_url == stored
 
 
-@pytest.mark.parametrize("typed", ["api.twilio.com", "ftp://api.twilio.com", "https://", "x"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "api.twilio.com",
+        "ftp://api.twilio.com",
+        "https://",
+        "x",
+        # the Auth Token goes with every request: not in clear text to another machine
+        "http://twilio-gateway.example.org",
+        "http://10.0.0.5:9000",
+    ],
+)
 def test_an_api_base_url_that_is_not_http_is_refused(
     clean_env: pytest.MonkeyPatch, typed: str
 ) -> None:
