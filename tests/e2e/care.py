@@ -24,7 +24,7 @@ def clock(bot: LiveBot) -> FakeClock:
     return bot.ctx.clock
 
 
-async def eventually(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+async def eventually(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
     for _ in range(int(timeout / 0.05)):
         if check():
             return
@@ -58,7 +58,7 @@ async def drained(bot: LiveBot) -> None:
 async def say(bot: LiveBot, chat: int, text: str, expect: int = 1) -> list[SentMessage]:
     mark = bot.api.mark(chat)
     await bot.api.send_text(chat, text)
-    return await bot.api.wait_for_new(chat, mark, count=expect, timeout=10)
+    return await bot.api.wait_for_new(chat, mark, count=expect)
 
 
 async def tap_and_wait_edit(bot: LiveBot, chat: int, label: str, message: SentMessage) -> str:

@@ -98,7 +98,7 @@ async def live_bot(db_url: str, clock: FakeClock, fake_api: FakeBotApi) -> Async
         stop = asyncio.Event()
         task = asyncio.create_task(serve(application, stop))
         sending = asyncio.create_task(OutboxSender(ctx, bot).run(stop))
-        await fake_api.wait_for_call("getUpdates", timeout=10)
+        await fake_api.wait_for_call("getUpdates")
         try:
             yield LiveBot(ctx, fake_api, job_runs)
         finally:

@@ -105,7 +105,7 @@ async def test_missed_doses_then_silence_alert_once_each(live_bot: LiveBot) -> N
     for day in range(4):
         mark = live_bot.api.mark(PAT)
         clock(live_bot).set(FIRST_DOSE + timedelta(days=day, seconds=1))
-        await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)  # the reminder
+        await live_bot.api.wait_for_new(PAT, mark, count=1)  # the reminder
         await drained(live_bot)
         clock(live_bot).advance(timedelta(minutes=31))  # the nudge
         await drained(live_bot)
@@ -136,10 +136,10 @@ async def test_an_overdue_injection_alerts_once(live_bot: LiveBot) -> None:
     day_of = at(2026, 11, 27, 15, 0)  # Fri 09:00 Chicago
     mark = live_bot.api.mark(PAT)
     clock(live_bot).set(day_of - timedelta(days=1) + timedelta(seconds=1))  # the eve reminder
-    await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    await live_bot.api.wait_for_new(PAT, mark, count=1)
     mark = live_bot.api.mark(PAT)
     clock(live_bot).set(day_of + timedelta(seconds=1))
-    [asked] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [asked] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "appointment" in (asked.plain_text or "")  # discreet: no drug named
     await drained(live_bot)
     clock(live_bot).advance(timedelta(days=3, minutes=1))
@@ -201,11 +201,11 @@ async def test_after_reported_use_the_patient_can_ask_to_be_contacted(live_bot: 
     for label in ("2", "😐 Okay"):
         mark = live_bot.api.mark(PAT)
         await live_bot.api.tap(PAT, label, question)
-        await live_bot.api.wait_for_call("editMessageText", timeout=10)
+        await live_bot.api.wait_for_call("editMessageText")
         await live_bot.api.wait_idle(quiet=0.2)
     mark = live_bot.api.mark(PAT)
     await live_bot.api.tap(PAT, "Opioids", question)
-    [offer] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [offer] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "reach out" in (offer.plain_text or "")
     await live_bot.api.tap(PAT, "Yes, please reach out", offer)
     await drained(live_bot)
@@ -223,14 +223,14 @@ async def test_a_crisis_in_a_photo_caption_is_a_crisis(live_bot: LiveBot) -> Non
     await clinic.patient(PAT, "Pat Doe")
     mark = live_bot.api.mark(PAT)
     await live_bot.api.send_photo(PAT, caption="i want to kill myself")
-    [reply] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [reply] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "988" in (reply.plain_text or "")
     await drained(live_bot)
     [alert] = await alerts(live_bot)
     assert alert.kind == "crisis:suicide_self_harm" and len(cards(live_bot, SAM)) == 1
     mark = live_bot.api.mark(PAT)
     await live_bot.api.send_photo(PAT, caption="my cat")
-    [plain] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [plain] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "only read text" in (plain.plain_text or "")
 
 

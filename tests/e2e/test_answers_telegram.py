@@ -16,7 +16,7 @@ PLAN = Plan(PlanKind.DAILY, "America/Chicago", (time(8, 0),))
 async def ask(bot: LiveBot, text: str) -> str:
     mark = bot.api.mark(CHAT)
     await bot.api.send_text(CHAT, text)
-    [reply] = await bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    [reply] = await bot.api.wait_for_new(CHAT, mark, count=1)
     return reply.plain_text
 
 
@@ -44,7 +44,7 @@ async def test_a_crisis_gets_help_at_once_and_reaches_the_care_team(live_bot: Li
     await make_patient(live_bot.ctx, PLAN, chat_id=CHAT, clinic_id=clinic.id, name="Pat Doe")
     reply = await ask(live_bot, "i took way too many pills and cant breathe right")
     assert "911" in reply and "naloxone" in reply.lower() and "has been told" in reply
-    [alert] = await live_bot.api.wait_for_messages(NURSE, count=1, timeout=10)
+    [alert] = await live_bot.api.wait_for_messages(NURSE, count=1)
     assert "URGENT" in alert.plain_text and "Pat Doe" in alert.plain_text
     assert "pills" not in alert.plain_text  # staff are told who and what kind, not the words
 

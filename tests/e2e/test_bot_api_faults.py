@@ -54,7 +54,7 @@ async def bot(db_url: str, clock: FakeClock) -> AsyncIterator[LiveBot]:
             stop = asyncio.Event()
             serving = asyncio.create_task(serve(application, stop))
             sending = asyncio.create_task(OutboxSender(ctx, sending_bot).run(stop))
-            await api.wait_for_call("getUpdates", timeout=10)
+            await api.wait_for_call("getUpdates")
             try:
                 yield LiveBot(ctx, api, job_runs)
             finally:

@@ -34,7 +34,7 @@ async def test_a_scheduled_check_in_takes_three_taps_and_a_note(live_bot: LiveBo
     )
     mark = live_bot.api.mark(PAT)
     clock(live_bot).set(EVENING + timedelta(seconds=2))
-    [question] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [question] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     # Discreet on a lock screen: the first line names neither drug nor condition.
     assert question.plain_text and question.plain_text.startswith("Quick check-in")
     assert [b for row in question.buttons for b in row] == [str(n) for n in range(11)]
@@ -77,9 +77,9 @@ async def test_a_spanish_patient_is_asked_and_thanked_in_spanish(live_bot: LiveB
     marks = {chat: live_bot.api.mark(chat) for chat in (SPANISH, PAT)}
     clock(live_bot).set(EVENING + timedelta(seconds=2))
     # One wave, each in their own language.
-    [english] = await live_bot.api.wait_for_new(PAT, marks[PAT], count=1, timeout=10)
+    [english] = await live_bot.api.wait_for_new(PAT, marks[PAT], count=1)
     assert english.plain_text and english.plain_text.startswith("Quick check-in")
-    [question] = await live_bot.api.wait_for_new(SPANISH, marks[SPANISH], count=1, timeout=10)
+    [question] = await live_bot.api.wait_for_new(SPANISH, marks[SPANISH], count=1)
     text = question.plain_text or ""
     assert text.startswith("Preguntas rápidas") and "¿Qué tan fuertes son sus antojos" in text
     assert [b for row in question.buttons for b in row] == [str(n) for n in range(11)]
@@ -104,7 +104,7 @@ async def test_a_spanish_patient_is_asked_and_thanked_in_spanish(live_bot: LiveB
     assert [
         b for row in live_bot.api.message(SPANISH, question.message_id).buttons for b in row
     ] == ["No, gracias"]
-    after_use, coping = await live_bot.api.wait_for_new(SPANISH, mark, count=2, timeout=10)
+    after_use, coping = await live_bot.api.wait_for_new(SPANISH, mark, count=2)
     # The overdose-risk warning, as strong as in English, and the offer of a call.
     said = after_use.plain_text or ""
     assert "Gracias por contármelo" in said and "sobredosis" in said and "naloxona" in said
@@ -190,12 +190,12 @@ async def test_an_unanswered_check_in_closes_quietly_and_the_next_does_not_stack
     )
     mark = live_bot.api.mark(PAT)
     clock(live_bot).set(EVENING + timedelta(seconds=2))
-    [first] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [first] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     await drained(live_bot)
     # The next evening: the old one closes without a word and exactly one new one arrives.
     mark = live_bot.api.mark(PAT)
     clock(live_bot).set(EVENING + timedelta(days=1, seconds=2))
-    [second] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [second] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert second.plain_text and second.plain_text.startswith("Quick check-in")
     await drained(live_bot)
     assert len(live_bot.api.sent(PAT)) == 2
@@ -203,7 +203,7 @@ async def test_an_unanswered_check_in_closes_quietly_and_the_next_does_not_stack
     assert statuses == ["expired", "open"]
     # A tap on the closed one changes nothing and says so.
     await live_bot.api.tap(PAT, "5", first)
-    await live_bot.api.wait_for_call("answerCallbackQuery", timeout=10)
+    await live_bot.api.wait_for_call("answerCallbackQuery")
     await drained(live_bot)
     [closed, _open] = await check_ins(live_bot)
     assert closed.craving is None and closed.status == "expired"

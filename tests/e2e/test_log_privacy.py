@@ -100,25 +100,25 @@ class Chat:
         self.typed.append(text)
         mark = self.bot.api.mark(chat)
         await self.bot.api.send_text(chat, text)
-        await self.bot.api.wait_for_new(chat, mark, count=1, timeout=10)
+        await self.bot.api.wait_for_new(chat, mark, count=1)
         await self.bot.api.wait_idle(quiet=0.3)
         return self.bot.api.sent(chat)[mark:]
 
     async def tap(self, chat: int, label: str, message: SentMessage | None = None) -> None:
         calls = self.bot.api.call_mark()
         await self.bot.api.tap(chat, label, message)
-        await self.bot.api.wait_for_call("answerCallbackQuery", since=calls, timeout=10)
+        await self.bot.api.wait_for_call("answerCallbackQuery", since=calls)
         await self.bot.api.wait_idle(quiet=0.3)
 
     async def forge(self, chat: int, data: str) -> None:
         calls = self.bot.api.call_mark()
         await self.bot.api.tap_data(chat, data, 1)
-        await self.bot.api.wait_for_call("answerCallbackQuery", since=calls, timeout=10)
+        await self.bot.api.wait_for_call("answerCallbackQuery", since=calls)
 
     async def reminder(self, due_at: timedelta) -> SentMessage:
         mark = self.bot.api.mark(PAT)
         clock(self.bot).set(FIRST_DOSE + due_at + timedelta(seconds=1))
-        [message] = await self.bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+        [message] = await self.bot.api.wait_for_new(PAT, mark, count=1)
         assert message.buttons == [["✅ Taken", "⏰ Snooze", "Skip"]]
         await drained(self.bot)
         return message
@@ -133,7 +133,7 @@ async def enrol(chat: Chat, code: str) -> None:
     await chat.tap(PAT, "I agree")
     mark = chat.bot.api.mark(PAT)
     await chat.bot.api.send_location(PAT, *SEATTLE)
-    await chat.bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    await chat.bot.api.wait_for_new(PAT, mark, count=1)
     await chat.bot.api.wait_idle(quiet=0.3)
     await chat.tap(PAT, "Yes, that's right")
     await chat.say(PAT, "daily")
@@ -153,7 +153,7 @@ async def doses(chat: Chat) -> None:
     await drained(chat.bot)
     mark = chat.bot.api.mark(PAT)
     clock(chat.bot).advance(timedelta(minutes=15))
-    [again] = await chat.bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [again] = await chat.bot.api.wait_for_new(PAT, mark, count=1)
     await chat.tap(PAT, "✅ Taken", again)
     third = await chat.reminder(timedelta(days=2))
     await chat.tap(PAT, "Skip", third)
@@ -173,10 +173,10 @@ async def support_person(chat: Chat) -> None:
     assert found, invite.plain_text
     mark = chat.bot.api.mark(PAT)
     await chat.say(FRIEND, f"/start {found.group(1)}")
-    [question] = await chat.bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [question] = await chat.bot.api.wait_for_new(PAT, mark, count=1)
     mark = chat.bot.api.mark(FRIEND)
     await chat.tap(PAT, "Yes, confirm", question)
-    await chat.bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    await chat.bot.api.wait_for_new(FRIEND, mark, count=1)
 
 
 async def a_handler_fails(chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -250,7 +250,7 @@ async def test_a_whole_conversation_logs_nothing_private(
     await chat.forge(NURSE, "zz:forged-QX7-payload")  # nothing the bot ever made
     mark = live_bot.api.mark(PAT)
     await live_bot.api.send_sticker(PAT)
-    await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    await live_bot.api.wait_for_new(PAT, mark, count=1)
     await a_handler_fails(chat, monkeypatch)
     await drained(live_bot)
     await eventually(lambda: len(cards(live_bot, NURSE)) >= 3, "the nurse's alert cards")

@@ -27,7 +27,7 @@ async def busy_patient(bot: LiveBot) -> tuple[Clinic, int]:
     bot.api.set_user(PAT, {"first_name": "Robin", "last_name": "Quill"})
     mark = bot.api.mark(PAT)
     clock(bot).set(FIRST_DOSE + timedelta(seconds=1))
-    [reminder] = await bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [reminder] = await bot.api.wait_for_new(PAT, mark, count=1)
     await tap_and_wait_edit(bot, PAT, "✅ Taken", reminder)
     [question] = await say(bot, PAT, "/checkin")
     for label in ("9", "🙁 Low"):
@@ -36,7 +36,7 @@ async def busy_patient(bot: LiveBot) -> tuple[Clinic, int]:
     await tap_and_wait_edit(bot, PAT, "No", question)
     # A craving of 9 brings coping prompts in a message of their own, which can land after the
     # edit; wait for it, or it would be taken for the reply to the note.
-    [coping] = await bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [coping] = await bot.api.wait_for_new(PAT, mark, count=1)
     assert "Cravings rise and fall" in (coping.plain_text or "")
     await say(bot, PAT, "rough week at work")  # the check-in's note
     await say(bot, PAT, "can I drink alcohol on naltrexone?")
@@ -45,7 +45,7 @@ async def busy_patient(bot: LiveBot) -> tuple[Clinic, int]:
     payload = (invite.plain_text or "").split("start=")[1].split()[0]
     mark = bot.api.mark(PAT)
     await say(bot, FRIEND, f"/start {payload}")
-    [confirm] = await bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [confirm] = await bot.api.wait_for_new(PAT, mark, count=1)
     await bot.api.tap(PAT, "Yes, confirm", confirm)
     await say(bot, NURSE, "/patient Robin")
     await drained(bot)
@@ -164,7 +164,7 @@ async def test_stop_is_confirmed_shown_to_staff_and_start_comes_back(live_bot: L
     [question] = await say(live_bot, PAT, "/stop")
     mark = live_bot.api.mark(PAT)
     await tap_and_wait_edit(live_bot, PAT, "Yes, stop everything", question)
-    [confirmed] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [confirmed] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "won't send you anything more" in (confirmed.plain_text or "")
     # The last thing the bot says, to someone who may be stopping naltrexone too.
     assert "could cause an overdose" in (confirmed.plain_text or "")
@@ -180,7 +180,7 @@ async def test_stop_is_confirmed_shown_to_staff_and_start_comes_back(live_bot: L
     assert "Welcome back" in (back.plain_text or "")
     mark = live_bot.api.mark(PAT)
     clock(live_bot).set(FIRST_DOSE + timedelta(days=1, seconds=1))
-    [reminder] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [reminder] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert reminder.buttons  # reminders are back
 
 
@@ -218,7 +218,7 @@ async def test_a_changed_consent_is_asked_again_before_anything_else(live_bot: L
     assert "I've updated what I keep" in (again.plain_text or "")
     mark = live_bot.api.mark(PAT)
     await live_bot.api.tap(PAT, "I agree", again)
-    [thanks] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [thanks] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "reminders are back on" in (thanks.plain_text or "")
     async with live_bot.ctx.sessions() as session:
         patient = await session.get(Patient, patient_id)
@@ -227,7 +227,7 @@ async def test_a_changed_consent_is_asked_again_before_anything_else(live_bot: L
     assert live_bot.ctx.consent.version in records
     mark = live_bot.api.mark(PAT)
     clock(live_bot).set(FIRST_DOSE + timedelta(days=1, seconds=1))
-    [reminder] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [reminder] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert reminder.buttons
 
 
@@ -240,7 +240,7 @@ async def test_declining_a_changed_consent_stops_messages_and_keeps_history(
     [prompt] = await say(live_bot, PAT, "hello")
     mark = live_bot.api.mark(PAT)
     await live_bot.api.tap(PAT, "No thanks", prompt)
-    [stopped] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [stopped] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "stopped all messages" in (stopped.plain_text or "")
     async with live_bot.ctx.sessions() as session:
         patient = await session.get(Patient, patient_id)
@@ -263,13 +263,13 @@ async def test_a_patient_who_supports_someone_is_erased_from_that_link_too(
     payload = (invite.plain_text or "").split("start=")[1].split()[0]
     mark = live_bot.api.mark(FRIEND)
     await say(live_bot, PAT, f"/start {payload}")  # Robin becomes Jamie's support person
-    [confirm] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    [confirm] = await live_bot.api.wait_for_new(FRIEND, mark, count=1)
     await live_bot.api.tap(FRIEND, "Yes, confirm", confirm)
     await drained(live_bot)
     await say(live_bot, PAT, "/delete")
     mark = live_bot.api.mark(FRIEND)
     await say(live_bot, PAT, "DELETE")
-    [told] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    [told] = await live_bot.api.wait_for_new(FRIEND, mark, count=1)
     assert "support person has stepped back" in (told.plain_text or "")
     assert "Robin" not in (told.plain_text or "")
     assert await rows_mentioning(live_bot, patient_id, ["Robin", "Quill", str(PAT)]) == []
@@ -288,7 +288,7 @@ async def test_stop_in_spanish_carries_the_overdose_warning(live_bot: LiveBot) -
     assert "Sí" in yes and "No" in no
     mark = live_bot.api.mark(PAT)
     await tap_and_wait_edit(live_bot, PAT, yes, question)
-    [confirmed] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [confirmed] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     text = confirmed.plain_text or ""
     # As strong as the English: the block wears off, tolerance is lower, an overdose can kill.
     assert "sobredosis" in text and "naloxona" in text and "911" in text and "988" in text
@@ -342,14 +342,14 @@ async def test_a_spanish_support_person_hears_in_spanish_that_the_link_ended(
     payload = (invite.plain_text or "").split("start=")[1].split()[0]
     mark = live_bot.api.mark(PAT)
     await say(live_bot, FRIEND, f"/start {payload}")  # Jamie becomes Robin's support person
-    [confirm] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [confirm] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     [[yes, _no]] = confirm.buttons
     await live_bot.api.tap(PAT, yes, confirm)
     await drained(live_bot)
     await say(live_bot, PAT, "/delete")
     mark = live_bot.api.mark(FRIEND)
     await say(live_bot, PAT, "BORRAR.")  # a full stop still confirms
-    [told] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    [told] = await live_bot.api.wait_for_new(FRIEND, mark, count=1)
     assert (told.plain_text or "").startswith("La persona a la que usted apoyaba terminó")
     assert "Robin" not in (told.plain_text or "")
     assert await rows_mentioning(live_bot, patient_id, ["Robin", "Quill", str(PAT)]) == []

@@ -45,7 +45,7 @@ async def reminder_arrives(bot: LiveBot) -> None:
     mark = bot.api.mark(CHAT)
     assert isinstance(bot.ctx.clock, FakeClock)
     bot.ctx.clock.set(DUE)
-    [message] = await bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    [message] = await bot.api.wait_for_new(CHAT, mark, count=1)
     assert "08:00" in message.plain_text
     assert message.buttons == [["✅ Taken", "⏰ Snooze", "Skip"]]
     await settled(bot)
@@ -54,7 +54,7 @@ async def reminder_arrives(bot: LiveBot) -> None:
 async def test_reminder_arrives_and_taken_is_recorded(live_bot: LiveBot) -> None:
     await reminder_arrives(live_bot)
     await live_bot.api.tap(CHAT, "✅ Taken")
-    await live_bot.api.wait_for_call("editMessageText", timeout=10)
+    await live_bot.api.wait_for_call("editMessageText")
     edited = live_bot.api.last(CHAT)
     assert edited is not None and "✓ Taken at 08:00" in edited.plain_text
     assert not edited.inline_keyboard
@@ -64,14 +64,14 @@ async def test_reminder_arrives_and_taken_is_recorded(live_bot: LiveBot) -> None
 async def test_snooze_sends_the_reminder_again_once(live_bot: LiveBot) -> None:
     await reminder_arrives(live_bot)
     await live_bot.api.tap(CHAT, "⏰ Snooze")
-    await live_bot.api.wait_for_call("editMessageReplyMarkup", timeout=10)
+    await live_bot.api.wait_for_call("editMessageReplyMarkup")
     await live_bot.api.tap(CHAT, "15 min")
-    await live_bot.api.wait_for_call("editMessageText", timeout=10)
+    await live_bot.api.wait_for_call("editMessageText")
     await settled(live_bot)
     mark = live_bot.api.mark(CHAT)
     assert isinstance(live_bot.ctx.clock, FakeClock)
     live_bot.ctx.clock.advance(timedelta(minutes=15))
-    [again] = await live_bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    [again] = await live_bot.api.wait_for_new(CHAT, mark, count=1)
     assert "08:00" in again.plain_text and again.buttons
     await live_bot.api.wait_idle(quiet=1.0)
     assert len(live_bot.api.sent(CHAT)) == 2  # the original and one re-send, nothing more
@@ -82,12 +82,12 @@ async def test_no_answer_gets_one_nudge_then_a_missed_dose_safety_note(live_bot:
     assert isinstance(live_bot.ctx.clock, FakeClock)
     mark = live_bot.api.mark(CHAT)
     live_bot.ctx.clock.advance(timedelta(minutes=31))
-    [nudge] = await live_bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    [nudge] = await live_bot.api.wait_for_new(CHAT, mark, count=1)
     assert "Just checking in" in nudge.plain_text
     await settled(live_bot)
     mark = live_bot.api.mark(CHAT)
     live_bot.ctx.clock.advance(timedelta(hours=4))
-    [note] = await live_bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    [note] = await live_bot.api.wait_for_new(CHAT, mark, count=1)
     assert "naloxone" in note.plain_text and "overdose" in note.plain_text
     assert await dose_status(live_bot) == "missed"
 
@@ -99,7 +99,7 @@ async def spanish_reminder_arrives(bot: LiveBot) -> None:
     mark = bot.api.mark(CHAT)
     assert isinstance(bot.ctx.clock, FakeClock)
     bot.ctx.clock.set(DUE)
-    [message] = await bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    [message] = await bot.api.wait_for_new(CHAT, mark, count=1)
     assert message.plain_text == "⏰ 08:00: es hora de su rutina. Toque abajo cuando la haya hecho."
     assert message.buttons == [["✅ Tomada", "⏰ Posponer", "Omitir"]]
     await settled(bot)
@@ -108,16 +108,16 @@ async def spanish_reminder_arrives(bot: LiveBot) -> None:
 async def test_a_spanish_patient_is_reminded_and_answered_in_spanish(live_bot: LiveBot) -> None:
     await spanish_reminder_arrives(live_bot)
     await live_bot.api.tap(CHAT, "⏰ Posponer")
-    await live_bot.api.wait_for_call("editMessageReplyMarkup", timeout=10)
+    await live_bot.api.wait_for_call("editMessageReplyMarkup")
     await live_bot.api.tap(CHAT, "15 min")
-    await live_bot.api.wait_for_call("editMessageText", timeout=10)
+    await live_bot.api.wait_for_call("editMessageText")
     edited = live_bot.api.last(CHAT)
     assert edited is not None and "Pospuesta hasta las 08:15" in edited.plain_text
     await settled(live_bot)
     mark = live_bot.api.mark(CHAT)
     assert isinstance(live_bot.ctx.clock, FakeClock)
     live_bot.ctx.clock.advance(timedelta(minutes=15))
-    [again] = await live_bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    [again] = await live_bot.api.wait_for_new(CHAT, mark, count=1)
     assert again.plain_text.startswith("⏰ 08:00: es hora de su rutina")
     await settled(live_bot)
     await live_bot.api.tap(CHAT, "✅ Tomada", again)
@@ -139,13 +139,13 @@ async def test_a_spanish_patient_gets_the_nudge_and_the_missed_dose_note_in_span
     assert isinstance(live_bot.ctx.clock, FakeClock)
     mark = live_bot.api.mark(CHAT)
     live_bot.ctx.clock.advance(timedelta(minutes=31))
-    [nudge] = await live_bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    [nudge] = await live_bot.api.wait_for_new(CHAT, mark, count=1)
     assert nudge.plain_text.startswith("Una pregunta rápida: ¿pudo hacer su rutina de las 08:00?")
     assert nudge.buttons == [["✅ Tomada", "⏰ Posponer", "Omitir"]]
     await settled(live_bot)
     mark = live_bot.api.mark(CHAT)
     live_bot.ctx.clock.advance(timedelta(hours=4))
-    [note] = await live_bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    [note] = await live_bot.api.wait_for_new(CHAT, mark, count=1)
     assert note.plain_text == reminders.missed_dose_safety("daily", "es")
     assert "naloxona" in note.plain_text and "sobredosis" in note.plain_text
     assert await dose_status(live_bot) == "missed"

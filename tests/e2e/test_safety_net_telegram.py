@@ -36,7 +36,7 @@ async def test_a_risk_signal_asks_are_you_safe_and_nothing_else(live_bot: LiveBo
 
     mark = live_bot.api.mark(PAT)
     await live_bot.api.tap(PAT, SAFE, prompt)
-    [thanks] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [thanks] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "988" in (thanks.plain_text or "")
     # Time passes: an answered check never alerts anyone.
     clock(live_bot).advance(timedelta(hours=2))
@@ -74,7 +74,7 @@ async def test_help_now_is_a_crisis_and_ask_my_team_a_contact_request(live_bot: 
     [prompt] = await say(live_bot, PAT, "nobody needs me")
     mark = live_bot.api.mark(PAT)
     await live_bot.api.tap(PAT, HELP, prompt)
-    [crisis] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [crisis] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "988" in (crisis.plain_text or "") and "care team has been told" in (
         crisis.plain_text or ""
     )
@@ -86,7 +86,7 @@ async def test_help_now_is_a_crisis_and_ask_my_team_a_contact_request(live_bot: 
     [again] = await say(live_bot, PAT, "i feel so hopeless lately")
     mark = live_bot.api.mark(PAT)
     await live_bot.api.tap(PAT, TEAM, again)
-    [told] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [told] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "asked your care team to reach out" in (told.plain_text or "")
     await drained(live_bot)
     kinds = [a.kind for a in await alerts(live_bot)]
@@ -158,7 +158,7 @@ async def test_spanish_crisis_gets_a_spanish_reply_and_staff_are_told_the_langua
     # The answers follow in the language the question was asked in, with "usted".
     mark = live_bot.api.mark(PAT)
     await live_bot.api.tap(PAT, "Estoy a salvo", prompt)
-    [thanks] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [thanks] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert (thanks.plain_text or "").startswith("Gracias. Me alegra. Si eso cambia, llame")
     await eventually(
         lambda: (live_bot.api.message(PAT, prompt.message_id).plain_text or "").endswith(

@@ -206,7 +206,7 @@ async def test_a_whole_spanish_journey_leaves_no_english(live_bot: LiveBot) -> N
     due = due if due > local else due + timedelta(days=1)
     mark = live_bot.api.mark(CHAT)
     clock.set(due.astimezone(ZoneInfo("UTC")))
-    [reminder] = await live_bot.api.wait_for_new(CHAT, mark, count=1, timeout=10)
+    [reminder] = await live_bot.api.wait_for_new(CHAT, mark, count=1)
     assert reminder.buttons == [["✅ Tomada", "⏰ Posponer", "Omitir"]]
     await drained(live_bot)
     shown = await tap_and_wait_edit(live_bot, CHAT, "✅ Tomada", reminder)

@@ -79,7 +79,7 @@ async def test_summary_lists_who_needs_a_call_with_buttons(live_bot: LiveBot) ->
     assert button.startswith("Pat Doe (")
     mark = live_bot.api.mark(NURSE)
     await live_bot.api.tap(NURSE, button, reply)
-    [detail] = await live_bot.api.wait_for_new(NURSE, mark, count=1, timeout=10)
+    [detail] = await live_bot.api.wait_for_new(NURSE, mark, count=1)
     assert detail.kind == "photo" and "Days covered: 7 days 50%" in (detail.plain_text or "")
 
 

@@ -145,7 +145,7 @@ async def test_old_dose_and_check_in_buttons_leave_the_next_patients_rows_alone(
     [alex_check_in] = await say(live_bot, ALEX, "/checkin")
     mark = live_bot.api.mark(ALEX)
     clock(live_bot).set(FIRST_DOSE + timedelta(seconds=1))
-    [alex_reminder] = await live_bot.api.wait_for_new(ALEX, mark, count=1, timeout=10)
+    [alex_reminder] = await live_bot.api.wait_for_new(ALEX, mark, count=1)
     async with live_bot.ctx.sessions() as session:
         [old_check_in] = list(await session.scalars(select(CheckIn.id)))
     await erase(live_bot, ALEX)
@@ -156,7 +156,7 @@ async def test_old_dose_and_check_in_buttons_leave_the_next_patients_rows_alone(
     assert blair_schedule == alex_schedule
     mark = live_bot.api.mark(BLAIR)
     clock(live_bot).set(FIRST_DOSE + timedelta(days=1, seconds=1))
-    await live_bot.api.wait_for_new(BLAIR, mark, count=1, timeout=10)
+    await live_bot.api.wait_for_new(BLAIR, mark, count=1)
     await wind_back(live_bot.ctx, "check_ins", old_check_in)
     await say(live_bot, BLAIR, "/checkin")
     await drained(live_bot)

@@ -30,18 +30,18 @@ async def confirmed_friend(bot: LiveBot) -> None:
     mark = bot.api.mark(PAT)
     [thanks] = await say(bot, FRIEND, f"/start {payload}")
     assert "Thank you for offering to support Pat" in (thanks.plain_text or "")
-    [question] = await bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [question] = await bot.api.wait_for_new(PAT, mark, count=1)
     assert "Jamie Fox opened your support invite" in (question.plain_text or "")
     mark = bot.api.mark(FRIEND)
     await bot.api.tap(PAT, "Yes, confirm", question)
-    [welcome] = await bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    [welcome] = await bot.api.wait_for_new(FRIEND, mark, count=1)
     assert "You're now Pat's support person" in (welcome.plain_text or "")
 
 
 async def miss_a_dose(bot: LiveBot, day: int) -> None:
     mark = bot.api.mark(PAT)
     clock(bot).set(FIRST_DOSE + timedelta(days=day, seconds=1))
-    await bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    await bot.api.wait_for_new(PAT, mark, count=1)
     await drained(bot)
     clock(bot).advance(timedelta(hours=4, minutes=1))
     await drained(bot)
@@ -73,7 +73,7 @@ async def test_the_support_person_hears_only_about_unconfirmed_doses(live_bot: L
     assert "Your support person is Jamie Fox" in (current.plain_text or "")
     mark = live_bot.api.mark(FRIEND)
     await live_bot.api.tap(PAT, "Remove Jamie Fox", current)
-    [bye] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    [bye] = await live_bot.api.wait_for_new(FRIEND, mark, count=1)
     assert "won't get updates from me any more" in (bye.plain_text or "")
     await miss_a_dose(live_bot, 1)
     assert len(friend_texts(live_bot)) == before + 2
@@ -93,12 +93,12 @@ async def test_a_link_works_once_and_the_support_person_can_leave(live_bot: Live
     [own] = await say(live_bot, PAT, "/support")  # still waiting: the question again
     mark = live_bot.api.mark(FRIEND)
     await live_bot.api.tap(PAT, "Yes, confirm", own)
-    await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    await live_bot.api.wait_for_new(FRIEND, mark, count=1)
 
     mark = live_bot.api.mark(PAT)
     [done] = await say(live_bot, FRIEND, "/leave")
     assert "won't get any more updates" in (done.plain_text or "")
-    [told] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [told] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "Jamie has stepped back as your support person" in (told.plain_text or "")
     await miss_a_dose(live_bot, 0)
     assert not any("hasn't confirmed" in t for t in friend_texts(live_bot))
@@ -113,10 +113,10 @@ async def test_declining_shares_nothing(live_bot: LiveBot) -> None:
     payload = await invite(live_bot)
     mark = live_bot.api.mark(PAT)
     await say(live_bot, FRIEND, f"/start {payload}")
-    [question] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [question] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     mark = live_bot.api.mark(FRIEND)
     await live_bot.api.tap(PAT, "No", question)
-    [told] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    [told] = await live_bot.api.wait_for_new(FRIEND, mark, count=1)
     assert "wasn't confirmed" in (told.plain_text or "")
     await miss_a_dose(live_bot, 0)
     assert not any("hasn't confirmed" in t for t in friend_texts(live_bot))
@@ -146,12 +146,12 @@ async def test_a_spanish_patient_and_their_support_person_read_spanish(live_bot:
     mark = live_bot.api.mark(PAT)
     [thanks] = await say(live_bot, FRIEND, f"/start {found.group(1)}")
     assert (thanks.plain_text or "").startswith("Gracias por ofrecer su apoyo a Pat.")
-    [question] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [question] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert (question.plain_text or "").startswith("Jamie Fox abrió su invitación de apoyo.")
     assert question.buttons == [["Sí, confirmar", "No"]]
     mark = live_bot.api.mark(FRIEND)
     await live_bot.api.tap(PAT, "Sí, confirmar", question)
-    [welcome] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    [welcome] = await live_bot.api.wait_for_new(FRIEND, mark, count=1)
     assert (welcome.plain_text or "").startswith("Ahora usted es la persona de apoyo de Pat.")
     before = len(friend_texts(live_bot))
 
@@ -163,7 +163,7 @@ async def test_a_spanish_patient_and_their_support_person_read_spanish(live_bot:
     assert (current.plain_text or "").startswith("Su persona de apoyo es Jamie Fox.")
     mark = live_bot.api.mark(FRIEND)
     await live_bot.api.tap(PAT, "Quitar a Jamie Fox", current)
-    [bye] = await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    [bye] = await live_bot.api.wait_for_new(FRIEND, mark, count=1)
     assert (bye.plain_text or "").startswith("Pat cambió su configuración")
 
 
@@ -176,17 +176,17 @@ async def test_a_support_person_of_a_spanish_patient_leaves_in_spanish(live_bot:
     assert found
     mark = live_bot.api.mark(PAT)
     await say(live_bot, FRIEND, f"/start {found.group(1)}")
-    [question] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [question] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     mark = live_bot.api.mark(FRIEND)
     await live_bot.api.tap(PAT, "Sí, confirmar", question)
-    await live_bot.api.wait_for_new(FRIEND, mark, count=1, timeout=10)
+    await live_bot.api.wait_for_new(FRIEND, mark, count=1)
 
     mark = live_bot.api.mark(PAT)
     [done] = await say(live_bot, FRIEND, "/leave")
     assert (done.plain_text or "") == (
         "Listo. Ya no recibirá más avisos míos. Gracias por estar ahí."
     )
-    [told] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [told] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert (told.plain_text or "") == (
         "Jamie dejó de ser su persona de apoyo. Puede invitar a otra persona con /support."
     )

@@ -54,7 +54,7 @@ async def test_webhook_registers_and_accepts_only_signed_posts(
         stop = asyncio.Event()
         task = asyncio.create_task(serve(application, stop, webhook))
         try:
-            call = await fake_api.wait_for_call("setWebhook", timeout=10)
+            call = await fake_api.wait_for_call("setWebhook")
             assert call.params["url"] == settings.webhook_url
             assert call.params["secret_token"] == webhook.secret_token
             async with httpx.AsyncClient() as client:
@@ -122,7 +122,7 @@ async def webhook_bot(
         stop = asyncio.Event()
         task = asyncio.create_task(serve(application, stop, webhook))
         try:
-            await fake_api.wait_for_call("setWebhook", timeout=10)
+            await fake_api.wait_for_call("setWebhook")
             yield settings.webhook_url or "", webhook.secret_token, port
         finally:
             stop.set()

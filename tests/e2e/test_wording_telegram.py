@@ -67,7 +67,7 @@ async def test_cancel_during_a_schedule_change_says_nothing_changed(live_bot: Li
     [overview] = await say(live_bot, PAT, "/schedule")
     mark = live_bot.api.mark(PAT)
     await live_bot.api.tap(PAT, "Change time", overview)
-    [prompt] = await live_bot.api.wait_for_new(PAT, mark, count=1, timeout=10)
+    [prompt] = await live_bot.api.wait_for_new(PAT, mark, count=1)
     assert "What time should I remind you?" in (prompt.plain_text or "")
     [reply] = await say(live_bot, PAT, "/cancel")
     text = reply.plain_text or ""
@@ -178,7 +178,7 @@ async def check_in(bot: LiveBot, craving: int, use: Use) -> list[str]:
     await tap_and_wait_edit(bot, PAT, MOODS[2], question)
     mark = bot.api.mark(PAT)
     await tap_and_wait_edit(bot, PAT, USE_LABELS[use], question)
-    replies = await bot.api.wait_for_new(PAT, mark, count=2, timeout=10)
+    replies = await bot.api.wait_for_new(PAT, mark, count=2)
     await bot.api.tap(PAT, "No thanks", question)
     await drained(bot)
     return [m.plain_text or "" for m in replies]
