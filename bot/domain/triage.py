@@ -1014,6 +1014,10 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"awake)\b",
         r"\bcant wake (?:him|her|them)\b",
         r"\bwont wake (?:\w+ )?up\b",
+        r"\b(?:he|she|they|hes|shes|my \w+) (?:wont|will not|cant|doesnt|isnt) (?:wake|waking)\b"
+        r"(?! (?:me|us|up early|up for|up at|up on time|up in the)\b)",
+        r"\bno pulse\b(?! (?:issues?|problems?|checks?|ox\w*|readings?|rate|monitor)\b)"
+        r"|\bcant find (?:a|his|her|their) pulse\b",
         r"\bpassed out (?:and|but) (?:wont|cant|not|isnt|hasnt|no longer|still not|"
         r"still wont|blue)\b",
         r"\b(?:collapsed|collapsing)\b(?! (?:stars?|in tears|on the couch|on the bed|"
@@ -1199,6 +1203,12 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"\b(?! with| between| off)",
         r"\bend it (?:tonight|today|now|soon|for good|forever|once and for all)\b",
         r"\bending (?:it|things)\b(?! with| between| off)",
+        r"\b(?:im|i am|am|gonna be|going to be) ending my life\b|^ending my life\b",
+        # short messages are the rules' alone: "im gonna jump", "jumping tonight"
+        r"\b(?:im|i am|gonna|going to|about to|ready to) (?:gonna |going to |about to )?jump\b"
+        r"(?! (?:in|into|on|onto|rope|start|ship|the gun|to|at|over|through|around|high|back|"
+        r"for joy|out of bed|up and down)\b)(?!\w)",
+        r"\bjumping (?:tonight|today|now|off (?:a|the|this) (?:bridge|roof|building|overpass))\b",
         r"\b(?:give|giving|gave) up on (?:life|living)\b",
         r"\bdone with (?:life|living|being alive|it all|this life|this world)\b",
         r"\bdone living\b",
@@ -1527,6 +1537,14 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"\b(?:kid|son|daughter|baby|toddler|child|grandson|granddaughter|nephew|niece) "
         r"(?:\w+ ){0,3}(?:swallowed|ate|took|got into) (?:\w+ ){0,3}(?:pills|meds|tablets|"
         r"naltrexone|medicine|bottle)\b",
+        # as short as people write it: "whole bottle tylenol", "took them all", "xanax and booze"
+        r"\b(?:whole|entire|full) (?:bottle|box|pack) (?:of )?(?:my )?(?:tylenol|acetaminophen|"
+        r"advil|ibuprofen|aspirin|pills|meds|sleeping pills|benadryl|<BENZO>)\b",
+        r"^(?:i |just |i just )?(?:took|swallowed|popped|downed|taking|swallowing) (?:them|those|"
+        r"these|it) all(?: of them| now| tonight| at once)?$|^(?:i |just |i just )?(?:took|"
+        r"swallowed|popped|downed) all of (?:them|those|these)(?: now| tonight| at once)?$",
+        r"\b(?:mixed|took|downed|popped) (?:my )?(?:<BENZO>|sleeping pills) (?:and|with|"
+        r"plus|\+) (?:alcohol|booze|liquor|drinking|beer|vodka|whiskey|wine)\b",
     ),
     # --------------------------------------------------------------------- Spanish
     # Accents are gone by now ("qué" -> "que", "mañana" -> "manana"). Spanish negation ("no

@@ -56,6 +56,16 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
         r"(?:hunting|work|the range|shaving|camping))",
     ),
     (
+        # A bare call for help: too little to call a crisis, too much to let pass (the whole
+        # message, so "can you help me change my time" is not one).
+        "check.help",
+        r"^(?:please |pls |plz )?(?:help|help me|help us|someone help|somebody help|"
+        r"someone help me|somebody help me|help me please|help please|emergency|"
+        r"its an emergency|this is an emergency|sos|i need help|i need help now|need help now|"
+        r"ayuda|ayudame|auxilio|socorro|emergencia|es una emergencia|necesito ayuda|"
+        r"necesito ayuda ya)(?: please| pls| plz| por favor| porfa| now| ya)?$",
+    ),
+    (
         "check.es",
         r"\b(?:ya )?no (?:puedo|aguanto|soporto) mas\b|\bya no (?:puedo|aguanto|soporto)\b"
         r"|\bpara que (?:seguir|sigo|vivo|intentar)\b|\b(?:sin|no hay) (?:esperanza|salida)\b"

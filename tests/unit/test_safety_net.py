@@ -41,6 +41,9 @@ def test_language_of_the_message(text: str, lang: str) -> None:
         "ya no puedo más",
         "para qué seguir",
         "adiós para siempre",
+        "help me please",
+        "emergency",
+        "auxilio",
         "ya tengo la pistola",
         "este es mi último mensaje",
     ],
@@ -59,6 +62,8 @@ def test_ambiguous_risk_signals_are_checks(text: str) -> None:
         "had a good day at work",
         "thanks for everything, see you thursday",
         "tengo una navaja para el trabajo",
+        "can you help me change my reminder time",
+        "who is my emergency contact",
     ],
 )
 def test_everyday_messages_are_not_checks(text: str) -> None:
