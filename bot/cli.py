@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Bot
@@ -43,6 +44,9 @@ from bot.services.clinics import (
 )
 from bot.services.context import AppContext
 from jobs.sender import OutboxSender, sender_bot
+
+if TYPE_CHECKING:
+    from bot.sms.server import SmsListener
 
 log = logging.getLogger("bot")
 
@@ -335,16 +339,29 @@ async def _run(settings: Settings, use_webhook: bool = False) -> int:
         application = build_application(ctx)
         stop = _stop_on_signals()
         webhook = webhook_from(settings) if use_webhook else None
+        sms = _sms_listener(ctx)
         log.info("starting the Telegram bot (%s)", "webhook" if webhook else "long polling")
         sending = asyncio.create_task(OutboxSender(ctx, bot, lease=_lease(settings)).run(stop))
+        texting = asyncio.create_task(sms.serve(stop)) if sms is not None else None
         try:
             await serve(application, stop, webhook)
         finally:
             stop.set()
             await sending
+            if texting is not None:
+                await texting
     await warming
     log.info("stopped")
     return 0
+
+
+def _sms_listener(ctx: AppContext) -> SmsListener | None:
+    """Twilio's webhooks on SMS_WEBHOOK_PORT, bound now (a port in use stops `run` at once),
+    or None when SMS is off."""
+    from bot.sms.server import SmsListener, listen_address
+
+    address = listen_address(ctx.settings)
+    return SmsListener.bind(ctx, *address) if address is not None else None
 
 
 def _content_review(as_json: bool) -> int:

@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str | None = None
     twilio_api_base_url: str = PUBLIC_TWILIO_API
     sms_webhook_port: int = Field(default=8082, gt=0, lt=65536)
+    # The https address Twilio posts to, without the path ("https://bot.example-clinic.org"):
+    # webhooks are signed for the URL Twilio called, which behind a proxy is not the one the
+    # request arrives at, so the signature is checked against this + "/sms/twilio".
+    sms_public_url: str | None = None
     # A US long code sends about 1 text per second; toll-free and short codes more.
     sms_rate_per_number_per_second: float = Field(default=1.0, gt=0)
 
@@ -241,6 +245,20 @@ class Settings(BaseSettings):
             raise ValueError("plain http only to 127.0.0.1 or localhost; use https")
         return url
 
+    @field_validator("sms_public_url")
+    @classmethod
+    def _sms_public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        url = value.strip().rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("expected an https URL such as https://bot.example-clinic.org")
+        # Inbound texts are patients' words: plain http only to this machine (a local test).
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+            raise ValueError("plain http only to 127.0.0.1 or localhost; use https")
+        return url
+
     @model_validator(mode="after")
     def _sms_complete(self) -> Settings:
         """Half an SMS configuration is a mistake to report, not SMS silently left off."""
@@ -261,6 +279,11 @@ class Settings(BaseSettings):
             missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
         if missing:
             raise ValueError(f"SMS is half configured: set {' and '.join(missing)}")
+        if not self.sms_public_url:
+            raise ValueError(
+                "SMS needs SMS_PUBLIC_URL, the https address Twilio posts texts to (such as "
+                "https://bot.example-clinic.org), to check that they come from Twilio"
+            )
         if self.sms_webhook_port == self.webhook_port:
             raise ValueError(
                 "SMS_WEBHOOK_PORT and WEBHOOK_PORT are the same; `run` listens on both"

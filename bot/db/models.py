@@ -574,6 +574,33 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any] | None]
 
 
+class SmsContact(Base):
+    """A phone number that has texted the clinic's SMS number (issue 16): whether it asked us to
+    stop, and the language it wrote in.
+
+    Kept apart from ``patients`` because anyone can text a number: enrolment by text (a later
+    step) links a contact to a patient. ``phone`` is E.164, the form Twilio's ``From`` arrives
+    in, and the one key it is looked up by. It is personal data: logs show it only masked
+    (``bot.sms.phone.mask``). A clinic that is removed takes its contacts with it.
+    """
+
+    __tablename__ = "sms_contacts"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # E.164: "+" and at most 15 digits. Unique: two rows for one number would disagree on STOP.
+    phone: Mapped[str] = mapped_column(String(16), unique=True)
+    clinic_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clinics.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    # Set by STOP (and its synonyms), cleared by START: nothing is sent while it is set.
+    opted_out_at: Mapped[datetime | None]
+    opted_in_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class Conversation(Base):
     """Where a chat is in a multi-step flow (onboarding, later others); any worker can resume it."""
 

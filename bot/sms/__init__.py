@@ -1,4 +1,4 @@
-"""SMS as a second channel (issue 16): pure building blocks, not wired into the inbox yet.
+"""SMS as a second channel (issue 16): inbound texts and compliance so far, no sending yet.
 
 * :mod:`bot.sms.segments` — how many segments a text costs (GSM-7 or UCS-2), as carriers count.
 * :mod:`bot.sms.phone` — numbers parsed to E.164 with ``phonenumbers``, and masked for staff.
@@ -6,6 +6,9 @@
 * :mod:`bot.sms.signature` — Twilio's ``X-Twilio-Signature`` checked with Twilio's own validator.
 * :mod:`bot.sms.gateway` — one text sent through Twilio's REST API (or ``TWILIO_API_BASE_URL``),
   its failures sorted into what the sender should do (step 2).
+* :mod:`bot.sms.webhook` — Twilio's signed webhooks (an inbound text, a delivery receipt), answered
+  in TwiML; what a text does is :mod:`bot.services.sms_inbound` (step 3).
+* :mod:`bot.sms.server` — `run` serving the webhooks on SMS_WEBHOOK_PORT when SMS is on (step 3).
 
-Only the gateway touches the network; nothing here touches the database; see docs/sms.md.
+Segments, phone, keywords and signature are pure; see docs/sms.md.
 """

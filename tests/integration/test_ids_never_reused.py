@@ -29,6 +29,7 @@ from bot.db.models import (
     DoseEvent,
     Question,
     SafetyCheck,
+    SmsContact,
     Staff,
     StaffInvite,
     SupportLink,
@@ -110,6 +111,15 @@ async def fill_every_table(ctx: AppContext, n: int) -> Person:
                     created_by=nurse.id,
                     created_at=now,
                     expires_at=now + timedelta(days=3),
+                )
+            )
+        if "sms_contacts" in await _present(session):  # from migration 0015 on
+            session.add(
+                SmsContact(
+                    phone=f"+1415555{n:04d}",
+                    clinic_id=clinic.id,
+                    created_at=now,
+                    updated_at=now,
                 )
             )
     return Person(chat, patient_id, clinic.id, nurse.id)

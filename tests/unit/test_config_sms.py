@@ -10,6 +10,7 @@ SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "fedcba9876543210" * 2  # the shape of an Auth Token; not a real one
 SERVICE = "MG" + "00112233445566778899aabbccddeeff"
 FROM = "+14155550100"
+PUBLIC = "https://bot.example-clinic.org"
 
 _VARIABLES = (
     "TWILIO_ACCOUNT_SID",
@@ -18,6 +19,7 @@ _VARIABLES = (
     "TWILIO_MESSAGING_SERVICE_SID",
     "TWILIO_API_BASE_URL",
     "SMS_WEBHOOK_PORT",
+    "SMS_PUBLIC_URL",
     "SMS_RATE_PER_NUMBER_PER_SECOND",
     "WEBHOOK_PORT",
     "DASHBOARD_PORT",
@@ -67,7 +69,11 @@ def test_blank_values_count_as_unset(clean_env: pytest.MonkeyPatch) -> None:
 
 def test_complete_with_a_from_number(clean_env: pytest.MonkeyPatch) -> None:
     settings = load(
-        clean_env, twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_from_number=FROM
+        clean_env,
+        twilio_account_sid=SID,
+        twilio_auth_token=TOKEN,
+        twilio_from_number=FROM,
+        sms_public_url=PUBLIC,
     )
     assert settings.sms_enabled is True
     assert settings.twilio_from_number == FROM
@@ -80,6 +86,7 @@ def test_complete_with_a_messaging_service(clean_env: pytest.MonkeyPatch) -> Non
         twilio_account_sid=SID,
         twilio_auth_token=TOKEN,
         twilio_messaging_service_sid=f" {SERVICE} ",
+        sms_public_url=PUBLIC,
     )
     assert settings.sms_enabled is True
     assert settings.twilio_messaging_service_sid == SERVICE
@@ -99,7 +106,11 @@ def test_the_from_number_is_stored_as_twilio_wants_it(
     clean_env: pytest.MonkeyPatch, typed: str, stored: str
 ) -> None:
     settings = load(
-        clean_env, twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_from_number=typed
+        clean_env,
+        twilio_account_sid=SID,
+        twilio_auth_token=TOKEN,
+        twilio_from_number=typed,
+        sms_public_url=PUBLIC,
     )
     assert settings.twilio_from_number == stored
 
@@ -190,7 +201,11 @@ def test_a_messaging_service_sid_of_the_wrong_shape(clean_env: pytest.MonkeyPatc
 
 def test_the_token_is_kept_out_of_repr(clean_env: pytest.MonkeyPatch) -> None:
     settings = load(
-        clean_env, twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_from_number=FROM
+        clean_env,
+        twilio_account_sid=SID,
+        twilio_auth_token=TOKEN,
+        twilio_from_number=FROM,
+        sms_public_url=PUBLIC,
     )
     assert TOKEN not in repr(settings)
     assert TOKEN not in str(settings)
@@ -234,7 +249,12 @@ def test_the_webhook_port_is_checked_like_the_others(
 
 
 def test_the_sms_webhook_port_cannot_be_the_telegram_one(clean_env: pytest.MonkeyPatch) -> None:
-    complete = {"twilio_account_sid": SID, "twilio_auth_token": TOKEN, "twilio_from_number": FROM}
+    complete = {
+        "twilio_account_sid": SID,
+        "twilio_auth_token": TOKEN,
+        "twilio_from_number": FROM,
+        "sms_public_url": PUBLIC,
+    }
     message = refusal(clean_env, sms_webhook_port="9443", webhook_port="9443", **complete)
     assert "SMS_WEBHOOK_PORT" in message and "WEBHOOK_PORT" in message
     # Without SMS the port is never opened, so nothing to clash.
@@ -253,3 +273,45 @@ def test_a_custom_port_and_rate(clean_env: pytest.MonkeyPatch) -> None:
 def test_the_rate_must_be_positive(clean_env: pytest.MonkeyPatch, rate: str) -> None:
     message = refusal(clean_env, sms_rate_per_number_per_second=rate)
     assert message.startswith("SMS_RATE_PER_NUMBER_PER_SECOND: ")
+
+
+def test_sms_needs_the_public_url_twilio_posts_to(clean_env: pytest.MonkeyPatch) -> None:
+    message = refusal(
+        clean_env, twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_from_number=FROM
+    )
+    assert message.startswith("configuration: SMS needs SMS_PUBLIC_URL")
+    # Without SMS it is not needed, and may be set ahead of the rest.
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER"):
+        clean_env.delenv(name)
+    assert load(clean_env, sms_public_url=PUBLIC).sms_enabled is False
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        (PUBLIC, PUBLIC),
+        (f" {PUBLIC}/ ", PUBLIC),
+        ("https://clinic.example.org/bot", "https://clinic.example.org/bot"),
+        ("http://127.0.0.1:8082", "http://127.0.0.1:8082"),  # a local test
+        ("", None),
+    ],
+)
+def test_the_sms_public_url(clean_env: pytest.MonkeyPatch, typed: str, stored: str | None) -> None:
+    assert load(clean_env, sms_public_url=typed).sms_public_url == stored
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "bot.example-clinic.org",
+        "ftp://bot.example-clinic.org",
+        "https://",
+        "https://bot.example-clinic.org/?x=1",
+        # patients' words travel in the form: not in clear text across a network
+        "http://bot.example-clinic.org",
+    ],
+)
+def test_an_sms_public_url_that_is_not_https_is_refused(
+    clean_env: pytest.MonkeyPatch, typed: str
+) -> None:
+    assert refusal(clean_env, sms_public_url=typed).startswith("SMS_PUBLIC_URL: ")

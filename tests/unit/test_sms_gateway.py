@@ -406,6 +406,7 @@ def test_from_settings() -> None:
         twilio_auth_token="cd" * 16,
         twilio_messaging_service_sid="MG" + "ef" * 16,
         twilio_api_base_url="http://127.0.0.1:9/",
+        sms_public_url="https://bot.example-clinic.org",
     )
     gateway = TwilioGateway.from_settings(settings)
     assert gateway.account_sid == "AC" + "ab" * 16

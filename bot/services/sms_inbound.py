@@ -1,0 +1,174 @@
+"""What an inbound text does and what we text back (issue 16, step 3), before anyone is enrolled.
+
+The order is the carriers' and then the safety net's:
+
+1. A whole-message keyword (:func:`bot.sms.keywords.classify`). STOP and its synonyms record the
+   opt-out and answer *nothing*: Twilio (or the carrier) sends the one confirmation the rules
+   allow, and a text of ours after it would be one too many. START clears it and confirms; HELP
+   says who the number is for, how to stop, and 988. A lone digit answers a menu; no menu is
+   open in this step, so it gets a kind "no question open", with 988 in case it was meant as
+   "I need help".
+2. Anything else is a person talking and goes through the safety net first
+   (:func:`bot.safety.net.assess`): a crisis gets the crisis reply at once, a check gets "are you
+   safe right now?", the rest a short note that this number serves clinics' patients, who join
+   through their care team.
+
+Nobody reached by SMS is linked to staff yet, so the crisis reply never says the care team was
+told, and the check question comes without numbered answers, as it does on Telegram for someone
+we hold no record of: an answer would find no open question, and no one would hear about it.
+
+A number that has opted out gets nothing but START's confirmation: Twilio refuses to deliver
+anything else to it (error 21610), crisis replies included.
+
+Which language: Spanish when the keyword is (PARAR, AYUDA) or the message reads as Spanish
+(:func:`bot.safety.language.detect`); otherwise the contact's language, English for a number
+we do not know. STOP, START and HELP are the words carriers use whatever one's language, so
+they say nothing about it; a contact's language is set by a Spanish keyword.
+
+Phone numbers appear in logs masked (:func:`bot.sms.phone.mask`), never the words of a text.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.bulk import insert_ignoring_conflicts
+from bot.db.models import Clinic, SmsContact
+from bot.domain.triage import crisis_reply
+from bot.i18n import N_, t
+from bot.safety import texts as safety_texts
+from bot.safety.language import detect
+from bot.safety.net import assess
+from bot.services.context import AppContext
+from bot.sms.keywords import Inbound, InboundKind, classify
+from bot.sms.phone import mask
+
+__all__ = [
+    "HELP",
+    "HELP_FOR_CLINIC",
+    "INVITATION",
+    "NO_OPEN_QUESTION",
+    "OPTED_IN",
+    "handle_inbound",
+]
+
+log = logging.getLogger(__name__)
+
+# Kept to one or two segments (tests/unit/test_sms_texts.py): in Spanish, á, í, ó and ú would
+# make the whole text UCS-2 and its segments 70 characters long, so these texts do without.
+# i18n: the reply to HELP/AYUDA from a number linked to a clinic. At most 2 SMS segments:
+# i18n: one á, í, ó or ú halves what fits (UCS-2), so this text does without them.
+HELP_FOR_CLINIC: Final = N_(
+    "{clinic}: reminders and check-ins for patients. Questions? Ask your care team. "
+    "Reply STOP to stop. In a crisis, call or text 988, or call 911."
+)
+# i18n: the reply to HELP/AYUDA from any other number. At most 2 SMS segments:
+# i18n: one á, í, ó or ú halves what fits (UCS-2), so this text does without them.
+HELP: Final = N_(
+    "This number sends reminders and check-ins for clinics' patients. Questions? Ask your "
+    "care team. Reply STOP to stop. In a crisis, call or text 988, or call 911."
+)
+# i18n: the reply to START. One SMS segment: 160 letters without á, í, ó or ú, 70 with one.
+OPTED_IN: Final = N_("You will get texts from this number again. Reply STOP to stop.")
+NO_OPEN_QUESTION: Final = N_(
+    "Thanks. I don't have a question open for you right now, so there is nothing to answer. "
+    "If you need help now, call or text 988, or call 911."
+)
+INVITATION: Final = N_(
+    "Hi! This number sends reminders for clinics' patients. To join, please ask your care team "
+    "for an invitation (signing up by text is coming soon). If you are in danger, call or text "
+    "988, or call 911."
+)
+
+
+async def handle_inbound(ctx: AppContext, phone: str, body: str, now: datetime) -> list[str]:
+    """The texts to answer ``body`` from ``phone`` (E.164) with, in order; [] for none.
+
+    STOP and START are recorded on the number's :class:`SmsContact` (made on first use);
+    anything else only reads it, and is answered even when the database cannot be read: the
+    safety net needs none, and a crisis must not go unanswered for want of a language setting.
+    """
+    inbound = classify(body)
+    if inbound.kind in (InboundKind.OPT_OUT, InboundKind.OPT_IN):
+        return await _opt_out_or_in(ctx, phone, inbound, now)
+    contact: SmsContact | None = None
+    clinic: str | None = None
+    try:
+        async with ctx.sessions() as session:
+            contact = await session.scalar(select(SmsContact).where(SmsContact.phone == phone))
+            if contact is not None and contact.clinic_id is not None:
+                clinic = await session.scalar(
+                    select(Clinic.name).where(Clinic.id == contact.clinic_id)
+                )
+    except SQLAlchemyError as exc:
+        # Answered as a number we do not know. Had it opted out, Twilio refuses the reply.
+        log.error("sms from %s: contact unreadable (%s)", mask(phone), type(exc).__name__)
+    if contact is not None and contact.opted_out_at is not None:
+        log.info("sms %s from opted-out %s: nothing sent", inbound.kind, mask(phone))
+        return []
+    lang = _language(inbound, body, contact)
+    if inbound.kind is InboundKind.HELP:
+        log.info("sms help from %s", mask(phone))
+        return [t(lang, HELP_FOR_CLINIC, clinic=clinic) if clinic else t(lang, HELP)]
+    if inbound.kind is InboundKind.NUMBER:
+        log.info("sms numbered reply from %s with no question open", mask(phone))
+        return [t(lang, NO_OPEN_QUESTION)]
+    assessment = assess(body)
+    log.info("sms text from %s: %s", mask(phone), assessment.tier or "no risk")
+    if assessment.is_crisis and assessment.kind is not None:
+        return [crisis_reply(assessment.kind, care_team_told=False, lang=lang)]
+    if assessment.is_check:
+        return [safety_texts.check_prompt(lang, None).text]
+    return [t(lang, INVITATION)]
+
+
+async def _opt_out_or_in(ctx: AppContext, phone: str, inbound: Inbound, now: datetime) -> list[str]:
+    """Record STOP (answer nothing) or START (confirm) on the number's contact."""
+    async with ctx.sessions.begin() as session:
+        contact = await _upsert_contact(session, phone, inbound, now)
+        if inbound.kind is InboundKind.OPT_OUT:
+            contact.opted_out_at = now
+            log.info("sms opt-out from %s", mask(phone))
+            return []
+        contact.opted_out_at = None
+        contact.opted_in_at = now
+        log.info("sms opt-in from %s", mask(phone))
+        return [t(_language(inbound, "", contact), OPTED_IN)]
+
+
+def _language(inbound: Inbound, body: str, contact: SmsContact | None) -> str:
+    """A Spanish keyword or message says Spanish; otherwise the contact's language."""
+    if inbound.language == "es":
+        return "es"
+    if inbound.kind in (InboundKind.TEXT, InboundKind.NUMBER) and detect(body) == "es":
+        return "es"
+    return contact.language if contact is not None else "en"
+
+
+async def _upsert_contact(
+    session: AsyncSession, phone: str, inbound: Inbound, now: datetime
+) -> SmsContact:
+    """The number's contact, made if new (two texts at once cannot make two), and locked.
+
+    A Spanish keyword (PARAR) sets its language; STOP and START, which everyone types, do not.
+    """
+    await insert_ignoring_conflicts(
+        session,
+        SmsContact,
+        [{"phone": phone, "language": "en", "created_at": now, "updated_at": now}],
+        ["phone"],
+    )
+    contact = await session.scalar(
+        select(SmsContact).where(SmsContact.phone == phone).with_for_update()
+    )
+    assert contact is not None  # inserted above or already there
+    if inbound.language == "es":
+        contact.language = "es"
+    contact.updated_at = now
+    return contact
