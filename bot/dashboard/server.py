@@ -11,23 +11,14 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Iterator
 
 import uvicorn
 
 from bot.dashboard.app import create_app
+from bot.listening import SHUTDOWN_GRACE_SECONDS, QuietServer
 from bot.services.context import AppContext
 
 log = logging.getLogger(__name__)
-
-SHUTDOWN_GRACE_SECONDS = 5
-
-
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        # `recovery-bot` handles SIGINT/SIGTERM itself and sets `stop`.
-        yield
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -68,7 +59,7 @@ async def serve_dashboard(
         proxy_headers=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
-    server = _Server(config)
+    server = QuietServer(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     stopping = asyncio.create_task(stop.wait())
     try:

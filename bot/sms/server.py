@@ -13,20 +13,15 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Iterator
 
-import uvicorn
-
+from bot import listening
 from bot.config import Settings
-from bot.services.clinics import OperatorError
 from bot.services.context import AppContext
 from bot.sms.webhook import create_app
 
 __all__ = ["SmsListener", "listen_address"]
 
 log = logging.getLogger(__name__)
-
-SHUTDOWN_GRACE_SECONDS = 5
 
 
 def listen_address(settings: Settings) -> tuple[str, int] | None:
@@ -40,37 +35,6 @@ def listen_address(settings: Settings) -> tuple[str, int] | None:
     return settings.webhook_listen, settings.sms_webhook_port
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        # `recovery-bot` handles SIGINT/SIGTERM itself and sets `stop`.
-        yield
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        sock = socket.socket(family, kind, proto)
-    except OSError as exc:
-        raise OperatorError(
-            f"cannot listen for SMS on {host}:{port} ({exc.strerror or exc}); check WEBHOOK_LISTEN"
-        ) from None
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(128)
-        sock.setblocking(False)
-    except OSError as exc:
-        sock.close()
-        raise OperatorError(
-            f"cannot listen for SMS on {host}:{port} ({exc.strerror or exc}); is another "
-            "process using that port? Set SMS_WEBHOOK_PORT"
-        ) from None
-    return sock
-
-
 class SmsListener:
     """``listener = SmsListener.bind(ctx, host, port)`` (raises OperatorError), then
     ``await listener.serve(stop)`` until ``stop`` is set."""
@@ -80,21 +44,11 @@ class SmsListener:
 
     @classmethod
     def bind(cls, ctx: AppContext, host: str, port: int) -> SmsListener:
-        return cls(ctx, _bind(host, port))
+        return cls(ctx, listening.bind(host, port, what="SMS", port_setting="SMS_WEBHOOK_PORT"))
 
     async def serve(self, stop: asyncio.Event) -> None:
-        config = uvicorn.Config(
-            create_app(self.ctx),
-            http="h11",
-            ws="none",
-            lifespan="off",
-            access_log=False,
-            log_config=None,
-            server_header=False,
-            proxy_headers=False,
-            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-        )
-        server = _Server(config)
+        config = listening.config(create_app(self.ctx))
+        server = listening.QuietServer(config)
         serving = asyncio.create_task(server.serve(sockets=[self.sock]))
         stopping = asyncio.create_task(stop.wait())
         host, port = self.sock.getsockname()[:2]

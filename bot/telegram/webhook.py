@@ -25,14 +25,13 @@ import contextlib
 import hmac
 import json
 import logging
-import socket
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-import uvicorn
 from telegram import Update
 from telegram.ext import Application
 
+from bot import listening
 from bot.services.clinics import OperatorError
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,6 @@ log = logging.getLogger(__name__)
 # Telegram's updates are a few KiB; a message is at most 4,096 characters.
 MAX_BODY_BYTES = 1024 * 1024
 SECRET_HEADER = b"x-telegram-bot-api-secret-token"
-SHUTDOWN_GRACE_SECONDS = 5
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -142,61 +140,19 @@ async def _answer(send: Send, status: int) -> None:
     await send({"type": "http.response.body", "body": b"" if status == 200 else b"refused"})
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        # `recovery-bot` handles SIGINT/SIGTERM itself and sets its stop event.
-        yield
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        sock = socket.socket(family, kind, proto)
-    except OSError as exc:
-        raise OperatorError(
-            f"cannot listen for the webhook on {host}:{port} ({exc.strerror or exc}); "
-            "check WEBHOOK_LISTEN"
-        ) from None
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(128)
-        sock.setblocking(False)
-    except OSError as exc:
-        sock.close()
-        raise OperatorError(
-            f"cannot listen for the webhook on {host}:{port} ({exc.strerror or exc}); is "
-            "another process using that port? Set WEBHOOK_PORT"
-        ) from None
-    return sock
-
-
 class WebhookServer:
     """uvicorn serving :class:`WebhookApp` in the running loop: ``await start()``, later
     ``await stop()``."""
 
     def __init__(self, app: WebhookApp, host: str, port: int) -> None:
         self.app, self.host, self.port = app, host, port
-        self._server: _Server | None = None
+        self._server: listening.QuietServer | None = None
         self._serving: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        sock = _bind(self.host, self.port)
-        config = uvicorn.Config(
-            self.app,
-            http="h11",
-            ws="none",
-            lifespan="off",
-            access_log=False,
-            log_config=None,
-            server_header=False,
-            proxy_headers=False,
-            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-        )
-        server = _Server(config)
+        sock = listening.bind(self.host, self.port, what="the webhook", port_setting="WEBHOOK_PORT")
+        config = listening.config(self.app)
+        server = listening.QuietServer(config)
         self._server = server
         self._serving = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not self._serving.done():
