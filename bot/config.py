@@ -15,7 +15,6 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.risk import Thresholds
-from bot.sms.phone import InvalidPhone, parse_phone
 
 DEFAULT_DATA_DIR = Path("data")
 # Public on purpose: it only serves development (the offline demo, a dashboard on loopback).
@@ -219,6 +218,10 @@ class Settings(BaseSettings):
             return value
         if not value.startswith("+"):
             raise ValueError("expected the number with its country code, such as +14155550100")
+        # Here, not at the top: phonenumbers' metadata costs every process ~30 ms to import,
+        # and only a configured SMS sender needs it.
+        from bot.sms.phone import InvalidPhone, parse_phone
+
         try:
             return parse_phone(value)
         except InvalidPhone as exc:

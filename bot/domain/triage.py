@@ -855,6 +855,14 @@ _THING_SUBJECT = (
     r"(?: (?:is|are|was|were|just|still|really|so|very|super|pretty|too|way|has|have|"
     r"had|been|kind of|getting|got|went|all|keeps|kept))*"
 )
+# What follows "(tengo|compré) una cuerda/navaja/pistola para" when it is an everyday tool, not a
+# means ("para tender la ropa", "para el trabajo", "pa cazar"). The check rules use it too.
+EVERYDAY_TOOL_USES_ES = (
+    r"(?:tender|la ropa|el tendedero|el trabajo|trabajar|cazar|pescar|acampar|el campo|"
+    r"la mudanza|amarrar|atar|el perro|la cocina|cocinar|cortar|defensa|protegerme|proteger|"
+    r"mi casa|la casa|el rancho|la obra|escalar|saltar|brincar|el gimnasio|el gym|"
+    r"hacer ejercicio)\b"
+)
 _DEVICE_SUBJECT = (
     r"\b(?:app|bot|phone|site|website|page|server|computer|laptop|screen|system|link|"
     r"button|telegram|chat|wifi|internet|printer|game|tv|emails?)\b"
@@ -1572,10 +1580,7 @@ _RULES_UNSORTED: Final[tuple[_Rule, ...]] = (
         r"el cabello|las unas|cocinando|con el cuchillo|sin querer|afeitando))",
         r"\b(?:cortarme|lastimarme|hacerme dano)\b",
         r"\b(?:tengo|compre|consegui|ya tengo|guarde|junte) (?:la |una )?(?:soga|cuerda|"
-        r"pistola|arma|navaja) (?:para|pa)\b(?! (?:tender|la ropa|el tendedero|el trabajo|"
-        r"trabajar|cazar|pescar|acampar|el campo|la mudanza|amarrar|atar|el perro|la cocina|"
-        r"cocinar|cortar|defensa|protegerme|proteger|mi casa|la casa|el rancho|la obra|escalar|"
-        r"saltar|brincar|el gimnasio|el gym|hacer ejercicio)\b)",
+        r"pistola|arma|navaja) (?:para|pa)\b(?! " + EVERYDAY_TOOL_USES_ES + ")",
         r"\bme despido de (?:todos|ustedes|ti|todo)\b",
         # The present tense says what one is about to do in Spanish ("hoy me mato", "mañana me
         # ahorco"): short messages like these are the rules' alone (bot.safety.net).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from bot.domain.triage import EVERYDAY_TOOL_USES_ES
 from bot.ml.features import tokens
 
 __all__ = ["check_rule"]
@@ -77,8 +78,9 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
         r"|\badios para siempre\b|\bya no (?:me )?(?:van a|vas a|volveran a) (?:ver|saber)\b"
         r"|\b(?:este es|es) mi ultimo mensaje\b|\bcuiden a mis (?:hijos|ninos|perros?|gatos?)\b"
         r"|\b(?:tengo|compre|consegui) (?:la |una |un )?(?:pistola|arma|soga|cuerda|navaja)\b"
-        r"(?! (?:para|pa) (?:cazar|trabajar|el trabajo|acampar|pescar|tender|la ropa|"
-        r"el tendedero|amarrar|atar|la mudanza|la obra|saltar|el gym|el gimnasio))",
+        + r"(?! (?:para|pa) "
+        + EVERYDAY_TOOL_USES_ES
+        + ")",
     ),
 )
 _COMPILED: Final = tuple((rule_id, re.compile(pattern)) for rule_id, pattern in _RULES)
