@@ -9,13 +9,15 @@ The job costs what changed (issue 18, item 3): each batch is found by one statem
 probes (:func:`bot.services.clinic_summary.stale_patients`), so a run with nothing stale is that
 one cheap query whatever the number of patients, and each batch is recomputed from those
 patients' own doses and check-ins only (read through their patient indexes). On Postgres a batch
-takes its patients' rows with ``FOR UPDATE SKIP LOCKED``: a patient whose answer is being written
-is left for the next run (it will be stale again anyway), and two runs never wait on each other.
+takes its patients' rows with ``FOR UPDATE SKIP LOCKED`` (in the statement that marks them): a
+patient whose answer is being written is left for the next run (it will be stale again anyway),
+and two runs never wait on each other.
 
 A backlog (every patient stale after local midnight) is drained by ``lanes`` batch loops at once
 on Postgres, each over its own share of the patient ids, because the recomputation is CPU work on
-the server and each statement uses one core. The lanes start only after a full first batch, so
-an idle or ordinary run is still one query; SQLite has a single writer and uses one lane.
+the server and each statement uses one core. The lanes start only when the first probe finds a
+full batch, so an idle or ordinary run is still one query; SQLite has a single writer and uses
+one lane.
 """
 
 from __future__ import annotations
@@ -24,16 +26,8 @@ import asyncio
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
-
 from bot.db.bulk import is_postgres
-from bot.db.models import Patient
-from bot.services.clinic_summary import (
-    Lane,
-    among_ids,
-    refresh_patients,
-    stale_patients,
-)
+from bot.services.clinic_summary import Lane, refresh_patients, stale_patients
 from bot.services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -46,9 +40,11 @@ async def refresh_stale_stats(
     ctx: AppContext, *, batch: int = BATCH, lanes: int | None = None
 ) -> int:
     now = ctx.clock.now()
-    total, after, more = await _one_batch(ctx, now, batch, None, None)
+    lanes = 1 if ctx.settings.is_sqlite else (lanes or DEFAULT_LANES)
+    # A full first probe means a backlog: the lanes take it from the start, rather than after
+    # one batch done alone while the other cores wait.
+    total, after, more = await _one_batch(ctx, now, batch, None, None, defer_full=lanes > 1)
     if more:
-        lanes = 1 if ctx.settings.is_sqlite else (lanes or DEFAULT_LANES)
         shares: list[Lane | None] = [(lanes, k) for k in range(lanes)] if lanes > 1 else [None]
         total += sum(await asyncio.gather(*(_drain(ctx, now, batch, s, after) for s in shares)))
     if total:
@@ -67,30 +63,29 @@ async def _drain(
 
 
 async def _one_batch(
-    ctx: AppContext, now: datetime, batch: int, lane: Lane | None, after: int | None
+    ctx: AppContext,
+    now: datetime,
+    batch: int,
+    lane: Lane | None,
+    after: int | None,
+    defer_full: bool = False,
 ) -> tuple[int, int | None, bool]:
     """Recompute one batch; returns how many, the last id of those whose history moved on
-    (the next batch of this run starts after it), and whether there may be more to do."""
+    (the next batch of this run starts after it), and whether there may be more to do.
+    ``defer_full``: a full batch is left undone (the lanes will take it)."""
     async with ctx.sessions.begin() as session:
         rows = (await session.execute(stale_patients(now, batch, lane, after))).all()
-        found = sorted({row.id for row in rows})
-        if not found:
+        if not rows:
             return 0, after, False
+        # Each kind of stale patient comes ``batch`` at a time; fewer means that kind is done.
+        ids = sorted({row.id for row in rows})
+        full = len(ids) >= batch
+        if full and defer_full:
+            return 0, after, True
         moved = [row.id for row in rows if row.moved]
         if moved:
             after = max(moved)
-        ids = found
-        if is_postgres(session):
-            ids = list(
-                await session.scalars(
-                    select(Patient.id)
-                    .where(among_ids(found, postgres=True)(Patient.id))
-                    .order_by(Patient.id)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-        await refresh_patients(session, ids, now)
-    # Each kind of stale patient comes ``batch`` at a time; fewer means that kind is done. A
-    # batch whose rows were all taken by others makes no progress: leave them for later (a
+        done = await refresh_patients(session, ids, now, skip_locked=is_postgres(session))
+    # A batch whose rows were all taken by others makes no progress: leave them for later (a
     # patient skipped behind ``after`` is found again by the next run).
-    return len(ids), after, len(found) >= batch and bool(ids)
+    return len(done), after, full and bool(done)

@@ -611,9 +611,9 @@ _BATCH_IDS = "batch_ids"
 
 @functools.lru_cache(maxsize=8)
 def _batch_statements(
-    postgres: bool, todays: tuple[tuple[str, int], ...], now: datetime
+    postgres: bool, todays: tuple[tuple[str, int], ...], now: datetime, skip_locked: bool
 ) -> tuple[Any, Any]:
-    """The stats job's upsert and marking statements for its batches, with the batch's ids as
+    """The stats job's marking and upsert statements for its batches, with the batch's ids as
     one parameter: built once per run (the batches of a run share their zones' days and
     ``now``) rather than per batch, which cost ~40 ms of the job's own CPU per batch at 10^5,
     on a machine whose two cores also run the server's two lanes (issue 18)."""
@@ -629,42 +629,57 @@ def _batch_statements(
 
     in_patients = among(Patient.id)
     upsert = _upsert_statement(postgres, in_patients, dict(todays), now, among)
-    computed = (
-        select(PatientStats.version)
-        .where(PatientStats.patient_id == Patient.id)
-        .correlate(Patient)
-        .scalar_subquery()
-    )
     ends = {zone: literal(at, UTCDateTime()) for zone, at in day_ends(dict(todays)).items()}
     patients = cast(Table, Patient.__table__)
+    chosen: ColumnElement[bool] = in_patients
+    if skip_locked:
+        # The marking is also the batch's lock: a patient whose answer is being written (its
+        # row locked) is left to a later run, without a separate SELECT ... FOR UPDATE.
+        chosen = patients.c.id.in_(
+            select(Patient.id).where(in_patients).with_for_update(skip_locked=True)
+        )
     mark = (
         update(patients)
-        .where(in_patients)
+        .where(chosen)
         .values(
-            stats_seen_version=func.coalesce(computed, -1),
-            stats_fresh_until=case(ends, value=Patient.timezone),
+            stats_seen_version=patients.c.stats_version,
+            stats_fresh_until=case(ends, value=patients.c.timezone),
         )
+        .returning(patients.c.id)
     )
-    return upsert, mark
+    return mark, upsert
 
 
-async def refresh_patients(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
-    """The stats job's recomputation of a batch of patients: their figures from their own rows
-    only (the history tables filtered by these ids, through their patient indexes), then, on
-    each patient, the version those figures reflect and when their day ends, which take them
-    out of :func:`stale_patients`. The version is the one the upsert read, so an answer racing
-    it leaves the patient stale."""
+async def refresh_patients(
+    session: AsyncSession,
+    ids: Sequence[int],
+    now: datetime,
+    *,
+    skip_locked: bool = False,
+) -> list[int]:
+    """The stats job's recomputation of a batch of patients, in two statements: first, on each
+    patient, the version their figures will reflect and when their day ends, which take them
+    out of :func:`stale_patients`; then their figures from their own rows only (the history
+    tables filtered by these ids, through their patient indexes). The marking locks the
+    patients' rows, so an answer racing the batch waits for it and leaves the patient stale
+    again (its version moves past the one marked).
+
+    ``skip_locked`` (Postgres): leave out patients whose rows another transaction holds.
+    Returns the ids recomputed."""
     if not ids:
-        return
+        return []
     postgres = is_postgres(session)
     todays = await _zones(session, among_ids(ids, postgres)(Patient.id), now)
     if not todays:
-        return
-    upsert, mark = _batch_statements(postgres, tuple(sorted(todays.items())), now)
+        return []
+    mark, upsert = _batch_statements(
+        postgres, tuple(sorted(todays.items())), now, skip_locked and postgres
+    )
     await plan_each_batch(session)
-    batch = {_BATCH_IDS: list(ids)}
-    await session.execute(upsert, batch)
-    await session.execute(mark, batch)
+    done = sorted((await session.scalars(mark, {_BATCH_IDS: list(ids)})).all())
+    if done:
+        await session.execute(upsert, {_BATCH_IDS: done})
+    return done
 
 
 SORTS = (
