@@ -369,7 +369,9 @@ def _content_review(as_json: bool) -> int:
     file), the shared snippets' Spanish texts, and the catalog's Spanish entries flagged
     ``needs-review`` (by catalog file)."""
     from bot.qa.content import ContentError, clinics_dir, load_clinic_content, load_content
+    from bot.qa.coping import load_coping
     from bot.qa.review import ReviewItem, awaiting_review, catalog_awaiting_review
+    from bot.services.consent import consent_awaiting_review, file_version
 
     try:
         shared = load_content()
@@ -386,6 +388,8 @@ def _content_review(as_json: bool) -> int:
     spanish = awaiting_review(shared, lang="es")
     spanish_file = shared.spanish_path.name if shared.spanish_path else "snippets.es.toml"
     flagged = catalog_awaiting_review("es")
+    coping = [prompt for prompt in load_coping() if prompt.needs_review_es]
+    consent = consent_awaiting_review()
     by_file: dict[str, list[tuple[str, str]]] = {}
     for entry in flagged:
         by_file.setdefault(entry.file, []).append((entry.msgid, entry.translation))
@@ -406,6 +410,10 @@ def _content_review(as_json: bool) -> int:
             "awaiting_review": [row(i) for i in items],
             "spanish_snippets": spanish_total,
             "spanish_awaiting_review": [row(i) for i in spanish],
+            "coping_awaiting_review": {
+                "es": [{"id": prompt.id, "text": prompt.text_es} for prompt in coping]
+            },
+            "consent_awaiting_review": consent,
             "catalog_awaiting_review": {
                 "es": {
                     "total": len(flagged),
@@ -432,6 +440,20 @@ def _content_review(as_json: bool) -> int:
     )
     for i in spanish:
         print(f'[es] {i.snippet_id}  {i.note}\n    sign off with reviewed_hash = "{i.hash}"')
+    print(
+        f"\n{len(coping)} Spanish coping prompt{'' if len(coping) == 1 else 's'} "
+        "(content/coping.toml) flagged "
+        'review_es = "needs-review" (a reviewer empties it):'
+    )
+    for prompt in coping:
+        print(f"  {prompt.id}")
+    print(
+        f"\n{len(consent)} consent translation{'' if len(consent) == 1 else 's'} "
+        "(content/consent.toml) flagged "
+        'review = "needs-review" (a reviewer empties it):'
+    )
+    for lang in consent:
+        print(f"  [{lang}] version {file_version()}")
     print(
         f"\n{len(flagged)} Spanish catalog texts are flagged needs-review "
         "(content/locales/es/LC_MESSAGES; a reviewer removes the flag):"

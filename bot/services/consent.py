@@ -49,12 +49,36 @@ def _translations(path: Path) -> tuple[str, dict[str, str]]:
     }
 
 
+REVIEW_FLAG = "needs-review"
+
+
+def _consent_file() -> Path:
+    return resource_dir("content") / "consent.toml"
+
+
+def file_version() -> str:
+    """The version of the consent text in content/consent.toml."""
+    return _translations(_consent_file())[0]
+
+
+def consent_awaiting_review() -> list[str]:
+    """The languages whose consent translation is still flagged ``review = "needs-review"``
+    (a native speaker who is a clinician empties the flag once they have read it)."""
+    data = tomllib.loads(_consent_file().read_text(encoding="utf-8"))
+    found = data.get("translations", {})
+    return [
+        lang
+        for lang in LANGUAGES
+        if isinstance(found.get(lang), dict) and found[lang].get("review") == REVIEW_FLAG
+    ]
+
+
 def texts(ctx: AppContext) -> dict[str, str]:
     """The consent text by language. A translation is used only when it is of the version in
     force (a text of another version is never shown in its place); else the English."""
     found: dict[str, str] = {DEFAULT: ctx.consent.text}
     try:
-        version, translated = _translations(resource_dir("content") / "consent.toml")
+        version, translated = _translations(_consent_file())
     except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
         return found
     if version == ctx.consent.version:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from bot.i18n.catalog import catalog
 from bot.qa.content import clinics_dir, load_content
+from bot.qa.coping import load_coping
 from bot.qa.review import content_hash, translation_hash
+from bot.services.consent import file_version
 from tests.integration.test_cli import clean_env, cli
 
 EXAMPLE = clinics_dir() / "EXAMPLE.toml.sample"
@@ -121,3 +123,33 @@ async def test_content_add_refuses_an_invalid_file_listing_the_problems(tmp_path
     assert "snippet 'example-clinic-pharmacy': title contains Markdown/HTML" in err
     assert "Traceback" not in err
     assert not into.exists()
+
+
+async def test_content_review_lists_the_coping_prompts_and_consent_awaiting_review(
+    tmp_path: Path,
+) -> None:
+    """The Spanish of the coping prompts and of the consent text are patient-facing words too:
+    listed until a native speaker who is a clinician empties their flags."""
+    prompts = load_coping()
+    waiting = [p for p in prompts if p.needs_review_es]
+    assert waiting, "the coping prompts' Spanish has not been reviewed yet"
+    code, out, err = await cli("content", "review", "--json", env=clean_env(), cwd=tmp_path)
+    assert code == 0, err
+    report = json.loads(out)
+    assert [row["id"] for row in report["coping_awaiting_review"]["es"]] == [p.id for p in waiting]
+    assert report["coping_awaiting_review"]["es"][0]["text"] == waiting[0].text_es
+    assert report["consent_awaiting_review"] == ["es"]
+
+    code, out, err = await cli("content", "review", env=clean_env(), cwd=tmp_path)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert (
+        f"{len(waiting)} Spanish coping prompts (content/coping.toml) flagged "
+        'review_es = "needs-review" (a reviewer empties it):'
+    ) in lines
+    assert f"  {waiting[0].id}" in lines
+    assert (
+        "1 consent translation (content/consent.toml) flagged "
+        'review = "needs-review" (a reviewer empties it):'
+    ) in lines
+    assert f"  [es] version {file_version()}" in lines
