@@ -19,10 +19,18 @@ in step.) HELP, INFO and the Spanish AYUDA ask for help; the result carries the 
 language so the reply to PARAR or AYUDA is in Spanish.
 
 A lone digit 1-9 is a numbered reply to the last menu sent ("Reply 1 taken, 2 snooze, 3 skip").
+
+People who do not know the keyword ask in words: "stop texting me", "take me off this list",
+"no me manden más mensajes". Since 2025 US rules (the FCC's TCPA revocation order) count any
+reasonable request as withdrawing consent to texts, so :func:`asks_to_stop` recognises them, for
+the caller to answer with how to stop at once. It does not opt anyone out by itself: "stop
+texting me at 6am" is about the hour, and a text that says goodbye this way ("you can stop
+sending me messages after tonight") is a crisis, which the safety net, run first, answers.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +38,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final, Literal
 
-__all__ = ["HELP", "OPT_IN", "OPT_OUT", "Inbound", "InboundKind", "classify"]
+__all__ = ["HELP", "OPT_IN", "OPT_OUT", "Inbound", "InboundKind", "asks_to_stop", "classify"]
 
 KeywordLang = Literal["en", "es"]
 
@@ -108,3 +116,42 @@ def classify(body: str) -> Inbound:
         if word in words:
             return Inbound(kind, keyword=word, language=words[word])
     return _TEXT
+
+
+# Words that name our texts, and requests to stop them, in English and Spanish (matched on the
+# body folded to lower case without accents).
+_TEXTS = (
+    r"(?:texts?|texting|txts?|msgs?|messages?|messaging|reminders?|notifications?|alerts?|"
+    r"check ?ins?|sms)"
+)
+_MENSAJES = r"(?:mensajes?|mensajitos?|textos?|recordatorios?|notificaciones?|avisos?|sms)"
+_ASKS_TO_STOP: Final = re.compile(
+    r"\b(?:stop|quit|cease|no more|dont|do not|never) (?:\w+ ){0,2}?"
+    r"(?:texting|txting|messaging|sending|contacting|reminding|bugging|spamming|text|txt|"
+    r"message|send|contact|remind|bug|spam) (?:me|us)\b"
+    rf"|\b(?:no more|stop(?: the| these| your| all)?|enough(?: with the| of the)?) {_TEXTS}\b"
+    r"|\b(?:dont|do not|no longer) (?:want|need|wanna) (?:\w+ ){0,3}?"
+    rf"{_TEXTS}\b"
+    r"|\b(?:take|remove|delete) (?:me|my (?:number|phone)) (?:off|from|out of) "
+    r"(?:this|the|your|these|all)(?: \w+){0,2} (?:list|texts?|messages?|reminders?)\b"
+    r"|\b(?:unsubscribe|opt (?:me )?out|wrong number)\b"
+    r"|\b(?:no|ya no|nunca|deja de|dejen de|deje de|paren de|pare de) (?:me |nos )?"
+    r"(?:\w+ ){0,2}?(?:mandar|mandes|manden|mande|mandarme|enviar|envies|envien|envie|"
+    r"enviarme|escribir|escribas|escriban|escriba|escribirme|textear|molestar|molesten)\b"
+    rf"|\b(?:ya no|no) (?:quiero|necesito) (?:\w+ ){{0,3}}?{_MENSAJES}\b"
+    rf"|\b(?:no mas|basta de|ya basta de) {_MENSAJES}\b"
+    r"|\b(?:sacame|saquenme|saqueme|quitenme|quiteme|borrenme|borreme|darme de baja|"
+    r"denme de baja|deme de baja|numero equivocado)\b"
+)
+
+
+def _folded(body: str) -> str:
+    text = unicodedata.normalize("NFKD", body.lower().replace("’", "").replace("'", ""))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def asks_to_stop(body: str) -> bool:
+    """Whether free text asks, in words, for our texts to stop ("stop texting me", "take me
+    off this list", "ya no me manden mensajes"). Never true of a keyword (:func:`classify`
+    takes those), and never an opt-out by itself: the caller says how to stop."""
+    return classify(body).kind is InboundKind.TEXT and bool(_ASKS_TO_STOP.search(_folded(body)))

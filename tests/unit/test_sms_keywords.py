@@ -7,7 +7,15 @@ from typing import Literal
 
 import pytest
 
-from bot.sms.keywords import HELP, OPT_IN, OPT_OUT, Inbound, InboundKind, classify
+from bot.sms.keywords import (
+    HELP,
+    OPT_IN,
+    OPT_OUT,
+    Inbound,
+    InboundKind,
+    asks_to_stop,
+    classify,
+)
 
 
 @pytest.mark.parametrize(
@@ -136,3 +144,48 @@ def test_every_listed_word_is_recognised() -> None:
             assert classify(word) == Inbound(kind, keyword=word, language=language)
     for word, language in HELP.items():
         assert classify(word) == Inbound(InboundKind.HELP, keyword=word, language=language)
+
+
+# Requests to stop in words ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "stop texting me about beer",
+        "Please stop sending me these messages",
+        "take me off this list",
+        "remove my number from your list",
+        "I don't want these texts anymore",
+        "no more reminders please",
+        "unsubscribe me",
+        "wrong number",
+        "ya no me manden mensajes",
+        "Deje de escribirme por favor",
+        "sáquenme de esta lista",
+        "quiero darme de baja",
+        "no quiero recibir más mensajes",
+        "basta de mensajes",
+    ],
+)
+def test_a_request_to_stop_in_words_is_recognised(body: str) -> None:
+    assert asks_to_stop(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "STOP",  # the keyword itself: classify() takes it
+        "PARAR",
+        "leave me alone",
+        "I want to stop drinking",
+        "I can't stop using",
+        "I don't want to live anymore",
+        "ya no quiero nada",
+        "deja de tomar",
+        "what time should I take my pill",
+        "thanks for the reminder",
+    ],
+)
+def test_other_texts_are_not_requests_to_stop(body: str) -> None:
+    assert not asks_to_stop(body)
