@@ -49,7 +49,29 @@ Limits and retries
   messages in the same batch are put back behind it, so the chat still reads them in order. A
   message in a long backoff does not hold its chat's later messages back.
 
-Logs carry counts, outbox ids and error classes only: never message text, chat ids or names.
+Texts (issue 16, step 4)
+------------------------
+A patient who prefers texts (``Patient.preferred_channel == "sms"``) and has a linked
+:class:`SmsContact` gets their messages by SMS, through one :class:`TwilioGateway` per sender
+run, made only when ``settings.sms_enabled``. The claim looks up, in one query per batch, which
+of its chats are such patients; the payload is rendered by :func:`bot.sms.render.sms_body`
+(reminder buttons become a numbered menu). A message with no SMS form yet (a check-in's or a
+safety question's buttons, an edit), and every message while SMS is off, stays on Telegram.
+Twilio's message sid and segment count are stored on the row; receipts are matched by the sid
+(bot/services/sms_receipts.py).
+
+* Rate: one token bucket per sending number at ``SMS_RATE_PER_NUMBER_PER_SECOND`` (a second
+  :class:`SendRateLimiter`, whose global bucket is that number's), apart from Telegram's.
+* ``SmsTransient``: with ``Retry-After`` like Telegram's 429 (every text waits, not counted as
+  an attempt), without it the usual backoff. ``SmsAccountProblem``: every text waits, like
+  ``InvalidToken``. Neither holds up Telegram.
+* ``SmsOptedOut`` (21610): ``failed``, the contact's opt-out recorded, and the patient marked
+  unreachable and staff told, as for a Telegram block. ``SmsRejected``: ``failed``; when the
+  number itself cannot take texts (``number_problem``), also marked unreachable.
+* A number whose STOP we recorded gets nothing: its rows fail at once, unsent.
+
+Logs carry counts, outbox ids and error classes only: never message text, chat ids or names,
+nor phone numbers.
 """
 
 from __future__ import annotations
@@ -66,7 +88,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import telegram
 from sqlalchemy import Select, and_, func, literal, select, text, update
@@ -87,13 +109,19 @@ from telegram.error import (
 from bot.config import Settings
 from bot.db.engine import claiming
 from bot.db.errors import describe
-from bot.db.models import DoseEvent, OutboxMessage, OutboxStatus, Patient
+from bot.db.models import Channel, DoseEvent, OutboxMessage, OutboxStatus, Patient, SmsContact
 from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.replies import Button
 from bot.services.context import AppContext
 from bot.services.reachability import UNREACHABLE_ERROR, mark_unreachable
+from bot.sms.paths import STATUS_PATH
+from bot.sms.render import sms_body
 from bot.telegram.delivery import retry_after_seconds
 from bot.telegram.render import render_buttons
+
+if TYPE_CHECKING:
+    # Imported when texts are on (aiohttp and twilio take a fifth of a second to import).
+    from bot.sms.gateway import SentMessage, SmsError, TwilioGateway
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +142,10 @@ MAX_ERROR_LENGTH = 300
 EDIT_WAIT_SECONDS = 2.0
 # The claim looks at this many times a batch from the head of the line to fill one batch.
 HEAD_FACTOR = 4
+# A text to a number whose STOP we recorded: never sent.
+OPTED_OUT_ERROR = "sms: the number opted out (STOP); not sent"
+# The SMS limiter's key for the one sending number (or Messaging Service) of the account.
+SENDING_NUMBER = 0
 
 
 def sender_bot(settings: Settings) -> telegram.Bot:
@@ -141,6 +173,22 @@ class MessageSink(Protocol):
     ) -> telegram.Message | bool: ...
 
 
+class SmsSink(Protocol):
+    """What the sender needs of an SMS gateway: :class:`bot.sms.gateway.TwilioGateway`."""
+
+    async def send(self, to: str, body: str, status_callback: str | None = None) -> SentMessage: ...
+
+
+@dataclass(frozen=True)
+class _SmsRoute:
+    """A row going out by text: to which number, what it says, and whether the number said
+    STOP."""
+
+    phone: str
+    body: str
+    opted_out: bool
+
+
 class _Outcome(Enum):
     SENT = "sent"
     RETRY = "retry"  # transient: backoff, counted as an attempt
@@ -157,6 +205,10 @@ class _Result:
     message_id: int | None = None
     # Whether the chat's later messages wait behind this one (keeps a chat's messages in order).
     hold: bool = True
+    # Sent by SMS: Twilio's sid, status and segment count.
+    sms: SentMessage | None = None
+    # BLOCKED by SMS error 21610: the contact's opt-out is recorded too.
+    opted_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,6 +221,7 @@ class _Row:
     attempts: int  # including this claim
     due_at: datetime  # next_attempt_at before the claim: the row's place in line
     leased_until: datetime
+    sms: _SmsRoute | None = None  # None: by Telegram
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -212,7 +265,11 @@ class OutboxSender:
         max_in_flight: int = 16,
         max_attempts: int = 12,
         rng: random.Random | None = None,
+        sms: SmsSink | None = None,
     ) -> None:
+        """``sms``: the gateway texts go through. None: :meth:`run` makes a TwilioGateway from
+        the settings when SMS is on (and closes it when it stops); without one, every message
+        goes by Telegram."""
         if batch_size < 1 or max_in_flight < 1 or max_attempts < 1:
             raise ValueError("batch_size, max_in_flight and max_attempts must be positive")
         if lease <= timedelta(0):
@@ -239,13 +296,26 @@ class OutboxSender:
         )
         self._stop: asyncio.Event | None = None
         self._unrecorded = False  # an outcome could not be written in the current batch
+        self.sms = sms
+        # One bucket per sending number (there is one: the From number or Messaging Service);
+        # its pause is the whole account's (a 429 with Retry-After, a suspended account).
+        sms_rate = settings.sms_rate_per_number_per_second
+        self.sms_limiter = SendRateLimiter(sms_rate, sms_rate)
+        public = settings.sms_public_url
+        self._status_callback = f"{public.rstrip('/')}{STATUS_PATH}" if public else None
 
     # ------------------------------------------------------------------ public
 
     async def run(self, stop: asyncio.Event) -> None:
         """Drain until ``stop`` is set; unsent claimed rows are handed back on the way out."""
         self._stop = stop
-        log.info("outbox sender started")
+        own_gateway: TwilioGateway | None = None
+        if self.sms is None and self.ctx.settings.sms_enabled:
+            from bot.sms.gateway import TwilioGateway
+
+            own_gateway = TwilioGateway.from_settings(self.ctx.settings)
+            self.sms = own_gateway
+        log.info("outbox sender started%s", " (texts on)" if self.sms is not None else "")
         try:
             while not stop.is_set():
                 try:
@@ -259,6 +329,10 @@ class OutboxSender:
                     await self._sleep(idle)
         finally:
             self._stop = None
+            if own_gateway is not None:
+                self.sms = None
+                with contextlib.suppress(Exception):
+                    await own_gateway.close()
             log.info("outbox sender stopped")
 
     async def drain_once(self) -> int:
@@ -325,6 +399,7 @@ class OutboxSender:
                 .values(next_attempt_at=leased_until, attempts=OutboxMessage.attempts + 1)
                 .execution_options(synchronize_session=False)
             )
+            routes = await self._sms_patients(session, {r.chat_id for r in found})
         rows = [
             _Row(
                 id=r.id,
@@ -333,10 +408,25 @@ class OutboxSender:
                 attempts=r.attempts + 1,
                 due_at=r.next_attempt_at,
                 leased_until=leased_until,
+                sms=_route(routes.get(r.chat_id), r.payload),
             )
             for r in found
         ]
         return rows, claimed_at
+
+    async def _sms_patients(
+        self, session: AsyncSession, chats: set[int]
+    ) -> dict[int, tuple[str, str, bool]]:
+        """Of ``chats``, the patients reached by text: chat -> (number, language, opted out).
+        One query per batch, and none while SMS is off."""
+        if self.sms is None or not chats:
+            return {}
+        found = await session.execute(
+            select(Patient.chat_id, Patient.language, SmsContact.phone, SmsContact.opted_out_at)
+            .join(SmsContact, SmsContact.patient_id == Patient.id)
+            .where(Patient.chat_id.in_(chats), Patient.preferred_channel == Channel.SMS.value)
+        )
+        return {r.chat_id: (r.phone, r.language, r.opted_out_at is not None) for r in found.all()}
 
     # ------------------------------------------------------------------ dispatching
 
@@ -361,6 +451,17 @@ class OutboxSender:
                     unsent = [row for queue in queues.values() for row in queue]
                     queues.clear()
                     await self._hand_back(unsent)
+                    continue
+                sms_pause = self.sms_limiter.paused_for(now)
+                if sms_pause > ORDER_HOLD_SECONDS and any(
+                    q[0].sms is not None for q in queues.values()
+                ):
+                    # Texts are held for a while (the account was refused): hand them back
+                    # until then, rather than keep the batch, and Telegram's next one, waiting.
+                    held = [chat for chat, q in queues.items() if q[0].sms is not None]
+                    unsent = [row for chat in held for row in queues.pop(chat)]
+                    after = self.ctx.clock.now() + timedelta(seconds=sms_pause)
+                    await self._hand_back(unsent, after=after)
                     continue
                 wait: float | None = None
                 if queues and len(running) < self.max_in_flight:
@@ -391,13 +492,20 @@ class OutboxSender:
         finishing send can change anything).
         """
         global_wait = self.limiter.global_delay(now)
-        if global_wait > 0:
+        texts = any(q[0].sms is not None for q in queues.values())
+        if global_wait > 0 and not texts:
             return False, global_wait
         busy = set(running.values())
         heads = sorted((q[0].order, chat) for chat, q in queues.items() if chat not in busy)
         wait: float | None = None
         for _, chat in heads:
-            chat_wait = self.limiter.try_acquire(chat, now)
+            if queues[chat][0].sms is not None:
+                # A text: the sending number's bucket (and the account's pause) only.
+                chat_wait = self.sms_limiter.try_acquire(SENDING_NUMBER, now)
+            elif global_wait > 0:
+                chat_wait = global_wait
+            else:
+                chat_wait = self.limiter.try_acquire(chat, now)
             if chat_wait > 0:
                 wait = chat_wait if wait is None else min(wait, chat_wait)
                 continue
@@ -465,6 +573,8 @@ class OutboxSender:
         return 1
 
     async def _send(self, row: _Row) -> _Result:
+        if row.sms is not None:
+            return await self._send_text(row, row.sms)
         try:
             text, markup = _render(row.payload)
         except (KeyError, TypeError, ValueError) as exc:
@@ -514,6 +624,47 @@ class OutboxSender:
             )
         return _Result(_Outcome.SENT, message_id=message.message_id)
 
+    async def _send_text(self, row: _Row, route: _SmsRoute) -> _Result:
+        """One row by SMS; Twilio's answer sorted as the module's docstring says."""
+        if route.opted_out:
+            return _Result(_Outcome.FAILED, error=OPTED_OUT_ERROR)
+        assert self.sms is not None  # a route is made only with a gateway
+        from bot.sms.gateway import (
+            SmsAccountProblem,
+            SmsError,
+            SmsOptedOut,
+            SmsRejected,
+            SmsTransient,
+        )
+
+        try:
+            sent = await self.sms.send(route.phone, route.body, self._status_callback)
+        except SmsTransient as exc:
+            if exc.retry_after is not None:
+                self.sms_limiter.pause_until(time.monotonic() + exc.retry_after)
+                return _Result(_Outcome.FLOOD, error=_sms_reason(exc), delay=exc.retry_after)
+            return _Result(_Outcome.RETRY, error=_sms_reason(exc), delay=self._backoff(row))
+        except SmsOptedOut as exc:
+            return _Result(_Outcome.BLOCKED, error=_sms_reason(exc), opted_out=True)
+        except SmsRejected as exc:
+            outcome = _Outcome.BLOCKED if exc.number_problem else _Outcome.FAILED
+            return _Result(outcome, error=_sms_reason(exc))
+        except SmsAccountProblem as exc:
+            log.error("Twilio refused the account (%s); holding all texts", exc.code)
+            self.sms_limiter.pause_until(time.monotonic() + INVALID_TOKEN_PAUSE_SECONDS)
+            return _Result(
+                _Outcome.FLOOD, error=_sms_reason(exc), delay=INVALID_TOKEN_PAUSE_SECONDS
+            )
+        except SmsError as exc:
+            return _Result(_Outcome.RETRY, error=_sms_reason(exc), delay=self._backoff(row))
+        except Exception as exc:  # an HTTP-layer surprise: treat like a network error
+            return _Result(
+                _Outcome.RETRY,
+                error=f"sms: {type(exc).__name__}"[:MAX_ERROR_LENGTH],
+                delay=self._backoff(row),
+            )
+        return _Result(_Outcome.SENT, sms=sent)
+
     async def _edit_target(self, row: _Row, edit_of: Any) -> int | _Result:
         """The Telegram message an edit row changes: the one an earlier outbox row delivered to
         the same chat. Not delivered yet: try again shortly; never delivered: nothing to edit."""
@@ -554,19 +705,24 @@ class OutboxSender:
             outcome = result.outcome
             if outcome is _Outcome.SENT:
                 # No claim check: the message did go out, whoever holds the row now.
-                done = await session.execute(
-                    update(OutboxMessage)
-                    .where(mine)
-                    .values(
-                        status=OutboxStatus.SENT,
-                        sent_at=now,
-                        telegram_message_id=result.message_id,
-                        last_error=None,
+                values: dict[str, Any] = {
+                    "status": OutboxStatus.SENT,
+                    "sent_at": now,
+                    "last_error": None,
+                }
+                if result.sms is not None:
+                    values.update(
+                        sms_sid=result.sms.sid,
+                        sms_segments=result.sms.segments,
+                        delivery_status=result.sms.status[:16],
+                        delivery_updated_at=now,
                     )
-                )
+                else:
+                    assert result.message_id is not None
+                    values["telegram_message_id"] = result.message_id
+                done = await session.execute(update(OutboxMessage).where(mine).values(**values))
                 if _rowcount(done) == 0:
                     log.warning("outbox %d: sent, but the row was no longer pending", row.id)
-                assert result.message_id is not None
                 await _note_reminder(session, row, result.message_id, now)
                 log.debug("outbox %d sent", row.id)
             elif outcome is _Outcome.RETRY and row.attempts >= self.max_attempts:
@@ -603,15 +759,24 @@ class OutboxSender:
                 )
                 log.warning("outbox %d failed (%s)", row.id, _error_class(result))
                 if outcome is _Outcome.BLOCKED:
-                    await self._blocked(session, row, now)
+                    await self._blocked(session, row, now, opted_out=result.opted_out)
 
-    async def _blocked(self, session: AsyncSession, row: _Row, now: datetime) -> None:
+    async def _blocked(
+        self, session: AsyncSession, row: _Row, now: datetime, *, opted_out: bool = False
+    ) -> None:
         # By chat, not by the row's patient_id: a staff alert *about* a patient carries their
         # patient_id, and a staff member blocking the bot must not mark the patient unreachable.
         patient_id = await session.scalar(select(Patient.id).where(Patient.chat_id == row.chat_id))
         if patient_id is None:
             log.warning("outbox %d: a non-patient chat has blocked the bot", row.id)
             return
+        if opted_out:
+            # Twilio's opt-out list has the number: record it as our own STOP too.
+            await session.execute(
+                update(SmsContact)
+                .where(SmsContact.patient_id == patient_id, SmsContact.opted_out_at.is_(None))
+                .values(opted_out_at=now, updated_at=now)
+            )
         if await mark_unreachable(session, patient_id, now):
             ref = self.ctx.patient_ref(patient_id)
             log.info("patient marked unreachable", extra={"patient": ref})
@@ -684,8 +849,11 @@ def _render(payload: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup | None]:
     return text, render_buttons(buttons)
 
 
-async def _note_reminder(session: AsyncSession, row: _Row, message_id: int, now: datetime) -> None:
-    """A dose reminder went out: remember when, and which message carries its buttons."""
+async def _note_reminder(
+    session: AsyncSession, row: _Row, message_id: int | None, now: datetime
+) -> None:
+    """A dose reminder went out: remember when, and which message carries its buttons (None
+    for a text: nothing to edit later, and the Telegram message it had, if any, is kept)."""
     dose = row.payload.get("dose")
     if not isinstance(dose, dict):
         return
@@ -698,13 +866,13 @@ async def _note_reminder(session: AsyncSession, row: _Row, message_id: int, now:
     if due_at.tzinfo is None:
         due_at = due_at.replace(tzinfo=UTC)
     # One statement: the first delivery's time is kept; a re-send (snooze) moves the buttons.
+    values: dict[str, Any] = {"reminded_at": func.coalesce(DoseEvent.reminded_at, now)}
+    if message_id is not None:
+        values["reminder_message_id"] = message_id
     await session.execute(
         update(DoseEvent)
         .where(DoseEvent.schedule_id == schedule_id, DoseEvent.due_at == due_at)
-        .values(
-            reminder_message_id=message_id,
-            reminded_at=func.coalesce(DoseEvent.reminded_at, now),
-        )
+        .values(**values)
     )
 
 
@@ -717,6 +885,24 @@ def _reason(exc: TelegramError, text: str) -> str:
             # Case-blind: PTB lower-cases Telegram's description after its first letter.
             reason = re.sub(re.escape(quoted), "[text]", reason, flags=re.IGNORECASE)
     return reason[:MAX_ERROR_LENGTH]
+
+
+def _route(found: tuple[str, str, bool] | None, payload: Any) -> _SmsRoute | None:
+    """How a claimed row goes by text, or None (Telegram): not a texting patient, or no SMS
+    form of this message (see bot/sms/render.py)."""
+    if found is None or not isinstance(payload, dict):
+        return None
+    phone, lang, opted_out = found
+    try:
+        body = sms_body(payload, lang)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # the Telegram path fails it as an unusable payload
+    return None if body is None else _SmsRoute(phone, body, opted_out)
+
+
+def _sms_reason(exc: SmsError) -> str:
+    """For last_error: the gateway's words (status and code, never the number or the text)."""
+    return f"sms: {type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
 
 
 def _error_class(result: _Result) -> str:

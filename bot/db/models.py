@@ -115,6 +115,14 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
+class Channel(StrEnum):
+    """How a patient prefers to be reached (issue 16): their Telegram chat, or their phone
+    number by SMS (through their linked :class:`SmsContact`)."""
+
+    TELEGRAM = "telegram"
+    SMS = "sms"
+
+
 class Clinic(Base):
     __tablename__ = "clinics"
     __table_args__ = ({"sqlite_autoincrement": True},)
@@ -170,6 +178,7 @@ class Patient(Base):
     __table_args__ = (
         _check_in("status", PatientStatus),
         _check_in("checkin_frequency", CheckInFrequency),
+        _check_in("preferred_channel", Channel),
         # The check-in tick's only question, like ix_schedules_due for doses.
         Index(
             "ix_patients_checkin_due",
@@ -221,6 +230,11 @@ class Patient(Base):
     # and the instant their local day ends (the next local midnight), when the figures go stale.
     stats_seen_version: Mapped[int] = mapped_column(Integer, default=-1, server_default="-1")
     stats_fresh_until: Mapped[datetime | None]
+    # Where the outbox sends this patient's messages (issue 16): "telegram" for everyone until
+    # they choose texts, which needs a linked SmsContact (bot/services/sms_contacts.py).
+    preferred_channel: Mapped[str] = mapped_column(
+        String(16), default=Channel.TELEGRAM, server_default=Channel.TELEGRAM.value
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -496,6 +510,14 @@ class OutboxMessage(Base):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        # A delivery receipt finds its row by Twilio's message sid (issue 16, step 4); only
+        # texts have one.
+        Index(
+            "ix_outbox_sms_sid",
+            "sms_sid",
+            postgresql_where=text("sms_sid IS NOT NULL"),
+            sqlite_where=text("sms_sid IS NOT NULL"),
+        ),
         # Refreshing an alert's cards finds them by the alert's id (issue 18, item 2). Only
         # cards have one, so the index holds those and none of the reminders.
         Index(
@@ -527,6 +549,13 @@ class OutboxMessage(Base):
     # The alert a staff card (kind ``staff_alert``) shows; None on every other message. Not a
     # foreign key: a card goes with its patient (patient_id), like the alert itself.
     alert_id: Mapped[int | None] = mapped_column(Integer)
+    # Sent by SMS (issue 16): Twilio's message sid, the segments it was billed as, and what the
+    # latest delivery receipt said (sent, delivered, undelivered, failed; see
+    # bot/services/sms_receipts.py). All null for a Telegram message.
+    sms_sid: Mapped[str | None] = mapped_column(String(64))
+    sms_segments: Mapped[int | None] = mapped_column(Integer)
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
+    delivery_updated_at: Mapped[datetime | None]
 
 
 class StaffLoginToken(Base):
@@ -578,9 +607,10 @@ class SmsContact(Base):
     """A phone number that has texted the clinic's SMS number (issue 16): whether it asked us to
     stop, and the language it wrote in.
 
-    Kept apart from ``patients`` because anyone can text a number: enrolment by text (a later
-    step) links a contact to a patient. ``phone`` is E.164, the form Twilio's ``From`` arrives
-    in, and the one key it is looked up by. It is personal data: logs show it only masked
+    Kept apart from ``patients`` because anyone can text a number: a contact is linked to at
+    most one patient (``patient_id``, step 4 of issue 16), whose texts then go to it. ``phone``
+    is E.164, the form Twilio's ``From`` arrives in, and the one key it is looked up by. It is
+    personal data: logs show it only masked
     (``bot.sms.phone.mask``). A clinic that is removed takes its contacts with it.
     """
 
@@ -597,6 +627,14 @@ class SmsContact(Base):
     # Set by STOP (and its synonyms), cleared by START: nothing is sent while it is set.
     opted_out_at: Mapped[datetime | None]
     opted_in_at: Mapped[datetime | None]
+    # The patient this number belongs to (unique: one number, one patient). ON DELETE CASCADE,
+    # not SET NULL: the number is the patient's personal data, and deleting the patient must
+    # erase it with the rest of their record. SET NULL would keep the number (and when it last
+    # texted) after an erasure, unlinked but still theirs. What is lost with it is our copy of
+    # a STOP; Twilio keeps its own opt-out list and still refuses to text the number (21610).
+    patient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), unique=True
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

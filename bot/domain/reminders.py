@@ -170,6 +170,65 @@ def _reminder_text(local_time: str, dose_mg: int | None, plain: bool, lang: str)
     return t(lang, "⏰ {time}: time for your routine. Tap below when it's done.", time=local_time)
 
 
+# Texts by SMS (issue 16): the same reminders without the emoji and without "tap below"; the
+# SMS adapter appends the numbered menu (sms_menu) on a line of its own. Each one, menu
+# included, is one segment in every language (tests/unit/test_sms_reminder_segments.py): in
+# Spanish that means no á, í, ó or ú, which would make the text UCS-2 (70 characters a segment).
+def _sms_reminder_text(local_time: str, dose_mg: int | None, plain: bool, lang: str) -> str:
+    if plain and dose_mg:
+        # i18n: a dose reminder by SMS; a numbered menu follows. One SMS segment with the menu:
+        # i18n: no á, í, ó or ú (one would make it UCS-2, 70 characters).
+        return t(lang, "Time for your naltrexone ({mg} mg), {time}.", mg=dose_mg, time=local_time)
+    if plain:
+        # i18n: a dose reminder by SMS; a numbered menu follows. One SMS segment with the menu:
+        # i18n: no á, í, ó or ú (one would make it UCS-2, 70 characters).
+        return t(lang, "Time for your naltrexone, {time}.", time=local_time)
+    if dose_mg:
+        # i18n: a dose reminder by SMS; a numbered menu follows. One SMS segment with the menu:
+        # i18n: no á, í, ó or ú (one would make it UCS-2, 70 characters).
+        return t(lang, "{time}: time for your routine ({mg}).", mg=dose_mg, time=local_time)
+    # i18n: a dose reminder by SMS; a numbered menu follows. One SMS segment with the menu:
+    # i18n: no á, í, ó or ú (one would make it UCS-2, 70 characters).
+    return t(lang, "{time}: time for your routine.", time=local_time)
+
+
+# A reminder's numbered answers by SMS: what "1", "2", "3" do. "2" is the snooze Telegram's
+# snooze menu offers in the middle (30 minutes): a text cannot open a second menu.
+SMS_DOSE_ANSWERS: dict[str, str] = {"1": Action.TAKEN, "2": "z30", "3": Action.SKIP}
+SMS_INJECTION_ANSWERS: dict[str, str] = {
+    "1": Action.INJECTION_DONE,
+    "2": Action.INJECTION_NOT_YET,
+}
+_DOSE_ACTIONS = frozenset({Action.TAKEN.value, Action.SNOOZE_MENU.value, Action.SKIP.value})
+_INJECTION_ACTIONS = frozenset({Action.INJECTION_DONE.value, Action.INJECTION_NOT_YET.value})
+
+
+def sms_answers(injection: bool) -> dict[str, str]:
+    """The tap action each numbered SMS answer stands for."""
+    return SMS_INJECTION_ANSWERS if injection else SMS_DOSE_ANSWERS
+
+
+def sms_menu(actions: frozenset[str], lang: str = "en") -> str | None:
+    """The numbered menu that replaces a reminder's buttons by SMS, or None when ``actions``
+    (the buttons' tap actions) are not a reminder's."""
+    if actions == _DOSE_ACTIONS:
+        # i18n: a dose reminder's buttons by SMS (1 = taken, 2 = snooze 30 minutes, 3 = skip).
+        # i18n: One SMS segment with the reminder: no á, í, ó or ú.
+        return t(lang, "Reply 1 taken, 2 snooze 30 min, 3 skip")
+    if actions == _INJECTION_ACTIONS:
+        # i18n: an injection reminder's buttons by SMS (1 = done, 2 = not yet, ask tomorrow).
+        # i18n: One SMS segment with the question: no á, í, ó or ú.
+        return t(lang, "Reply 1 done, 2 not yet")
+    return None
+
+
+def reminder_menu(injection: bool, lang: str = "en") -> str:
+    """The numbered menu of a dose reminder, or of an injection's."""
+    menu = sms_menu(_INJECTION_ACTIONS if injection else _DOSE_ACTIONS, lang)
+    assert menu is not None
+    return menu
+
+
 def dose_reminder(
     schedule_id: int,
     due_at: datetime,
@@ -181,7 +240,11 @@ def dose_reminder(
     lang: str = "en",
 ) -> Reply:
     text = _reminder_text(local_time, dose_mg, plain, lang)
-    return Reply(text, dose_buttons(schedule_id, due_at, patient_id, lang=lang))
+    return Reply(
+        text,
+        dose_buttons(schedule_id, due_at, patient_id, lang=lang),
+        sms_text=_sms_reminder_text(local_time, dose_mg, plain, lang),
+    )
 
 
 def dose_nudge(
@@ -207,7 +270,14 @@ def dose_nudge(
             "No pressure, one tap is enough.",
             time=local_time,
         )
-    return Reply(text, dose_buttons(schedule_id, due_at, patient_id, lang=lang))
+    # i18n: a follow-up by SMS when a reminder was not answered; a numbered menu follows.
+    # i18n: One SMS segment with the menu: no á, í, ó or ú (not "presión").
+    sms = t(lang, "Did you get to your routine from {time}?", time=local_time)
+    if plain:
+        # i18n: a follow-up by SMS when a reminder was not answered; a numbered menu follows.
+        # i18n: One SMS segment with the menu: no á, í, ó or ú.
+        sms = t(lang, "Did you get to your naltrexone from {time}?", time=local_time)
+    return Reply(text, dose_buttons(schedule_id, due_at, patient_id, lang=lang), sms_text=sms)
 
 
 def injection_eve(plain: bool, *, lang: str = "en") -> Reply:

@@ -31,6 +31,10 @@ class Reply:
     # it goes through the outbox and is delivered later rather than lost. Text and inline
     # buttons only (that is all the outbox carries).
     urgent: bool = False
+    # The text as a text message (issue 16), when it must read differently there: no emoji
+    # (one makes a whole text UCS-2, 70 characters a segment) and no "tap below". The SMS
+    # adapter appends the buttons' numbered menu to it (bot/sms/render.py). None: ``text``.
+    sms_text: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 Payload contract, read by jobs/sender.py:
     {"text": str,
      "buttons": [[{"label": str, "data": str}, ...], ...],   # inline keyboard, optional
+     "sms_text": str,                                        # optional: the text by SMS, before
+                                                             # its numbered menu (Reply.sms_text)
      "dose": {"schedule_id": int, "due_at": ISO-8601 UTC},   # optional: reminder of this dose
      "edit_of": int}                                         # optional: instead of sending,
                                                              # edit the message that outbox row
@@ -27,6 +29,8 @@ def payload_for(reply: Reply, **extra: Any) -> dict[str, Any]:
         payload["buttons"] = [
             [{"label": b.label, "data": b.data} for b in row] for row in reply.buttons
         ]
+    if reply.sms_text is not None:
+        payload["sms_text"] = reply.sms_text
     payload.update(extra)
     return payload
 

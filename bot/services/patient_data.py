@@ -36,6 +36,7 @@ from bot.db.models import (
     Question,
     SafetyCheck,
     Schedule,
+    SmsContact,
     Staff,
     SupportLink,
     SupportStatus,
@@ -81,12 +82,19 @@ ABOUT: tuple[Part, ...] = (
         ("token", "supporter_chat_id"),
     ),
     Part("questions", _t(Question), lambda p, ref: Question.patient_id == p.id),
+    # Their phone number for texts (issue 16), shown in full: it is theirs. Logs never show it.
+    Part(
+        "phone_number",
+        _t(SmsContact),
+        lambda p, ref: SmsContact.patient_id == p.id,
+        ("clinic_id", "patient_id"),
+    ),
     Part("figures", _t(PatientStats), lambda p, ref: PatientStats.patient_id == p.id),
     Part(
         "messages",
         _t(OutboxMessage),
         lambda p, ref: or_(OutboxMessage.patient_id == p.id, OutboxMessage.chat_id == p.chat_id),
-        ("dedupe_key", "attempts", "next_attempt_at", "last_error"),
+        ("dedupe_key", "attempts", "next_attempt_at", "last_error", "sms_sid"),
     ),
     Part(
         "conversation_in_progress",
@@ -102,10 +110,13 @@ NOT_ABOUT_PATIENTS = {
     "staff_invites": "invites for care-team staff",
     "staff_login_tokens": "staff sign-in links",
     "dashboard_sessions": "staff browser sessions",
-    # Numbers that texted the SMS number: not linked to a patient until enrolment by text
-    # (issue 16, a later step), which brings them into the export and /delete.
-    "sms_contacts": "phone numbers that texted the SMS number, not linked to a patient yet",
 }
+# sms_contacts is in ABOUT ("phone_number"): a number linked to a patient is exported and erased
+# with them. A number nobody is linked to (someone who texted STOP or HELP) is about no patient.
+
+
+# Parts a patient has at most one row of: exported as that row, not a list of one.
+_SINGLE = ("profile", "figures", "phone_number")
 
 
 def _recipient(chat_id: Any, patient: Patient, kind: str, lang: str = "en") -> str:
@@ -145,7 +156,7 @@ async def export(ctx: AppContext, session: AsyncSession, patient: Patient) -> by
                 kind = str(item.get("kind", ""))
                 item["to"] = _recipient(item.pop("chat_id"), patient, kind, lang)
             items.append(item)
-        document[part.name] = items[0] if part.name in ("profile", "figures") and items else items
+        document[part.name] = items[0] if part.name in _SINGLE and items else items
     audit.by_patient(session, ctx, patient, "patient.exported", now)
     return json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
 

@@ -1,21 +1,33 @@
-"""What an inbound text does and what we text back (issue 16, step 3), before anyone is enrolled.
+"""What an inbound text does and what we text back (issue 16, steps 3 and 4).
 
 The order is the carriers' and then the safety net's:
 
 1. A whole-message keyword (:func:`bot.sms.keywords.classify`). STOP and its synonyms record the
    opt-out and answer *nothing*: Twilio (or the carrier) sends the one confirmation the rules
    allow, and a text of ours after it would be one too many. START clears it and confirms; HELP
-   says who the number is for, how to stop, and 988. A lone digit answers a menu; no menu is
-   open in this step, so it gets a kind "no question open", with 988 in case it was meant as
-   "I need help".
+   says who the number is for, how to stop, and 988. A lone digit answers a menu: a linked
+   patient's latest reminder (below); from anyone else a kind "no question open", with 988 in
+   case it was meant as "I need help".
 2. Anything else is a person talking and goes through the safety net first
    (:func:`bot.safety.net.assess`): a crisis gets the crisis reply at once, a check gets "are you
    safe right now?", the rest a short note that this number serves clinics' patients, who join
    through their care team.
 
-Nobody reached by SMS is linked to staff yet, so the crisis reply never says the care team was
-told, and the check question comes without numbered answers, as it does on Telegram for someone
-we hold no record of: an answer would find no open question, and no one would hear about it.
+A number linked to a patient (``SmsContact.patient_id``, step 4) is that patient talking:
+
+* a lone 1, 2 or 3 answers their latest reminder exactly as its buttons do (taken, snooze 30
+  minutes, skip; for an injection 1 done, 2 not yet), through the same service the Telegram
+  buttons call (:func:`bot.services.doses.answer_dose`); with no reminder open, the "no question
+  open" text;
+* anything else goes the way a Telegram message from them goes (:meth:`Inbox.text`): the safety
+  net first (a crisis alerts their care team, a check is stored and its silence alerts staff),
+  then their conversation in progress or an answer from the curated content. Buttons in those
+  replies are left out: the check question's answers cannot be given by number yet, so an
+  unanswered check alerts staff, as on Telegram when nobody taps.
+
+A number nobody is linked to gets the crisis reply without saying the care team was told, and
+the check question without numbered answers, as on Telegram for someone we hold no record of:
+an answer would find no open question, and no one would hear about it.
 
 A number that has opted out gets nothing but START's confirmation: Twilio refuses to deliver
 anything else to it (error 21610), crisis replies included.
@@ -39,13 +51,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import insert_ignoring_conflicts
-from bot.db.models import Clinic, SmsContact
+from bot.db.models import Clinic, DoseEvent, DoseStatus, Patient, Schedule, ScheduleKind, SmsContact
+from bot.domain import reminders
+from bot.domain.reminders import parse_tap, tap_data
 from bot.domain.triage import crisis_reply
 from bot.i18n import N_, t
 from bot.safety import texts as safety_texts
 from bot.safety.language import detect
 from bot.safety.net import assess
 from bot.services.context import AppContext
+from bot.services.doses import answer_dose
+from bot.services.inbox import Inbox, Sender
 from bot.sms.keywords import Inbound, InboundKind, classify
 from bot.sms.phone import mask
 
@@ -99,6 +115,7 @@ async def handle_inbound(ctx: AppContext, phone: str, body: str, now: datetime) 
         return await _opt_out_or_in(ctx, phone, inbound, now)
     contact: SmsContact | None = None
     clinic: str | None = None
+    patient: Patient | None = None
     try:
         async with ctx.sessions() as session:
             contact = await session.scalar(select(SmsContact).where(SmsContact.phone == phone))
@@ -106,6 +123,8 @@ async def handle_inbound(ctx: AppContext, phone: str, body: str, now: datetime) 
                 clinic = await session.scalar(
                     select(Clinic.name).where(Clinic.id == contact.clinic_id)
                 )
+            if contact is not None and contact.patient_id is not None:
+                patient = await session.get(Patient, contact.patient_id)
     except SQLAlchemyError as exc:
         # Answered as a number we do not know. Had it opted out, Twilio refuses the reply.
         log.error("sms from %s: contact unreadable (%s)", mask(phone), type(exc).__name__)
@@ -116,6 +135,8 @@ async def handle_inbound(ctx: AppContext, phone: str, body: str, now: datetime) 
     if inbound.kind is InboundKind.HELP:
         log.info("sms help from %s", mask(phone))
         return [t(lang, HELP_FOR_CLINIC, clinic=clinic) if clinic else t(lang, HELP)]
+    if patient is not None:
+        return await _from_patient(ctx, patient, inbound, body, phone)
     if inbound.kind is InboundKind.NUMBER:
         log.info("sms numbered reply from %s with no question open", mask(phone))
         return [t(lang, NO_OPEN_QUESTION)]
@@ -126,6 +147,50 @@ async def handle_inbound(ctx: AppContext, phone: str, body: str, now: datetime) 
     if assessment.is_check:
         return [safety_texts.check_prompt(lang, None).text]
     return [t(lang, INVITATION)]
+
+
+async def _from_patient(
+    ctx: AppContext, patient: Patient, inbound: Inbound, body: str, phone: str
+) -> list[str]:
+    """A text from a linked patient's number: a numbered answer, or what they say."""
+    lang = patient.language
+    if inbound.kind is InboundKind.NUMBER and inbound.number is not None:
+        log.info("sms numbered reply from %s", mask(phone))
+        return await _answer_reminder(ctx, patient, str(inbound.number), lang)
+    replies = await Inbox(ctx).text(Sender(patient.chat_id), body)
+    log.info("sms text from %s: %d answer(s)", mask(phone), len(replies))
+    return [reply.text for reply in replies if reply.text]
+
+
+async def _answer_reminder(ctx: AppContext, patient: Patient, number: str, lang: str) -> list[str]:
+    """``number`` answers the patient's latest reminder as its button would, or is told that
+    nothing is open."""
+    async with ctx.sessions() as session:
+        latest = (
+            await session.execute(
+                select(DoseEvent.schedule_id, DoseEvent.due_at, DoseEvent.status, Schedule.kind)
+                .join(Schedule, Schedule.id == DoseEvent.schedule_id)
+                .where(DoseEvent.patient_id == patient.id, DoseEvent.reminded_at.is_not(None))
+                .order_by(DoseEvent.due_at.desc(), DoseEvent.id.desc())
+                .limit(1)
+            )
+        ).first()
+    if latest is None or latest.status not in (DoseStatus.PENDING, DoseStatus.MISSED):
+        return [t(lang, NO_OPEN_QUESTION)]
+    injection = latest.kind == ScheduleKind.MONTHLY_INJECTION
+    action = reminders.sms_answers(injection).get(number)
+    if action is None:  # a number the menu does not offer: the menu again
+        return [reminders.reminder_menu(injection, lang)]
+    # The same tap the button carries, tagged for this patient (bot/domain/callback_tags.py).
+    tap = parse_tap(tap_data(latest.schedule_id, latest.due_at, action, patient.id))
+    assert tap is not None
+    result = await answer_dose(ctx, patient.chat_id, tap, lang=lang)
+    said = [result.notice] if result.notice else []
+    # What the tapped message would now read ("Taken at 08:05"), unless it asks for more taps
+    # (a skip's optional reason) that a text cannot offer.
+    if result.chosen and not result.buttons:
+        said.append(result.chosen)
+    return [" ".join(said)] if said else [t(lang, NO_OPEN_QUESTION)]
 
 
 async def _opt_out_or_in(ctx: AppContext, phone: str, inbound: Inbound, now: datetime) -> list[str]:

@@ -1,4 +1,4 @@
-"""SMS as a second channel (issue 16): inbound texts and compliance so far, no sending yet.
+"""SMS as a second channel (issue 16): inbound texts and compliance, and outbound texts.
 
 * :mod:`bot.sms.segments` — how many segments a text costs (GSM-7 or UCS-2), as carriers count.
 * :mod:`bot.sms.phone` — numbers parsed to E.164 with ``phonenumbers``, and masked for staff.
@@ -9,6 +9,8 @@
 * :mod:`bot.sms.webhook` — Twilio's signed webhooks (an inbound text, a delivery receipt), answered
   in TwiML; what a text does is :mod:`bot.services.sms_inbound` (step 3).
 * :mod:`bot.sms.server` — `run` serving the webhooks on SMS_WEBHOOK_PORT when SMS is on (step 3).
+* :mod:`bot.sms.render` — an outbox payload as a text, buttons as a numbered menu (step 4); the
+  outbox sender (jobs/sender.py) sends it through the gateway.
 
 Segments, phone, keywords and signature are pure; see docs/sms.md.
 """

@@ -11,8 +11,9 @@ Replies go back in the same HTTP answer as TwiML (``<Response><Message>…</Mess
 so answering a text needs no REST call and no outbox row. An answer with nothing to say is an
 empty ``<Response/>``, after which Twilio sends nothing (after STOP, Twilio itself confirms).
 
-Receipts are acknowledged and logged by status and error code only; moving outbox rows through
-sent, delivered and failed comes with dispatch by SMS (a later step of issue 16).
+A receipt moves the outbox row whose sid it names forward (bot/services/sms_receipts.py) and is
+acknowledged with 204, whether the sid is known or not; it is logged by status and error code
+only.
 
 Nothing here logs a number unmasked, a body, or a header.
 """
@@ -29,6 +30,8 @@ from starlette.datastructures import ImmutableMultiDict
 
 from bot.services.context import AppContext
 from bot.services.sms_inbound import handle_inbound
+from bot.services.sms_receipts import record_receipt
+from bot.sms.paths import INBOUND_PATH, STATUS_PATH
 from bot.sms.phone import InvalidPhone, mask, parse_phone
 from bot.sms.signature import SIGNATURE_HEADER, valid_signature
 
@@ -36,8 +39,6 @@ __all__ = ["INBOUND_PATH", "MAX_BODY_BYTES", "STATUS_PATH", "create_app", "twiml
 
 log = logging.getLogger(__name__)
 
-INBOUND_PATH = "/sms/twilio"
-STATUS_PATH = "/sms/twilio/status"
 # Twilio's form is a few hundred bytes plus a body of at most 1,600 characters; media links and
 # other fields stay well under this.
 MAX_BODY_BYTES = 64 * 1024
@@ -46,6 +47,7 @@ _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 # A receipt's fields are logged, so only in the shapes Twilio sends them.
 _STATUS_SHAPE = re.compile(r"^[a-z_]{1,20}$")
 _ERROR_SHAPE = re.compile(r"^\d{1,6}$")
+_SID_SHAPE = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")
 
 
 def twiml(texts: list[str]) -> str:
@@ -126,11 +128,20 @@ def create_app(ctx: AppContext) -> FastAPI:
             return Response(status_code=refused.status)
         state = str(form.get("MessageStatus", ""))
         error = str(form.get("ErrorCode", ""))
+        sid = str(form.get("MessageSid", ""))
         log.info(
             "sms receipt: %s%s",
             state if _STATUS_SHAPE.match(state) else "(unrecognised status)",
             f", error {error}" if _ERROR_SHAPE.match(error) else "",
         )
+        if _SID_SHAPE.match(sid) and _STATUS_SHAPE.match(state):
+            code = int(error) if _ERROR_SHAPE.match(error) else None
+            try:
+                await record_receipt(ctx, sid, state, code, ctx.clock.now())
+            except Exception as exc:
+                # Twilio retries a receipt that was not acknowledged (a 5xx).
+                log.error("sms receipt not stored (%s)", type(exc).__name__)
+                return Response(status_code=500)
         return Response(status_code=204)
 
     return app

@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from bot.cli import _sms_listener
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.db.migrate import upgrade
 from bot.runtime import app_context
 from bot.services.clinics import OperatorError
 from bot.services.context import AppContext
@@ -43,6 +44,8 @@ async def sms_ctx(tmp_path: Path) -> AsyncIterator[AppContext]:
     settings = _settings(tmp_path, **SMS).model_copy(
         update={"webhook_listen": "127.0.0.1", "sms_webhook_port": 0}
     )
+    # A receipt is looked up in the outbox (step 4), so the database has the schema.
+    await upgrade(settings.database_url)
     async with app_context(settings, FakeClock(START)) as ctx:
         yield ctx
 
