@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.quiet_hours import QuietHours, parse_quiet_hours
 from bot.domain.risk import Thresholds
 
 DEFAULT_DATA_DIR = Path("data")
@@ -127,6 +128,9 @@ class Settings(BaseSettings):
     sms_public_url: str | None = None
     # A US long code sends about 1 text per second; toll-free and short codes more.
     sms_rate_per_number_per_second: float = Field(default=1.0, gt=0)
+    # Texts that can wait (check-ins, nudges) are held while it is night where the patient
+    # lives: HH:MM-HH:MM in their local time, or "off" (bot/domain/quiet_hours.py).
+    sms_quiet_hours: str = "21:00-08:00"
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -247,6 +251,17 @@ class Settings(BaseSettings):
         if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
             raise ValueError("plain http only to 127.0.0.1 or localhost; use https")
         return url
+
+    @field_validator("sms_quiet_hours")
+    @classmethod
+    def _sms_quiet_hours(cls, value: str) -> str:
+        parsed = parse_quiet_hours(value)
+        return "off" if parsed is None else str(parsed)
+
+    @property
+    def quiet_hours(self) -> QuietHours | None:
+        """SMS_QUIET_HOURS, parsed: None when off."""
+        return parse_quiet_hours(self.sms_quiet_hours)
 
     @field_validator("sms_public_url")
     @classmethod

@@ -89,6 +89,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import telegram
 from sqlalchemy import Select, and_, func, literal, select, text, update
@@ -110,6 +111,7 @@ from bot.config import Settings
 from bot.db.engine import claiming
 from bot.db.errors import describe
 from bot.db.models import Channel, DoseEvent, OutboxMessage, OutboxStatus, Patient, SmsContact
+from bot.domain.quiet_hours import can_wait
 from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.replies import Button
 from bot.services.context import AppContext
@@ -222,6 +224,8 @@ class _Row:
     due_at: datetime  # next_attempt_at before the claim: the row's place in line
     leased_until: datetime
     sms: _SmsRoute | None = None  # None: by Telegram
+    # A text that can wait, claimed during the patient's quiet hours: when they end.
+    held_until: datetime | None = None
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -348,7 +352,18 @@ class OutboxSender:
         rows, claimed_at = await self._claim()
         if not rows:
             return 0
-        handled = await self._dispatch(rows, claimed_at)
+        held = [row for row in rows if row.sms is not None and row.held_until is not None]
+        if held:
+            # Night where these patients live: back in line for the morning, not an attempt,
+            # and no rate token spent; the rest of their messages go on (a reminder at the
+            # time they chose, a safety note, an answer).
+            rows = [row for row in rows if row.sms is None or row.held_until is None]
+            for release in sorted({row.held_until for row in held if row.held_until}):
+                await self._hand_back(
+                    [row for row in held if row.held_until == release], after=release
+                )
+            log.info("outbox: %d text(s) held for the end of quiet hours", len(held))
+        handled = len(held) + (await self._dispatch(rows, claimed_at) if rows else 0)
         log.debug("outbox batch: %d claimed, %d handled", len(rows), handled)
         return handled
 
@@ -388,6 +403,7 @@ class OutboxSender:
                             OutboxMessage.payload,
                             OutboxMessage.attempts,
                             OutboxMessage.next_attempt_at,
+                            OutboxMessage.dedupe_key,
                         ).where(OutboxMessage.id.in_(chosen))
                     )
                 ).all(),
@@ -409,24 +425,48 @@ class OutboxSender:
                 due_at=r.next_attempt_at,
                 leased_until=leased_until,
                 sms=_route(routes.get(r.chat_id), r.payload),
+                held_until=self._quiet_until(routes.get(r.chat_id), r.dedupe_key, now),
             )
             for r in found
         ]
         return rows, claimed_at
 
+    def _quiet_until(
+        self, found: tuple[str, str, bool, str] | None, dedupe_key: str | None, now: datetime
+    ) -> datetime | None:
+        """For a text that can wait (bot/domain/quiet_hours.py), the end of the patient's
+        quiet hours if it is night where they live; else None."""
+        quiet = self.ctx.settings.quiet_hours
+        if found is None or quiet is None or not can_wait(dedupe_key):
+            return None
+        try:
+            zone = ZoneInfo(found[3])
+        except (ZoneInfoNotFoundError, ValueError):
+            return None  # an unknown zone: no night to wait for, send as before
+        return quiet.held_until(now, zone)
+
     async def _sms_patients(
         self, session: AsyncSession, chats: set[int]
-    ) -> dict[int, tuple[str, str, bool]]:
-        """Of ``chats``, the patients reached by text: chat -> (number, language, opted out).
-        One query per batch, and none while SMS is off."""
+    ) -> dict[int, tuple[str, str, bool, str]]:
+        """Of ``chats``, the patients reached by text: chat -> (number, language, opted out,
+        time zone). One query per batch, and none while SMS is off."""
         if self.sms is None or not chats:
             return {}
         found = await session.execute(
-            select(Patient.chat_id, Patient.language, SmsContact.phone, SmsContact.opted_out_at)
+            select(
+                Patient.chat_id,
+                Patient.language,
+                Patient.timezone,
+                SmsContact.phone,
+                SmsContact.opted_out_at,
+            )
             .join(SmsContact, SmsContact.patient_id == Patient.id)
             .where(Patient.chat_id.in_(chats), Patient.preferred_channel == Channel.SMS.value)
         )
-        return {r.chat_id: (r.phone, r.language, r.opted_out_at is not None) for r in found.all()}
+        return {
+            r.chat_id: (r.phone, r.language, r.opted_out_at is not None, r.timezone)
+            for r in found.all()
+        }
 
     # ------------------------------------------------------------------ dispatching
 
@@ -887,12 +927,12 @@ def _reason(exc: TelegramError, text: str) -> str:
     return reason[:MAX_ERROR_LENGTH]
 
 
-def _route(found: tuple[str, str, bool] | None, payload: Any) -> _SmsRoute | None:
+def _route(found: tuple[str, str, bool, str] | None, payload: Any) -> _SmsRoute | None:
     """How a claimed row goes by text, or None (Telegram): not a texting patient, or no SMS
     form of this message (see bot/sms/render.py)."""
     if found is None or not isinstance(payload, dict):
         return None
-    phone, lang, opted_out = found
+    phone, lang, opted_out, _zone = found
     try:
         body = sms_body(payload, lang)
     except (KeyError, TypeError, ValueError, AttributeError):

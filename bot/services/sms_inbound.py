@@ -62,12 +62,13 @@ from bot.safety.net import assess
 from bot.services.context import AppContext
 from bot.services.doses import answer_dose
 from bot.services.inbox import Inbox, Sender
-from bot.sms.keywords import Inbound, InboundKind, classify
+from bot.sms.keywords import Inbound, InboundKind, asks_to_stop, classify
 from bot.sms.phone import mask
 
 __all__ = [
     "HELP",
     "HELP_FOR_CLINIC",
+    "HOW_TO_STOP",
     "INVITATION",
     "NO_OPEN_QUESTION",
     "OPTED_IN",
@@ -95,6 +96,11 @@ OPTED_IN: Final = N_("You will get texts from this number again. Reply STOP to s
 NO_OPEN_QUESTION: Final = N_(
     "Thanks. I don't have a question open for you right now, so there is nothing to answer. "
     "If you need help now, call or text 988, or call 911."
+)
+# i18n: the answer to a request in words to stop the texts ("stop texting me", "take me off
+# i18n: this list"). One SMS segment: without á, í, ó or ú. STOP/PARAR and START stay as they are.
+HOW_TO_STOP: Final = N_(
+    "To stop all texts from this number, reply STOP. To get them again, reply START."
 )
 INVITATION: Final = N_(
     "Hi! This number sends reminders for clinics' patients. To join, please ask your care team "
@@ -146,6 +152,8 @@ async def handle_inbound(ctx: AppContext, phone: str, body: str, now: datetime) 
         return [crisis_reply(assessment.kind, care_team_told=False, lang=lang)]
     if assessment.is_check:
         return [safety_texts.check_prompt(lang, None).text]
+    if asks_to_stop(body):
+        return [t(lang, HOW_TO_STOP)]
     return [t(lang, INVITATION)]
 
 
@@ -157,6 +165,11 @@ async def _from_patient(
     if inbound.kind is InboundKind.NUMBER and inbound.number is not None:
         log.info("sms numbered reply from %s", mask(phone))
         return await _answer_reminder(ctx, patient, str(inbound.number), lang)
+    if asks_to_stop(body) and assess(body).tier is None:
+        # Asked in words, after the safety net (a goodbye is sometimes said this way): how to
+        # stop, rather than an answer from the content. Only STOP itself opts out.
+        log.info("sms request to stop in words from %s", mask(phone))
+        return [t(lang, HOW_TO_STOP)]
     replies = await Inbox(ctx).text(Sender(patient.chat_id), body)
     log.info("sms text from %s: %d answer(s)", mask(phone), len(replies))
     return [reply.text for reply in replies if reply.text]

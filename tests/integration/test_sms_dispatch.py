@@ -383,6 +383,40 @@ async def test_telegram_patients_are_untouched_and_other_buttons_stay_on_telegra
     assert [m.text for m in api.sent(CHAT)][-1] == "How strong is your craving?"
 
 
+async def test_at_night_a_text_that_can_wait_waits_for_the_morning_and_the_rest_go(
+    sms_ctx: AppContext, sender: OutboxSender, twilio: FakeTwilioApi, api: FakeBotApi
+) -> None:
+    """Quiet hours (21:00-08:00 where the patient lives, Chicago here): a nudge is held until
+    08:00 their time, not counted as an attempt; an answer and a missed-dose note go at once."""
+    await texting_patient(sms_ctx)
+    night = datetime(2026, 11, 27, 5, 30, tzinfo=UTC)  # 23:30 in Chicago
+    clock_of(sms_ctx).set(night)
+    keys = {"nudge:1": "Still time for your routine.", "safety:1": "A note about your safety."}
+    async with sms_ctx.sessions.begin() as session:
+        for key, words in keys.items():
+            outbox.enqueue(
+                session,
+                chat_id=CHAT,
+                kind="test",
+                payload=outbox.payload_for(Reply(words)),
+                now=night,
+                dedupe_key=key,
+            )
+    await queue(sms_ctx, CHAT, "Here is your answer.")
+    assert await sender.drain_once() == 3
+    assert twilio.bodies(PHONE) == ["A note about your safety.", "Here is your answer."]
+    [held] = [m for m in await rows(sms_ctx) if m.dedupe_key == "nudge:1"]
+    morning = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # 08:00 in Chicago
+    assert held.status == "pending" and held.attempts == 0
+    assert held.next_attempt_at.replace(microsecond=0) == morning
+    clock_of(sms_ctx).set(morning - timedelta(minutes=1))
+    assert await sender.drain_once() == 0
+    clock_of(sms_ctx).set(morning + timedelta(seconds=1))
+    assert await sender.drain_once() == 1
+    assert twilio.bodies(PHONE)[-1] == "Still time for your routine."
+    assert api.sent(CHAT) == []
+
+
 async def test_after_a_429_with_retry_after_the_text_arrives_once(
     sms_ctx: AppContext, sender: OutboxSender, twilio: FakeTwilioApi
 ) -> None:
@@ -731,6 +765,29 @@ async def test_a_number_from_someone_elses_phone_answers_nothing_of_theirs(
 
 
 # ------------------------------------------------------------------------------ free text
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["patient", "unknown number"])
+async def test_asking_in_words_to_stop_is_told_how_and_a_goodbye_is_still_a_crisis(
+    sms_ctx: AppContext, client: httpx.AsyncClient, linked: bool
+) -> None:
+    """ "Stop texting me" gets how to stop (only STOP itself opts out); the same words in a
+    goodbye get the crisis reply, because the safety net reads every text first."""
+    if linked:
+        await texting_patient(sms_ctx)
+    how = t("en", sms_inbound.HOW_TO_STOP)
+    assert await text_in(sms_ctx, client, "please stop texting me") == [how]
+    assert await text_in(sms_ctx, client, "remove my number from your list") == [how]
+    # A patient is answered in their own language; an unknown number in the one it wrote in.
+    assert await text_in(sms_ctx, client, "ya no me manden mensajes por favor") == [
+        t("en" if linked else "es", sms_inbound.HOW_TO_STOP)
+    ]
+    goodbye = await text_in(
+        sms_ctx, client, "you can stop sending me messages, I won't be alive tomorrow"
+    )
+    assert len(goodbye) >= 1 and "988" in " ".join(goodbye) and how not in goodbye
+    contact = await the_contact(sms_ctx)
+    assert contact is None or contact.opted_out_at is None
 
 
 async def test_a_crisis_from_a_linked_patient_alerts_their_care_team(

@@ -23,6 +23,7 @@ _VARIABLES = (
     "SMS_RATE_PER_NUMBER_PER_SECOND",
     "WEBHOOK_PORT",
     "DASHBOARD_PORT",
+    "SMS_QUIET_HOURS",
 )
 
 
@@ -315,3 +316,18 @@ def test_an_sms_public_url_that_is_not_https_is_refused(
     clean_env: pytest.MonkeyPatch, typed: str
 ) -> None:
     assert refusal(clean_env, sms_public_url=typed).startswith("SMS_PUBLIC_URL: ")
+
+
+def test_quiet_hours_default_to_nine_to_eight_and_can_be_changed_or_turned_off(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    assert str(load_settings().quiet_hours) == "21:00-08:00"
+    assert load(clean_env, sms_quiet_hours=" 22:30 - 7:00 ").sms_quiet_hours == "22:30-07:00"
+    assert load(clean_env, sms_quiet_hours="off").quiet_hours is None
+
+
+def test_unreadable_quiet_hours_are_refused_with_what_to_write(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    message = refusal(clean_env, sms_quiet_hours="9pm-8am")
+    assert "SMS_QUIET_HOURS" in message and "HH:MM-HH:MM" in message

@@ -53,3 +53,8 @@ def test_help_says_how_to_stop_and_988(lang: str) -> None:
 def test_every_text_for_someone_not_enrolled_names_988(lang: str) -> None:
     for text in (sms_inbound.NO_OPEN_QUESTION, sms_inbound.INVITATION):
         assert "988" in t(lang, text)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_how_to_stop_fits_one_segment(lang: str) -> None:
+    _fits(t(lang, sms_inbound.HOW_TO_STOP), 1)
