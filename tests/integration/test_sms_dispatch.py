@@ -12,7 +12,6 @@ asserts how long anything took.
 from __future__ import annotations
 
 import json
-import logging
 import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -38,20 +37,20 @@ from bot.domain.replies import Button, Reply
 from bot.domain.schedules import Plan, PlanKind
 from bot.domain.triage import CrisisKind, crisis_reply
 from bot.i18n import t
-from bot.logs import THIRD_PARTY_FLOORS
 from bot.runtime import app_context
 from bot.services import outbox, patient_data, sms_contacts, sms_inbound
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox, Sender
 from bot.sms.gateway import TwilioGateway
 from bot.sms.phone import InvalidPhone
-from bot.sms.webhook import INBOUND_PATH, STATUS_PATH, create_app
+from bot.sms.webhook import INBOUND_PATH, STATUS_PATH
 from jobs.followups import follow_up
 from jobs.sender import OPTED_OUT_ERROR, OutboxSender
 from tests.conftest import TEST_TOKEN, make_settings
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.integration.sender_support import refused_on_replay
+from tests.integration.sms_support import logging_at_debug, webhook_client
 from tests.support import make_patient, new_clinic
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -120,20 +119,14 @@ def sender(sms_ctx: AppContext, bot: telegram.Bot, gateway: TwilioGateway) -> Ou
 
 @pytest.fixture
 async def client(sms_ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(sms_ctx))
-    async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.5:8082") as http:
+    async with webhook_client(sms_ctx) as http:
         yield http
 
 
 @pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    saved = {name: logging.getLogger(name).level for name in THIRD_PARTY_FLOORS}
-    for name, floor in THIRD_PARTY_FLOORS.items():
-        logging.getLogger(name).setLevel(floor)
-    caplog.set_level(logging.DEBUG)
-    yield caplog
-    for name, level in saved.items():
-        logging.getLogger(name).setLevel(level)
+    with logging_at_debug(caplog) as logs:
+        yield logs
 
 
 # ------------------------------------------------------------------------------ helpers

@@ -8,7 +8,6 @@ and a compliance review see: the TwiML that comes back, and what is stored.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -23,13 +22,13 @@ from bot.clock import FakeClock
 from bot.db.models import SmsContact
 from bot.domain.triage import CrisisKind, crisis_reply
 from bot.i18n import t
-from bot.logs import THIRD_PARTY_FLOORS
 from bot.runtime import app_context
 from bot.safety import texts as safety_texts
 from bot.services import sms_inbound
 from bot.services.context import AppContext
 from bot.sms.webhook import INBOUND_PATH, STATUS_PATH, create_app
 from tests.conftest import make_settings
+from tests.integration.sms_support import logging_at_debug, webhook_client
 from tests.support import new_clinic, table_counts
 
 SID = "AC" + "0123456789abcdef" * 2
@@ -55,23 +54,14 @@ async def sms_ctx(db_url: str, clock: FakeClock) -> AsyncIterator[AppContext]:
 
 @pytest.fixture
 async def client(sms_ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
-    # The address the request arrives at is not the public one: only the latter is signed.
-    transport = httpx.ASGITransport(app=create_app(sms_ctx))
-    async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.5:8082") as http:
+    async with webhook_client(sms_ctx) as http:
         yield http
 
 
 @pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Everything logged at DEBUG, as `run` logs with LOG_LEVEL=DEBUG: the libraries that log
-    SQL parameters or request bodies below a floor stay at that floor (bot.logs)."""
-    saved = {name: logging.getLogger(name).level for name in THIRD_PARTY_FLOORS}
-    for name, floor in THIRD_PARTY_FLOORS.items():
-        logging.getLogger(name).setLevel(floor)
-    caplog.set_level(logging.DEBUG)
-    yield caplog
-    for name, level in saved.items():
-        logging.getLogger(name).setLevel(level)
+    with logging_at_debug(caplog) as logs:
+        yield logs
 
 
 def inbound_form(from_: str, body: str) -> dict[str, str]:
