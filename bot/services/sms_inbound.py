@@ -29,6 +29,9 @@ A number nobody is linked to gets the crisis reply without saying the care team 
 the check question without numbered answers, as on Telegram for someone we hold no record of:
 an answer would find no open question, and no one would hear about it.
 
+STOP from the number of a patient reached by text is their /stop (stopped on every channel,
+audited, their care team told) and START their /start (bot.services.consent.come_back).
+
 A number that has opted out gets nothing but START's confirmation: Twilio refuses to deliver
 anything else to it (error 21610), crisis replies included.
 
@@ -51,17 +54,30 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import insert_ignoring_conflicts
-from bot.db.models import Clinic, DoseEvent, DoseStatus, Patient, Schedule, ScheduleKind, SmsContact
+from bot.db.models import (
+    Channel,
+    Clinic,
+    DoseEvent,
+    DoseStatus,
+    Patient,
+    PatientStatus,
+    Schedule,
+    ScheduleKind,
+    SmsContact,
+)
 from bot.domain import reminders
 from bot.domain.reminders import parse_tap, tap_data
 from bot.domain.triage import crisis_reply
-from bot.i18n import N_, t
+from bot.i18n import N_, st, t
 from bot.safety import texts as safety_texts
 from bot.safety.language import detect
 from bot.safety.net import assess
+from bot.services import audit
+from bot.services.consent import come_back
 from bot.services.context import AppContext
 from bot.services.doses import answer_dose
 from bot.services.inbox import Inbox, Sender
+from bot.services.staff_notes import tell_staff
 from bot.sms.keywords import Inbound, InboundKind, asks_to_stop, classify
 from bot.sms.phone import mask
 
@@ -210,14 +226,49 @@ async def _opt_out_or_in(ctx: AppContext, phone: str, inbound: Inbound, now: dat
     """Record STOP (answer nothing) or START (confirm) on the number's contact."""
     async with ctx.sessions.begin() as session:
         contact = await _upsert_contact(session, phone, inbound, now)
+        patient = await _texting_patient(session, contact)
         if inbound.kind is InboundKind.OPT_OUT:
             contact.opted_out_at = now
             log.info("sms opt-out from %s", mask(phone))
+            if patient is not None and patient.status != PatientStatus.STOPPED:
+                await _stopped_by_text(ctx, session, patient, now)
             return []
         contact.opted_out_at = None
         contact.opted_in_at = now
         log.info("sms opt-in from %s", mask(phone))
+        if patient is not None and patient.status == PatientStatus.STOPPED:
+            await come_back(ctx, session, patient)
         return [t(_language(inbound, "", contact), OPTED_IN)]
+
+
+async def _texting_patient(session: AsyncSession, contact: SmsContact) -> Patient | None:
+    """The patient this number belongs to, if they are reached by text (locked): for them STOP
+    is /stop and START is coming back, recorded and told to staff the same way."""
+    if contact.patient_id is None:
+        return None
+    patient = await session.get(Patient, contact.patient_id, with_for_update=True)
+    if patient is None or patient.preferred_channel != Channel.SMS.value:
+        return None
+    return patient
+
+
+async def _stopped_by_text(
+    ctx: AppContext, session: AsyncSession, patient: Patient, now: datetime
+) -> None:
+    """STOP from a patient reached by text: as /stop (bot.services.consent.stop), nothing more
+    is sent to them on any channel, the audit log and their care team hear of it."""
+    patient.status, patient.paused_until, patient.updated_at = PatientStatus.STOPPED, None, now
+    audit.by_patient(session, ctx, patient, "patient.stopped", now)
+    await tell_staff(
+        session,
+        patient.clinic_id,
+        st(
+            "FYI: {name} texted STOP: the bot no longer sends them anything.",
+            name=patient.display_name or st("A patient"),
+        ),
+        now,
+        patient.id,
+    )
 
 
 def _language(inbound: Inbound, body: str, contact: SmsContact | None) -> str:

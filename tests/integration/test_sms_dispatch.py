@@ -26,6 +26,7 @@ from twilio.request_validator import RequestValidator
 from bot.clock import FakeClock
 from bot.db.models import (
     Alert,
+    AuditEntry,
     Channel,
     DoseEvent,
     OutboxMessage,
@@ -460,6 +461,43 @@ async def test_after_stop_nothing_is_sent(
     await queue(sms_ctx, CHAT, "Welcome back")
     assert await sender.drain_once() == 1
     assert twilio.bodies(PHONE) == ["Welcome back"]
+
+
+async def test_stop_from_a_texting_patient_is_recorded_like_stop_and_start_brings_them_back(
+    sms_ctx: AppContext, client: httpx.AsyncClient
+) -> None:
+    """Compliance (issue 16, item 4): STOP from the number of a patient reached by text is their
+    /stop: no more messages on any channel, audited, their care team told; START is /start."""
+    from jobs.tick import tick
+    from tests.integration.test_sender import add_staff
+
+    clinic = await new_clinic(sms_ctx)
+    nurse = 880_001
+    await add_staff(sms_ctx, clinic.id, nurse, "Nurse Joy")
+    patient_id = await texting_patient(sms_ctx, clinic_id=clinic.id)
+    assert await text_in(sms_ctx, client, "STOP") == []
+    assert (await the_patient(sms_ctx, patient_id)).status == PatientStatus.STOPPED
+    clock_of(sms_ctx).set(DUE)
+    await tick(sms_ctx)
+    assert [m for m in await rows(sms_ctx) if m.kind == "reminder"] == []
+    staff_notes = [m.payload["text"] for m in await rows(sms_ctx) if m.chat_id == nurse]
+    assert len(staff_notes) == 1 and "texted STOP" in staff_notes[0]
+    # STOP again changes nothing more (and tells staff nothing more).
+    assert await text_in(sms_ctx, client, "stop") == []
+    assert len([m for m in await rows(sms_ctx) if m.chat_id == nurse]) == 1
+
+    assert await text_in(sms_ctx, client, "START") == [t("en", sms_inbound.OPTED_IN)]
+    assert (await the_patient(sms_ctx, patient_id)).status == PatientStatus.ACTIVE
+    async with sms_ctx.sessions() as session:
+        actions = list(
+            await session.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.action.in_(["patient.stopped", "patient.restarted"]))
+                .order_by(AuditEntry.id)
+            )
+        )
+    assert actions == ["patient.stopped", "patient.restarted"]
+    assert len([m for m in await rows(sms_ctx) if m.chat_id == nurse]) == 2
 
 
 async def test_twilios_opt_out_marks_the_patient_unreachable_and_tells_staff(
