@@ -160,6 +160,11 @@ class PatientDetailOut(BaseModel):
     cravings: list[CravingOut]
     check_ins: list[CheckInOut] = Field(description="Newest first")
     alerts: list[AlertOut] = Field(description="Newest first")
+    channel: str = Field(description="How the patient is reached: telegram or sms")
+    phone: str | None = Field(description="Their number for texts (E.164), if they gave one")
+    last_delivery_problem: str | None = Field(
+        description="What became of the latest text that did not arrive, if any"
+    )
 
 
 NOT_FOUND = "Not found"
@@ -239,6 +244,9 @@ def api_router(dash: Dashboard) -> APIRouter:
                 for c in detail.check_ins
             ],
             alerts=[AlertOut.of(a) for a in detail.alerts],
+            channel=detail.reach.channel if detail.reach else "telegram",
+            phone=detail.reach.phone if detail.reach else None,
+            last_delivery_problem=detail.reach.problem if detail.reach else None,
         )
 
     @router.get("/alerts", summary="The alert queue: open and taken first, urgent first")

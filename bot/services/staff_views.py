@@ -27,9 +27,12 @@ from bot.db.models import (
     CheckIn,
     Clinic,
     DoseEvent,
+    OutboxMessage,
+    OutboxStatus,
     Patient,
     Schedule,
     ScheduleKind,
+    SmsContact,
     Staff,
 )
 from bot.domain import adherence, risk
@@ -268,6 +271,20 @@ class PatientDetail:
     alerts: list[AlertEntry]  # newest first
     today: date
     language: str = DEFAULT  # the patient's ("en", "es")
+    reach: Reach | None = None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How the patient is reached (issue 16): their channel, their number in full (this is the
+    patient page, an audited read), whether the number said STOP, and the last text that did
+    not arrive."""
+
+    channel: str  # "telegram" or "sms"
+    phone: str | None = None
+    stopped_at: datetime | None = None
+    problem_at: datetime | None = None
+    problem: str | None = None
 
 
 def _alert_query(clinic_id: int) -> Any:
@@ -367,6 +384,7 @@ async def patient_detail(
         .limit(1)
     )
     language = await session.scalar(select(Patient.language).where(Patient.id == patient_id))
+    reach = await _reach(session, patient_id)
     read(session, ctx, staff, action, patient_id)
     return PatientDetail(
         row=row,
@@ -393,6 +411,49 @@ async def patient_detail(
         alerts=[_alert_entry(r) for r in alert_rows],
         today=today,
         language=language or DEFAULT,
+        reach=reach,
+    )
+
+
+async def _reach(session: AsyncSession, patient_id: int) -> Reach:
+    channel = await session.scalar(
+        select(Patient.preferred_channel).where(Patient.id == patient_id)
+    )
+    contact = (
+        await session.execute(
+            select(SmsContact.phone, SmsContact.opted_out_at).where(
+                SmsContact.patient_id == patient_id
+            )
+        )
+    ).first()
+    if contact is None:
+        return Reach(channel or "telegram")
+    # The latest text that did not arrive: refused when sent, or undelivered by a receipt.
+    problem = (
+        await session.execute(
+            select(
+                func.coalesce(OutboxMessage.delivery_updated_at, OutboxMessage.created_at),
+                OutboxMessage.delivery_status,
+                OutboxMessage.last_error,
+            )
+            .where(
+                OutboxMessage.patient_id == patient_id,
+                or_(
+                    OutboxMessage.delivery_status.in_(("undelivered", "failed")),
+                    (OutboxMessage.status == OutboxStatus.FAILED)
+                    & OutboxMessage.last_error.startswith("sms"),
+                ),
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return Reach(
+        channel or "telegram",
+        phone=contact.phone,
+        stopped_at=contact.opted_out_at,
+        problem_at=problem[0] if problem else None,
+        problem=(problem[2] or problem[1]) if problem else None,
     )
 
 

@@ -1,0 +1,98 @@
+"""Staff see how each patient is reached (issue 16, items 5 and 7): the patient page and the API
+name the channel, the number in full (an audited read of that one patient), a STOP, and the last
+text that did not arrive; the patient list shows no number. Both databases."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import httpx
+from sqlalchemy import select, update
+
+from bot.db.models import AuditEntry, OutboxMessage, OutboxStatus, Patient, SmsContact
+from bot.domain.schedules import Plan, PlanKind
+from bot.services import outbox, sms_contacts
+from bot.services.clinics import add_staff
+from bot.services.context import AppContext
+from tests.integration import test_dashboard
+from tests.integration.test_dashboard import sign_in
+from tests.support import make_patient, new_clinic
+
+PLAN = Plan(PlanKind.DAILY, "America/Chicago", (time(8, 0),), dose_mg=50)
+PHONE = "+14155552671"
+REFUSED = "sms: SmsRejected: HTTP 400, Twilio 21614: not a mobile number"
+world = test_dashboard.world
+client = test_dashboard.client
+
+
+async def _setup(ctx: AppContext) -> tuple[int, int, int]:
+    """A nurse, a patient reached by text whose last text was refused, and one on Telegram."""
+    clinic = await new_clinic(ctx, "Northside Clinic")
+    nurse = await add_staff(
+        ctx.sessions,
+        ctx.clock,
+        telegram_user_id=5200,
+        name="Nick Nurse",
+        clinic_code=clinic.invite_code,
+    )
+    texting, _ = await make_patient(ctx, PLAN, chat_id=1, clinic_id=clinic.id, name="Tex Ting")
+    telegram, _ = await make_patient(ctx, PLAN, chat_id=2, clinic_id=clinic.id, name="Tele Gram")
+    now = ctx.clock.now()
+    async with ctx.sessions.begin() as session:
+        patient = await session.get(Patient, texting)
+        assert patient is not None
+        await sms_contacts.set_phone(session, patient, PHONE, now)
+        message = outbox.enqueue(
+            session,
+            chat_id=1,
+            patient_id=texting,
+            kind="test",
+            payload={"text": "Hello"},
+            now=now,
+        )
+        await session.flush()
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id)
+            .values(status=OutboxStatus.FAILED, last_error=REFUSED)
+        )
+        await session.execute(
+            update(SmsContact).where(SmsContact.phone == PHONE).values(opted_out_at=now)
+        )
+    return nurse.id, texting, telegram
+
+
+async def test_the_patient_page_says_how_they_are_reached_and_the_list_shows_no_number(
+    ctx: AppContext, client: httpx.AsyncClient
+) -> None:
+    nurse, texting, telegram = await _setup(ctx)
+    await sign_in(client, ctx, nurse)
+    page = (await client.get(f"/patients/{texting}")).text
+    assert f'<dt>Reached by</dt><dd>Text messages, <span class="phone">{PHONE}</span>' in page
+    assert "texted STOP on" in page
+    assert "<dt>Last delivery problem</dt>" in page and "21614" in page
+    other = (await client.get(f"/patients/{telegram}")).text
+    assert "<dt>Reached by</dt><dd>Telegram</dd>" in other
+    assert "Last delivery problem" not in other
+    assert PHONE not in (await client.get("/patients")).text
+    assert PHONE[-4:] not in (await client.get("/patients")).text
+
+    detail = (await client.get(f"/api/patients/{texting}")).json()
+    assert (detail["channel"], detail["phone"]) == ("sms", PHONE)
+    assert "21614" in detail["last_delivery_problem"]
+    plain = (await client.get(f"/api/patients/{telegram}")).json()
+    assert (plain["channel"], plain["phone"], plain["last_delivery_problem"]) == (
+        "telegram",
+        None,
+        None,
+    )
+    # Every look at a patient, with their number, is in the audit log.
+    async with ctx.sessions() as session:
+        reads = list(
+            await session.scalars(
+                select(AuditEntry.action).where(
+                    AuditEntry.action.in_(("dashboard.patient", "api.patient"))
+                )
+            )
+        )
+    assert reads.count("dashboard.patient") == 2 and reads.count("api.patient") == 2
