@@ -116,6 +116,7 @@ from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.replies import Button
 from bot.services.context import AppContext
 from bot.services.reachability import UNREACHABLE_ERROR, mark_unreachable
+from bot.services.sms_usage import count_text
 from bot.sms.paths import STATUS_PATH
 from bot.sms.render import sms_body
 from bot.telegram.delivery import retry_after_seconds
@@ -757,6 +758,7 @@ class OutboxSender:
                         delivery_status=result.sms.status[:16],
                         delivery_updated_at=now,
                     )
+                    await count_text(session, row.chat_id, result.sms.segments, now)
                 else:
                     assert result.message_id is not None
                     values["telegram_message_id"] = result.message_id

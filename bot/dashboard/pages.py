@@ -32,7 +32,7 @@ from bot.dashboard.core import (
 from bot.dashboard.export import patients_csv
 from bot.domain.inputs import parse_number, strip_bidi
 from bot.i18n import SN_, st
-from bot.services import staff_auth, staff_views
+from bot.services import sms_usage, staff_auth, staff_views
 from bot.services.alerts import ACK, NOT_VALID, RESOLVE
 from bot.services.clinic_summary import Listing
 from bot.services.staff_views import DETAIL_DAYS, PAGE_SIZE
@@ -204,6 +204,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             table = await staff_views.patients_page(
                 ctx, session, visitor.staff, listing, "dashboard.patients"
             )
+            texts = await sms_usage.usage(session, visitor.staff.clinic_id, ctx.clock.now())
 
         def link(**changes: str) -> str:
             params = {"attention": "1" if only_attention else "", "sort": chosen, "dir": ""}
@@ -237,6 +238,8 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             table=table,
             languages=table.languages,
             counts=table.counts,
+            # What texting costs this month, once the clinic texts (or SMS is on at all).
+            texts=texts if texts.texts or ctx.settings.sms_enabled else None,
             rows=table.rows,
             headers=headers,
             flagged=dash.attention_reasons(table.rows),

@@ -651,3 +651,18 @@ class Conversation(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     data: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SmsUsage(Base):
+    """Texts sent and segments billed, per clinic per calendar month (UTC; issue 16, item 6):
+    what a clinic's texting costs, on the dashboard. Counts only, about no patient, and kept
+    after the outbox rows they count are erased (OUTBOX_RETENTION_DAYS)."""
+
+    __tablename__ = "sms_usage"
+
+    clinic_id: Mapped[int] = mapped_column(
+        ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-12"
+    texts: Mapped[int] = mapped_column(Integer, default=0)
+    segments: Mapped[int] = mapped_column(Integer, default=0)

@@ -110,6 +110,7 @@ NOT_ABOUT_PATIENTS = {
     "staff_invites": "invites for care-team staff",
     "staff_login_tokens": "staff sign-in links",
     "dashboard_sessions": "staff browser sessions",
+    "sms_usage": "texts and segments sent per clinic per month (counts only)",
 }
 # sms_contacts is in ABOUT ("phone_number"): a number linked to a patient is exported and erased
 # with them. A number nobody is linked to (someone who texted STOP or HELP) is about no patient.

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from bot.db.models import AuditEntry, OutboxMessage, OutboxStatus, Patient, SmsContact
 from bot.domain.schedules import Plan, PlanKind
-from bot.services import outbox, sms_contacts
+from bot.services import outbox, sms_contacts, sms_usage
 from bot.services.clinics import add_staff
 from bot.services.context import AppContext
 from tests.integration import test_dashboard
@@ -96,3 +96,16 @@ async def test_the_patient_page_says_how_they_are_reached_and_the_list_shows_no_
             )
         )
     assert reads.count("dashboard.patient") == 2 and reads.count("api.patient") == 2
+
+
+async def test_the_patients_page_counts_this_months_texts_once_the_clinic_texts(
+    ctx: AppContext, client: httpx.AsyncClient
+) -> None:
+    nurse, _, _ = await _setup(ctx)
+    await sign_in(client, ctx, nurse)
+    assert "texts this month" not in (await client.get("/patients")).text  # SMS off, none sent
+    async with ctx.sessions.begin() as session:
+        for segments in (1, 2):
+            await sms_usage.count_text(session, 1, segments, ctx.clock.now())
+    page = (await client.get("/patients")).text
+    assert '2</span> <span class="stat-label">texts this month (3 segments)' in page

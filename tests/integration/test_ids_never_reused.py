@@ -49,7 +49,7 @@ from tests.support import make_patient, new_clinic
 PLAN = Plan(PlanKind.DAILY, "America/Chicago", (time(8, 0),))
 PATIENT_CHAT, STAFF_CHAT = 5100, 5900
 # Keyed by something else than a generated id, so there is nothing to reuse.
-NATURAL_KEYS = {"conversations", "patient_stats"}
+NATURAL_KEYS = {"conversations", "patient_stats", "sms_usage"}
 # Never deleted (its triggers refuse it), so it is checked for reuse but cannot lose a row.
 APPEND_ONLY = {"audit_log"}
 ID_TABLES = sorted(name for name, table in Base.metadata.tables.items() if name not in NATURAL_KEYS)

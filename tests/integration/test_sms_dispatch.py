@@ -39,7 +39,7 @@ from bot.domain.schedules import Plan, PlanKind
 from bot.domain.triage import CrisisKind, crisis_reply
 from bot.i18n import t
 from bot.runtime import app_context
-from bot.services import outbox, patient_data, sms_contacts, sms_inbound
+from bot.services import outbox, patient_data, sms_contacts, sms_inbound, sms_usage
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox, Sender
 from bot.sms.gateway import TwilioGateway
@@ -375,6 +375,27 @@ async def test_telegram_patients_are_untouched_and_other_buttons_stay_on_telegra
     assert await sender.drain_once() == 2
     assert twilio.bodies(PHONE) == ["A plain note"]
     assert [m.text for m in api.sent(CHAT)][-1] == "How strong is your craving?"
+
+
+async def test_each_text_is_counted_with_its_segments_against_the_clinics_month(
+    sms_ctx: AppContext, sender: OutboxSender
+) -> None:
+    clinic = await new_clinic(sms_ctx)
+    await texting_patient(sms_ctx, clinic_id=clinic.id)
+    await remind(sms_ctx, sender)  # one segment
+    await queue(sms_ctx, CHAT, "A longer note. " * 15)  # 225 characters: two segments
+    await queue(sms_ctx, 9_999_999, "Not a patient's chat: goes by Telegram, not counted")
+    assert await sender.drain_once() == 2
+    async with sms_ctx.sessions() as session:
+        now = sms_ctx.clock.now()
+        assert await sms_usage.usage(session, clinic.id, now) == sms_usage.Usage(
+            sms_usage.month_of(now), texts=2, segments=3
+        )
+        # Next month starts at zero.
+        later = now + timedelta(days=40)
+        assert await sms_usage.usage(session, clinic.id, later) == sms_usage.Usage(
+            sms_usage.month_of(later)
+        )
 
 
 async def test_at_night_a_text_that_can_wait_waits_for_the_morning_and_the_rest_go(
