@@ -266,17 +266,15 @@ async def stop(ctx: AppContext, chat_id: int, confirmed: bool) -> TapResult:
             return TapResult(notice=t(lang, STALE))
         if patient.status == PatientStatus.STOPPED:
             return TapResult(notice=t(lang, "Already stopped."))
-        patient.status, patient.paused_until, patient.updated_at = PatientStatus.STOPPED, None, now
-        audit.by_patient(session, ctx, patient, "patient.stopped", now)
-        await tell_staff(
+        await record_stop(
+            ctx,
             session,
-            patient.clinic_id,
+            patient,
+            now,
             st(
                 "FYI: {name} used /stop: the bot no longer sends them anything.",
                 name=patient.display_name or st("A patient"),
             ),
-            now,
-            patient.id,
         )
     return TapResult(
         notice=t(lang, "Stopped."),
@@ -293,6 +291,16 @@ async def stop(ctx: AppContext, chat_id: int, confirmed: bool) -> TapResult:
             )
         ],
     )
+
+
+async def record_stop(
+    ctx: AppContext, session: AsyncSession, patient: Patient, now: datetime, staff_note: str
+) -> None:
+    """The patient asked for no more messages (/stop, or STOP by text): nothing more is sent
+    to them on any channel, and the audit log and their care team (``staff_note``) hear of it."""
+    patient.status, patient.paused_until, patient.updated_at = PatientStatus.STOPPED, None, now
+    audit.by_patient(session, ctx, patient, "patient.stopped", now)
+    await tell_staff(session, patient.clinic_id, staff_note, now, patient.id)
 
 
 async def come_back(ctx: AppContext, session: AsyncSession, patient: Patient) -> list[Reply]:

@@ -72,12 +72,10 @@ from bot.i18n import N_, st, t
 from bot.safety import texts as safety_texts
 from bot.safety.language import detect
 from bot.safety.net import assess
-from bot.services import audit
-from bot.services.consent import come_back
+from bot.services.consent import come_back, record_stop
 from bot.services.context import AppContext
 from bot.services.doses import answer_dose
 from bot.services.inbox import Inbox, Sender
-from bot.services.staff_notes import tell_staff
 from bot.sms.keywords import Inbound, InboundKind, asks_to_stop, classify
 from bot.sms.phone import mask
 
@@ -255,20 +253,12 @@ async def _texting_patient(session: AsyncSession, contact: SmsContact) -> Patien
 async def _stopped_by_text(
     ctx: AppContext, session: AsyncSession, patient: Patient, now: datetime
 ) -> None:
-    """STOP from a patient reached by text: as /stop (bot.services.consent.stop), nothing more
-    is sent to them on any channel, the audit log and their care team hear of it."""
-    patient.status, patient.paused_until, patient.updated_at = PatientStatus.STOPPED, None, now
-    audit.by_patient(session, ctx, patient, "patient.stopped", now)
-    await tell_staff(
-        session,
-        patient.clinic_id,
-        st(
-            "FYI: {name} texted STOP: the bot no longer sends them anything.",
-            name=patient.display_name or st("A patient"),
-        ),
-        now,
-        patient.id,
+    """STOP from a patient reached by text: their /stop (bot.services.consent.stop)."""
+    note = st(
+        "FYI: {name} texted STOP: the bot no longer sends them anything.",
+        name=patient.display_name or st("A patient"),
     )
+    await record_stop(ctx, session, patient, now, note)
 
 
 def _language(inbound: Inbound, body: str, contact: SmsContact | None) -> str:
