@@ -190,6 +190,7 @@ class _SmsRoute:
     phone: str
     body: str
     opted_out: bool
+    clinic_id: int  # whose monthly count the text adds to
 
 
 class _Outcome(Enum):
@@ -433,7 +434,7 @@ class OutboxSender:
         return rows, claimed_at
 
     def _quiet_until(
-        self, found: tuple[str, str, bool, str] | None, dedupe_key: str | None, now: datetime
+        self, found: tuple[str, str, bool, str, int] | None, dedupe_key: str | None, now: datetime
     ) -> datetime | None:
         """For a text that can wait (bot/domain/quiet_hours.py), the end of the patient's
         quiet hours if it is night where they live; else None."""
@@ -448,7 +449,7 @@ class OutboxSender:
 
     async def _sms_patients(
         self, session: AsyncSession, chats: set[int]
-    ) -> dict[int, tuple[str, str, bool, str]]:
+    ) -> dict[int, tuple[str, str, bool, str, int]]:
         """Of ``chats``, the patients reached by text: chat -> (number, language, opted out,
         time zone). One query per batch, and none while SMS is off."""
         if self.sms is None or not chats:
@@ -458,6 +459,7 @@ class OutboxSender:
                 Patient.chat_id,
                 Patient.language,
                 Patient.timezone,
+                Patient.clinic_id,
                 SmsContact.phone,
                 SmsContact.opted_out_at,
             )
@@ -465,7 +467,7 @@ class OutboxSender:
             .where(Patient.chat_id.in_(chats), Patient.preferred_channel == Channel.SMS.value)
         )
         return {
-            r.chat_id: (r.phone, r.language, r.opted_out_at is not None, r.timezone)
+            r.chat_id: (r.phone, r.language, r.opted_out_at is not None, r.timezone, r.clinic_id)
             for r in found.all()
         }
 
@@ -758,7 +760,8 @@ class OutboxSender:
                         delivery_status=result.sms.status[:16],
                         delivery_updated_at=now,
                     )
-                    await count_text(session, row.chat_id, result.sms.segments, now)
+                    assert row.sms is not None  # only a text has a Twilio answer
+                    await count_text(session, row.sms.clinic_id, result.sms.segments, now)
                 else:
                     assert result.message_id is not None
                     values["telegram_message_id"] = result.message_id
@@ -929,17 +932,17 @@ def _reason(exc: TelegramError, text: str) -> str:
     return reason[:MAX_ERROR_LENGTH]
 
 
-def _route(found: tuple[str, str, bool, str] | None, payload: Any) -> _SmsRoute | None:
+def _route(found: tuple[str, str, bool, str, int] | None, payload: Any) -> _SmsRoute | None:
     """How a claimed row goes by text, or None (Telegram): not a texting patient, or no SMS
     form of this message (see bot/sms/render.py)."""
     if found is None or not isinstance(payload, dict):
         return None
-    phone, lang, opted_out, _zone = found
+    phone, lang, opted_out, _zone, clinic_id = found
     try:
         body = sms_body(payload, lang)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None  # the Telegram path fails it as an unusable payload
-    return None if body is None else _SmsRoute(phone, body, opted_out)
+    return None if body is None else _SmsRoute(phone, body, opted_out, clinic_id)
 
 
 def _sms_reason(exc: SmsError) -> str:

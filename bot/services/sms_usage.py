@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import is_postgres
-from bot.db.models import Patient, SmsUsage
+from bot.db.models import SmsUsage
 
 __all__ = ["Usage", "count_text", "month_of", "usage"]
 
@@ -33,12 +33,9 @@ def month_of(now: datetime) -> str:
     return f"{now.year:04d}-{now.month:02d}"
 
 
-async def count_text(session: AsyncSession, chat_id: int, segments: int, now: datetime) -> None:
-    """One text to ``chat_id`` (a patient's), billed as ``segments``: added to their clinic's
-    month. Nothing for a chat that is no patient's."""
-    clinic_id = await session.scalar(select(Patient.clinic_id).where(Patient.chat_id == chat_id))
-    if clinic_id is None:
-        return
+async def count_text(session: AsyncSession, clinic_id: int, segments: int, now: datetime) -> None:
+    """One text billed as ``segments``, added to the clinic's month (the sender knows the
+    clinic from the claim's own read of the patient)."""
     insert = pg_insert if is_postgres(session) else sqlite_insert
     statement = insert(SmsUsage).values(
         clinic_id=clinic_id, month=month_of(now), texts=1, segments=max(segments, 0)

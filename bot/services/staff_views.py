@@ -383,8 +383,12 @@ async def patient_detail(
         .order_by(Schedule.id.desc())
         .limit(1)
     )
-    language = await session.scalar(select(Patient.language).where(Patient.id == patient_id))
-    reach = await _reach(session, patient_id)
+    language, channel = (
+        await session.execute(
+            select(Patient.language, Patient.preferred_channel).where(Patient.id == patient_id)
+        )
+    ).one()
+    reach = await _reach(session, patient_id, channel)
     read(session, ctx, staff, action, patient_id)
     return PatientDetail(
         row=row,
@@ -415,10 +419,7 @@ async def patient_detail(
     )
 
 
-async def _reach(session: AsyncSession, patient_id: int) -> Reach:
-    channel = await session.scalar(
-        select(Patient.preferred_channel).where(Patient.id == patient_id)
-    )
+async def _reach(session: AsyncSession, patient_id: int, channel: str | None) -> Reach:
     contact = (
         await session.execute(
             select(SmsContact.phone, SmsContact.opted_out_at).where(

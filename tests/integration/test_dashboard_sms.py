@@ -101,11 +101,12 @@ async def test_the_patient_page_says_how_they_are_reached_and_the_list_shows_no_
 async def test_the_patients_page_counts_this_months_texts_once_the_clinic_texts(
     ctx: AppContext, client: httpx.AsyncClient
 ) -> None:
-    nurse, _, _ = await _setup(ctx)
+    nurse, texting, _ = await _setup(ctx)
     await sign_in(client, ctx, nurse)
     assert "texts this month" not in (await client.get("/patients")).text  # SMS off, none sent
     async with ctx.sessions.begin() as session:
+        clinic_id = (await session.get(Patient, texting)).clinic_id  # type: ignore[union-attr]
         for segments in (1, 2):
-            await sms_usage.count_text(session, 1, segments, ctx.clock.now())
+            await sms_usage.count_text(session, clinic_id, segments, ctx.clock.now())
     page = (await client.get("/patients")).text
     assert '2</span> <span class="stat-label">texts this month (3 segments)' in page
