@@ -154,6 +154,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     staff_link.add_argument("--telegram-id", type=int, required=True)
 
+    patient = sub.add_parser("patient", help="patients: invite a phone number to enrol by text")
+    patient_sub = patient.add_subparsers(dest="patient_command", required=True, metavar="ACTION")
+    patient_invite = patient_sub.add_parser(
+        "invite", help="text a phone number an invitation to enrol with a clinic (SMS on)"
+    )
+    patient_invite.add_argument(
+        "--phone", required=True, help="their mobile number, with its country code: +1 415 555 2671"
+    )
+    patient_invite.add_argument("--clinic", required=True, help="the clinic's invite code")
+    patient_invite.add_argument(
+        "--language", choices=("en", "es"), default="en", help="the invitation's (default en)"
+    )
+
     content = sub.add_parser("content", help="the curated answers: clinician review, clinic files")
     content_sub = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
     review = content_sub.add_parser(
@@ -579,7 +592,7 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         if args.app_role:
             return await _grant_app_role(settings, args.app_role)
         return 0
-    if args.command in ("clinic", "staff", "chat", "summary"):
+    if args.command in ("clinic", "staff", "chat", "summary", "patient"):
         await migrate.upgrade(settings.database_url)
     if args.command == "summary":
         return await operator_cli.summary(settings, args.days, args.json, args.clinic, sys.stdout)
@@ -600,6 +613,10 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         if args.staff_command == "remove":
             return await _staff_remove(settings, args.telegram_id)
         return await _staff_add(settings, args)
+    if args.command == "patient":
+        return await operator_cli.invite_by_text(
+            settings, args.phone, args.clinic, args.language, sys.stdout
+        )
     if args.command == "chat":
         return await _chat(settings, args.chat_id, args.code)
     if args.command == "demo":

@@ -147,3 +147,41 @@ async def dashboard(settings: Settings, host: str, port: int, stop: asyncio.Even
         print(f"Dashboard on http://{host}:{port} (links under {settings.public_url}).", flush=True)
         await serve(ctx, host, port, stop)
     return 0
+
+
+async def invite_by_text(
+    settings: Settings, phone: str, clinic_code: str, language: str, out: TextIO
+) -> int:
+    """`patient invite`: queue the invitation text; the `jobs` worker sends it."""
+    from bot.services.sms_invites import AlreadyPatient, NumberOptedOut, invite
+    from bot.sms.phone import InvalidPhone
+
+    if not settings.sms_enabled:
+        raise OperatorError(
+            "texts are off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER (or "
+            "TWILIO_MESSAGING_SERVICE_SID) and SMS_PUBLIC_URL first (docs/sms.md)"
+        )
+    async with app_context(settings) as ctx, ctx.sessions.begin() as session:
+        clinic = await find_clinic_by_code(session, clinic_code)
+        if clinic is None:
+            raise OperatorError(f"no clinic has the code {clinic_code!r}; `clinic list` shows them")
+        try:
+            made = await invite(session, clinic, phone, ctx.clock.now(), language=language)
+        except InvalidPhone as exc:
+            raise OperatorError(f"--phone: {exc.reason}") from None
+        except AlreadyPatient:
+            raise OperatorError(
+                "that number belongs to an enrolled patient; they can text the bot already"
+            ) from None
+        except NumberOptedOut:
+            raise OperatorError(
+                "that number replied STOP; it can only be texted again after it texts START"
+            ) from None
+        name = clinic.name
+    again = " again" if made.again else ""
+    print(
+        f"Invited {made.masked}{again} to enrol with {name} by text. It goes out within "
+        "seconds while `run` or `jobs` is running; they reply YES to start.",
+        file=out,
+    )
+    return 0

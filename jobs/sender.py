@@ -52,11 +52,14 @@ Limits and retries
 Texts (issue 16, step 4)
 ------------------------
 A patient who prefers texts (``Patient.preferred_channel == "sms"``) and has a linked
-:class:`SmsContact` gets their messages by SMS, through one :class:`TwilioGateway` per sender
+:class:`SmsContact`, and every text-only chat (a number invited or enrolled by text,
+bot/sms/chats.py), get their messages by SMS, through one :class:`TwilioGateway` per sender
 run, made only when ``settings.sms_enabled``. The claim looks up, in one query per batch, which
-of its chats are such patients; the payload is rendered by :func:`bot.sms.render.sms_body`
-(reminder buttons become a numbered menu). A message with no SMS form yet (a check-in's or a
-safety question's buttons, an edit), and every message while SMS is off, stays on Telegram.
+of its chats are reached by text; the payload is rendered by :func:`bot.sms.render.sms_text`
+(buttons become numbered answers, and the contact keeps them once the text is sent, for the
+number's next reply). An edit has no SMS form: a Telegram patient's stays on Telegram. **A
+text-only chat is never handed to Telegram**: without a gateway, or with no text form, its row
+fails unsent (``NO_TEXT_ROUTE``).
 Twilio's message sid and segment count are stored on the row; receipts are matched by the sid
 (bot/services/sms_receipts.py).
 
@@ -88,11 +91,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import telegram
-from sqlalchemy import Select, and_, func, literal, select, text, update
+from sqlalchemy import Select, and_, func, literal, or_, select, text, update
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
@@ -116,9 +119,11 @@ from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.replies import Button
 from bot.services.context import AppContext
 from bot.services.reachability import UNREACHABLE_ERROR, mark_unreachable
+from bot.services.sms_contacts import remember_menu
 from bot.services.sms_usage import count_text
+from bot.sms.chats import chat_for_contact, contact_of_chat, is_text_only
 from bot.sms.paths import STATUS_PATH
-from bot.sms.render import sms_body
+from bot.sms.render import sms_text
 from bot.telegram.delivery import retry_after_seconds
 from bot.telegram.render import render_buttons
 
@@ -147,6 +152,7 @@ EDIT_WAIT_SECONDS = 2.0
 HEAD_FACTOR = 4
 # A text to a number whose STOP we recorded: never sent.
 OPTED_OUT_ERROR = "sms: the number opted out (STOP); not sent"
+NO_TEXT_ROUTE = "sms: texts are off or the number is gone; not sent"
 # The SMS limiter's key for the one sending number (or Messaging Service) of the account.
 SENDING_NUMBER = 0
 
@@ -190,7 +196,21 @@ class _SmsRoute:
     phone: str
     body: str
     opted_out: bool
-    clinic_id: int  # whose monthly count the text adds to
+    clinic_id: int | None  # whose monthly count the text adds to
+    contact_id: int
+    # What the number's next numbered reply answers once this text is sent (SmsText.menu).
+    menu: tuple[tuple[str, str], ...] | None = None
+
+
+class _Contact(NamedTuple):
+    """A number the sender texts: a texting patient's, or an invited one's (text-only chat)."""
+
+    phone: str
+    language: str
+    opted_out: bool
+    timezone: str | None
+    clinic_id: int | None
+    contact_id: int
 
 
 class _Outcome(Enum):
@@ -434,42 +454,59 @@ class OutboxSender:
         return rows, claimed_at
 
     def _quiet_until(
-        self, found: tuple[str, str, bool, str, int] | None, dedupe_key: str | None, now: datetime
+        self, found: _Contact | None, dedupe_key: str | None, now: datetime
     ) -> datetime | None:
         """For a text that can wait (bot/domain/quiet_hours.py), the end of the patient's
         quiet hours if it is night where they live; else None."""
         quiet = self.ctx.settings.quiet_hours
-        if found is None or quiet is None or not can_wait(dedupe_key):
+        if found is None or found.timezone is None or quiet is None or not can_wait(dedupe_key):
             return None
         try:
-            zone = ZoneInfo(found[3])
+            zone = ZoneInfo(found.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             return None  # an unknown zone: no night to wait for, send as before
         return quiet.held_until(now, zone)
 
-    async def _sms_patients(
-        self, session: AsyncSession, chats: set[int]
-    ) -> dict[int, tuple[str, str, bool, str, int]]:
-        """Of ``chats``, the patients reached by text: chat -> (number, language, opted out,
-        time zone). One query per batch, and none while SMS is off."""
+    async def _sms_patients(self, session: AsyncSession, chats: set[int]) -> dict[int, _Contact]:
+        """Of ``chats``, those reached by text: patients who prefer texts, and every text-only
+        chat (bot/sms/chats.py), enrolled or only invited. One query per batch when the batch
+        has any such chat, none while SMS is off."""
         if self.sms is None or not chats:
             return {}
+        telegram = [chat for chat in chats if not is_text_only(chat)]
+        text_only = [c for chat in chats if (c := contact_of_chat(chat)) is not None]
+        by_patient = and_(
+            Patient.chat_id.in_(telegram), Patient.preferred_channel == Channel.SMS.value
+        )
         found = await session.execute(
             select(
                 Patient.chat_id,
                 Patient.language,
                 Patient.timezone,
                 Patient.clinic_id,
+                SmsContact.id,
                 SmsContact.phone,
                 SmsContact.opted_out_at,
+                SmsContact.language.label("contact_language"),
+                SmsContact.clinic_id.label("contact_clinic"),
             )
-            .join(SmsContact, SmsContact.patient_id == Patient.id)
-            .where(Patient.chat_id.in_(chats), Patient.preferred_channel == Channel.SMS.value)
+            .select_from(SmsContact)
+            .outerjoin(Patient, SmsContact.patient_id == Patient.id)
+            .where(or_(SmsContact.id.in_(text_only), by_patient))
         )
-        return {
-            r.chat_id: (r.phone, r.language, r.opted_out_at is not None, r.timezone, r.clinic_id)
-            for r in found.all()
-        }
+        routes: dict[int, _Contact] = {}
+        for r in found.all():
+            # A text-only chat is the contact's own; a Telegram patient's is theirs.
+            chat = chat_for_contact(r.id) if r.id in text_only else r.chat_id
+            routes[chat] = _Contact(
+                phone=r.phone,
+                language=r.language or r.contact_language,
+                opted_out=r.opted_out_at is not None,
+                timezone=r.timezone,
+                clinic_id=r.clinic_id if r.clinic_id is not None else r.contact_clinic,
+                contact_id=r.id,
+            )
+        return routes
 
     # ------------------------------------------------------------------ dispatching
 
@@ -618,6 +655,10 @@ class OutboxSender:
     async def _send(self, row: _Row) -> _Result:
         if row.sms is not None:
             return await self._send_text(row, row.sms)
+        if is_text_only(row.chat_id):
+            # Never to Telegram: it would answer "chat not found" and the patient would be
+            # marked unreachable. Texts are off, the number is gone, or this has no text form.
+            return _Result(_Outcome.FAILED, error=NO_TEXT_ROUTE)
         try:
             text, markup = _render(row.payload)
         except (KeyError, TypeError, ValueError) as exc:
@@ -761,7 +802,10 @@ class OutboxSender:
                         delivery_updated_at=now,
                     )
                     assert row.sms is not None  # only a text has a Twilio answer
-                    await count_text(session, row.sms.clinic_id, result.sms.segments, now)
+                    if row.sms.clinic_id is not None:
+                        await count_text(session, row.sms.clinic_id, result.sms.segments, now)
+                    if row.sms.menu is not None:
+                        await remember_menu(session, row.sms.contact_id, row.sms.menu, now)
                 else:
                     assert result.message_id is not None
                     values["telegram_message_id"] = result.message_id
@@ -809,19 +853,19 @@ class OutboxSender:
     async def _blocked(
         self, session: AsyncSession, row: _Row, now: datetime, *, opted_out: bool = False
     ) -> None:
+        if opted_out and row.sms is not None:
+            # Twilio's opt-out list has the number: record it as our own STOP too.
+            await session.execute(
+                update(SmsContact)
+                .where(SmsContact.id == row.sms.contact_id, SmsContact.opted_out_at.is_(None))
+                .values(opted_out_at=now, updated_at=now)
+            )
         # By chat, not by the row's patient_id: a staff alert *about* a patient carries their
         # patient_id, and a staff member blocking the bot must not mark the patient unreachable.
         patient_id = await session.scalar(select(Patient.id).where(Patient.chat_id == row.chat_id))
         if patient_id is None:
             log.warning("outbox %d: a non-patient chat has blocked the bot", row.id)
             return
-        if opted_out:
-            # Twilio's opt-out list has the number: record it as our own STOP too.
-            await session.execute(
-                update(SmsContact)
-                .where(SmsContact.patient_id == patient_id, SmsContact.opted_out_at.is_(None))
-                .values(opted_out_at=now, updated_at=now)
-            )
         if await mark_unreachable(session, patient_id, now):
             ref = self.ctx.patient_ref(patient_id)
             log.info("patient marked unreachable", extra={"patient": ref})
@@ -932,17 +976,26 @@ def _reason(exc: TelegramError, text: str) -> str:
     return reason[:MAX_ERROR_LENGTH]
 
 
-def _route(found: tuple[str, str, bool, str, int] | None, payload: Any) -> _SmsRoute | None:
-    """How a claimed row goes by text, or None (Telegram): not a texting patient, or no SMS
-    form of this message (see bot/sms/render.py)."""
+def _route(found: _Contact | None, payload: Any) -> _SmsRoute | None:
+    """How a claimed row goes by text, or None: not a texting patient (Telegram), or no SMS
+    form of this message (see bot/sms/render.py; Telegram for a patient who has a chat there,
+    failed unsent for a text-only chat)."""
     if found is None or not isinstance(payload, dict):
         return None
-    phone, lang, opted_out, _zone, clinic_id = found
     try:
-        body = sms_body(payload, lang)
+        rendered = sms_text(payload, found.language)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None  # the Telegram path fails it as an unusable payload
-    return None if body is None else _SmsRoute(phone, body, opted_out, clinic_id)
+    if rendered is None:
+        return None
+    return _SmsRoute(
+        found.phone,
+        rendered.body,
+        found.opted_out,
+        found.clinic_id,
+        found.contact_id,
+        rendered.menu,
+    )
 
 
 def _sms_reason(exc: SmsError) -> str:

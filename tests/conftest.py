@@ -29,6 +29,9 @@ TEST_TOKEN = "123456:TEST"
 # A Wednesday afternoon in November, in UTC.
 START = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
+# The SMS tests' fixtures (fake Twilio, an app with SMS on, the sender with a gateway).
+pytest_plugins = ["tests.integration.sms_dispatch_support"]
+
 
 def _pg_url(database: str) -> str:
     base, _, _ = PG_ADMIN_DSN.rpartition("/")

@@ -635,6 +635,12 @@ class SmsContact(Base):
     patient_id: Mapped[int | None] = mapped_column(
         ForeignKey("patients.id", ondelete="CASCADE"), unique=True
     )
+    # When staff invited the number to enrol by text (``clinic_id`` is the inviting clinic);
+    # until the patient replies YES nothing but the invitation is sent to it.
+    invited_at: Mapped[datetime | None]
+    # The button data of the last numbered question texted to the number ("Reply 1 Yes, 2 No"),
+    # in the menu's order: a lone digit answers it. None: a digit answers the latest reminder.
+    menu: Mapped[list[Any] | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

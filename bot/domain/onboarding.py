@@ -434,7 +434,8 @@ def _words(text: str) -> str:
     return re.sub(r"[\s.!]+$", "", re.sub(r"\s+", " ", text))
 
 
-def _yes_no(text: str) -> bool | None:
+def yes_no(text: str) -> bool | None:
+    """Yes (True), no (False) or neither (None), in English or Spanish, accents or not."""
     words = set(re.sub(r"[,!?.¡¿]", " ", _words(text)).split())
     if not words:
         return None
@@ -474,7 +475,7 @@ def location(
 
 def _consent(draft: Draft, text: str, now_utc: datetime) -> Outcome:
     lang = draft.language
-    agreed = _yes_no(text)
+    agreed = yes_no(text)
     if agreed is None:
         raise ParseError(t(lang, texts.CONSENT_RETRY))
     if not agreed:
@@ -498,7 +499,7 @@ def _zone_chosen(draft: Draft, match: ZoneMatch, now_utc: datetime) -> Outcome:
 
 
 def _zone_confirm(draft: Draft, text: str, now_utc: datetime) -> Outcome:
-    ok = _yes_no(text)
+    ok = yes_no(text)
     if ok is None:
         # Someone who types a different city here means "no, this one": take it directly.
         try:
@@ -621,7 +622,7 @@ def _summary(draft: Draft, now_utc: datetime) -> str:
 def _confirm(draft: Draft, text: str, now_utc: datetime) -> Outcome:
     lang = draft.language
     answer_words = _words(text)
-    if answer_words in _RESTART or _yes_no(text) is False:
+    if answer_words in _RESTART or yes_no(text) is False:
         nxt = replace(
             draft,
             step=Step.ZONE,
@@ -635,7 +636,7 @@ def _confirm(draft: Draft, text: str, now_utc: datetime) -> Outcome:
             checkin_time=None,
         )
         return Outcome(nxt, [Reply(t(lang, texts.STARTING_OVER)), prompt(nxt, now_utc, "")])
-    if _yes_no(text) is None:
+    if yes_no(text) is None:
         raise ParseError(t(lang, texts.CONFIRM_RETRY))
     plan = draft.plan()
     done = Reply(texts.enrolled(_summary(draft, now_utc), lang=lang), clear_keyboard=True)

@@ -327,7 +327,8 @@ STAFF_HELP = SN_(
     "/summary: your clinic at a glance, and who needs a call today\n"
     "/patient NAME or CODE: one patient's adherence, check-ins and a chart\n"
     "/alerts: open alerts, to take or resolve\n"
-    "/dashboard: a one-time link to the web dashboard\n\n"
+    "/dashboard: a one-time link to the web dashboard\n"
+    "/invite NUMBER: invite a patient to get reminders by text message\n\n"
     "Alerts arrive here as they happen, and a summary every Monday morning."
 )
 

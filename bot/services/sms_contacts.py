@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import insert_ignoring_conflicts
@@ -133,3 +133,17 @@ async def remove_phone(session: AsyncSession, patient: Patient, now: datetime) -
         patient.preferred_channel = Channel.TELEGRAM.value
         patient.updated_at = now
     return bool(getattr(removed, "rowcount", 0))
+
+
+async def remember_menu(
+    session: AsyncSession, contact_id: int, menu: tuple[tuple[str, str], ...], now: datetime
+) -> None:
+    """What the number's next numbered reply answers: ``menu``'s (typed key, button data)
+    pairs, or, when empty, the latest reminder (bot/sms/render.py, ``SmsText.menu``). The last
+    question texted wins."""
+    await session.execute(
+        update(SmsContact)
+        .where(SmsContact.id == contact_id)
+        .values(menu=[list(pair) for pair in menu] or None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )

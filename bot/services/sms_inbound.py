@@ -66,18 +66,24 @@ from bot.db.models import (
     SmsContact,
 )
 from bot.domain import reminders
+from bot.domain.onboarding import yes_no
 from bot.domain.reminders import parse_tap, tap_data
+from bot.domain.replies import Reply
 from bot.domain.triage import crisis_reply
 from bot.i18n import N_, st, t
 from bot.safety import texts as safety_texts
 from bot.safety.language import detect
-from bot.safety.net import assess
+from bot.safety.net import Assessment, assess
+from bot.services import conversations
 from bot.services.consent import come_back, record_stop
 from bot.services.context import AppContext
 from bot.services.doses import answer_dose
 from bot.services.inbox import Inbox, Sender
+from bot.services.sms_contacts import remember_menu
+from bot.sms.chats import chat_for_contact
 from bot.sms.keywords import Inbound, InboundKind, asks_to_stop, classify
 from bot.sms.phone import mask
+from bot.sms.render import render_reply
 
 __all__ = [
     "HELP",
@@ -118,8 +124,23 @@ HOW_TO_STOP: Final = N_(
 )
 INVITATION: Final = N_(
     "Hi! This number sends reminders for clinics' patients. To join, please ask your care team "
-    "for an invitation (signing up by text is coming soon). If you are in danger, call or text "
-    "988, or call 911."
+    "to invite this number. If you are in danger, call or text 988, or call 911."
+)
+# i18n: the answer to an invited number that has not said YES or NO yet. Without á, í, ó or ú.
+REPLY_YES: Final = N_(
+    "To get reminders and check-ins from {clinic} by text, reply YES. Reply STOP to opt out."
+)
+# i18n: the answer to NO after an invitation to enrol by text. Without á, í, ó or ú.
+DECLINED: Final = N_(
+    "Okay, you will not be signed up. If you change your mind, ask your care team to invite "
+    "you again."
+)
+# i18n: a number that is not one of the answers offered; {first} and {last} are the ends.
+PICK_A_NUMBER: Final = N_("Please reply with one of the numbers offered, {first} to {last}.")
+# i18n: /mydata by SMS: a file cannot be texted (issue 16, item 7).
+MYDATA_BY_TEXT: Final = N_(
+    "A copy of everything we hold about you cannot be sent by text. Please ask your care team: "
+    "they can export it for you."
 )
 
 
@@ -155,27 +176,33 @@ async def handle_inbound(ctx: AppContext, phone: str, body: str, now: datetime) 
     if inbound.kind is InboundKind.HELP:
         log.info("sms help from %s", mask(phone))
         return [t(lang, HELP_FOR_CLINIC, clinic=clinic) if clinic else t(lang, HELP)]
-    if patient is not None:
-        return await _from_patient(ctx, patient, inbound, body, phone)
+    if patient is not None and contact is not None:
+        return await _from_patient(ctx, contact, patient, inbound, body, phone, now)
+    if contact is not None and contact.invited_at is not None and contact.clinic_id is not None:
+        return await _from_invited(ctx, contact, inbound, body, phone, now)
     if inbound.kind is InboundKind.NUMBER:
         log.info("sms numbered reply from %s with no question open", mask(phone))
         return [t(lang, NO_OPEN_QUESTION)]
     assessment = assess(body)
     log.info("sms text from %s: %s", mask(phone), assessment.tier or "no risk")
-    if assessment.is_crisis and assessment.kind is not None:
-        return [crisis_reply(assessment.kind, care_team_told=False, lang=lang)]
-    if assessment.is_check:
-        return [safety_texts.check_prompt(lang, None).text]
-    if asks_to_stop(body):
-        return [t(lang, HOW_TO_STOP)]
-    return [t(lang, INVITATION)]
+    return await _handle_unknown(body, assessment, lang)
 
 
 async def _from_patient(
-    ctx: AppContext, patient: Patient, inbound: Inbound, body: str, phone: str
+    ctx: AppContext,
+    contact: SmsContact,
+    patient: Patient,
+    inbound: Inbound,
+    body: str,
+    phone: str,
+    now: datetime,
 ) -> list[str]:
     """A text from a linked patient's number: a numbered answer, or what they say."""
     lang = patient.language
+    sender = Sender(patient.chat_id, language=lang)
+    if contact.menu and _menu_reply(inbound, body):
+        log.info("sms numbered reply from %s", mask(phone))
+        return await _answer_menu(ctx, contact, sender, body, now)
     if inbound.kind is InboundKind.NUMBER and inbound.number is not None:
         log.info("sms numbered reply from %s", mask(phone))
         return await _answer_reminder(ctx, patient, str(inbound.number), lang)
@@ -184,9 +211,156 @@ async def _from_patient(
         # stop, rather than an answer from the content. Only STOP itself opts out.
         log.info("sms request to stop in words from %s", mask(phone))
         return [t(lang, HOW_TO_STOP)]
-    replies = await Inbox(ctx).text(Sender(patient.chat_id), body)
+    replies = await _say(ctx, sender, body)
     log.info("sms text from %s: %d answer(s)", mask(phone), len(replies))
-    return [reply.text for reply in replies if reply.text]
+    return await _texted(ctx, contact, sender, replies, now)
+
+
+async def _from_invited(
+    ctx: AppContext, contact: SmsContact, inbound: Inbound, body: str, phone: str, now: datetime
+) -> list[str]:
+    """A text from a number staff invited to enrol: YES starts the set-up, which then goes on
+    by text as on Telegram; the safety net comes first throughout."""
+    sender = Sender(chat_for_contact(contact.id), language=contact.language)
+    lang = contact.language
+    if contact.menu and _menu_reply(inbound, body):
+        return await _answer_menu(ctx, contact, sender, body, now)
+    if inbound.kind is InboundKind.NUMBER:
+        return [t(lang, NO_OPEN_QUESTION)]
+    async with ctx.sessions() as session:
+        started = await conversations.load(session, sender.chat_id) is not None
+        clinic = await session.get(Clinic, contact.clinic_id)
+    if started:
+        replies = await _say(ctx, sender, body)
+        texts = await _texted(ctx, contact, sender, replies, now)
+        await _link_if_enrolled(ctx, contact.id, sender.chat_id, now)
+        return texts
+    assessment = assess(body)
+    if assessment.tier is not None or clinic is None:
+        return await _handle_unknown(body, assessment, lang)
+    decision = yes_no(body)
+    if decision is None and asks_to_stop(body):
+        return [t(lang, HOW_TO_STOP)]
+    if decision is None:
+        return [t(lang, REPLY_YES, clinic=clinic.name)]
+    async with ctx.sessions.begin() as session:
+        held = await session.get(SmsContact, contact.id, with_for_update=True)
+        if held is None or held.patient_id is not None or held.invited_at is None:
+            return []  # erased, enrolled or declined meanwhile: a text arriving twice
+        if not decision:
+            held.invited_at = None
+            held.updated_at = now
+            log.info("sms invitation declined by %s", mask(phone))
+            return [t(lang, DECLINED)]
+        # The reply YES is the consent to be texted that the invitation asked for.
+        held.opted_in_at = now
+        held.updated_at = now
+    log.info("sms invitation accepted by %s", mask(phone))
+    replies = await Inbox(ctx).command(sender, "start", [clinic.invite_code])
+    return await _texted(ctx, contact, sender, replies, now)
+
+
+async def _say(ctx: AppContext, sender: Sender, body: str) -> list[Reply]:
+    """What the patient wrote, as the inbox takes it: ``/command`` as a command (after the safety
+    net, which a command skips on Telegram but a text must not), anything else as a message."""
+    words = body.strip().split()
+    if words and words[0].startswith("/") and len(words[0]) > 1 and assess(body).tier is None:
+        name = words[0][1:].lower()
+        if name == "mydata":
+            lang = await Inbox(ctx).language(sender)
+            return [Reply(t(lang, MYDATA_BY_TEXT))]
+        return await Inbox(ctx).command(sender, name, words[1:])
+    return await Inbox(ctx).text(sender, body)
+
+
+def _menu_reply(inbound: Inbound, body: str) -> bool:
+    """Whether ``body`` is a number, which a menu on the number answers (or says is not one
+    of its choices)."""
+    return inbound.kind is InboundKind.NUMBER or _typed_key(body).isdecimal()
+
+
+def _typed_key(body: str) -> str:
+    return body.strip().rstrip(".!").lstrip("#").strip()
+
+
+async def _answer_menu(
+    ctx: AppContext, contact: SmsContact, sender: Sender, body: str, now: datetime
+) -> list[str]:
+    """A number answering the last numbered question texted: the tap of that button."""
+    pairs = [(str(pair[0]), str(pair[1])) for pair in contact.menu or [] if len(pair) == 2]
+    choice = dict(pairs).get(_typed_key(body))
+    if choice is None:
+        lang = await Inbox(ctx).language(sender)
+        keys = [key for key, _ in pairs] or ["1"]
+        return [t(lang, PICK_A_NUMBER, first=keys[0], last=keys[-1])]
+    result = await Inbox(ctx).tap(sender, choice)
+    said: list[Reply] = []
+    if result.edit is not None:
+        said.append(result.edit)
+    elif result.buttons:
+        said.append(Reply(result.chosen or result.notice or "", result.buttons))
+    said.extend(result.replies)
+    if not said and (result.notice or result.chosen):
+        said.append(Reply(" ".join(x for x in (result.notice, result.chosen) if x)))
+    texts = await _texted(ctx, contact, sender, said, now, answered=True)
+    if contact.patient_id is None:
+        await _link_if_enrolled(ctx, contact.id, sender.chat_id, now)
+    return texts
+
+
+async def _texted(
+    ctx: AppContext,
+    contact: SmsContact,
+    sender: Sender,
+    replies: list[Reply],
+    now: datetime,
+    *,
+    answered: bool = False,
+) -> list[str]:
+    """``replies`` as texts, their buttons as numbered menus; the last menu is remembered for
+    the number's next digit. ``answered``: a menu was just used, so it is spent even if no new
+    one comes (a digit then answers the latest reminder again)."""
+    lang = await Inbox(ctx).language(sender)
+    texts: list[str] = []
+    menu: tuple[tuple[str, str], ...] | None = () if answered else None
+    for reply in replies:
+        rendered = render_reply(reply, lang)
+        if rendered is None:
+            continue
+        texts.append(rendered.body)
+        if rendered.menu is not None:
+            menu = rendered.menu
+    if menu is not None:
+        async with ctx.sessions.begin() as session:
+            await remember_menu(session, contact.id, menu, now)
+    return texts
+
+
+async def _link_if_enrolled(ctx: AppContext, contact_id: int, chat_id: int, now: datetime) -> None:
+    """Once the set-up by text has made the patient, their number is theirs and texts their
+    channel."""
+    async with ctx.sessions.begin() as session:
+        patient = await session.scalar(select(Patient).where(Patient.chat_id == chat_id))
+        contact = await session.get(SmsContact, contact_id, with_for_update=True)
+        if patient is None or contact is None or contact.patient_id is not None:
+            return
+        contact.patient_id = patient.id
+        contact.clinic_id = patient.clinic_id
+        contact.language = patient.language
+        contact.updated_at = now
+        patient.preferred_channel = Channel.SMS.value
+        log.info("sms number %s enrolled by text", mask(contact.phone))
+
+
+async def _handle_unknown(body: str, assessment: Assessment, lang: str) -> list[str]:
+    """The safety net's answer to someone with no record: no care team hears of it."""
+    if assessment.is_crisis and assessment.kind is not None:
+        return [crisis_reply(assessment.kind, care_team_told=False, lang=lang)]
+    if assessment.is_check:
+        return [safety_texts.check_prompt(lang, None).text]
+    if asks_to_stop(body):
+        return [t(lang, HOW_TO_STOP)]
+    return [t(lang, INVITATION)]
 
 
 async def _answer_reminder(ctx: AppContext, patient: Patient, number: str, lang: str) -> list[str]:

@@ -1,5 +1,5 @@
-"""Staff commands in Telegram: /summary, /patient, /alerts, /dashboard, /invite_staff (admins),
-and the Monday digest.
+"""Staff commands in Telegram: /summary, /patient, /alerts, /dashboard, /invite (a patient, by
+text), /invite_staff (admins), and the Monday digest.
 
 Anyone who is not active staff gets exactly what an unknown command gets, so the commands'
 existence gives nothing away. Every read is audited like a dashboard page.
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import progress_png
-from bot.db.models import Alert
+from bot.db.models import Alert, Clinic
 from bot.domain import texts
 from bot.domain.adherence import Coverage
 from bot.domain.inputs import parse_id
@@ -23,13 +23,14 @@ from bot.domain.replies import Button, Reply, TapResult
 from bot.domain.risk import Thresholds
 from bot.domain.wording import staff_time
 from bot.i18n import nst, st, t
-from bot.services import alerts, staff_invites, staff_views
+from bot.services import alerts, sms_invites, staff_invites, staff_views
 from bot.services.clinic_summary import PatientRow
 from bot.services.context import AppContext
 from bot.services.enrolment import patient_by_chat
 from bot.services.staff_auth import StaffMember, create_login_link, member_by_telegram_id
+from bot.sms.phone import InvalidPhone
 
-COMMANDS = ("summary", "patient", "alerts", "dashboard")
+COMMANDS = ("summary", "patient", "alerts", "dashboard", "invite")
 # For clinic admins; other staff are told who can, anyone else gets the unknown-command reply.
 INVITE_COMMAND = "invite_staff"
 MAX_LISTED = 8
@@ -224,6 +225,8 @@ async def command(ctx: AppContext, chat_id: int, name: str, args: list[str]) -> 
             return await _patient(ctx, session, staff, " ".join(args))
         if name == "alerts":
             return await _alerts(ctx, session, staff)
+        if name == "invite":
+            return [Reply(await _invite_by_text(ctx, session, staff, args))]
     url = await create_login_link(ctx, staff.id, via="telegram")
     return [
         Reply(
@@ -235,6 +238,50 @@ async def command(ctx: AppContext, chat_id: int, name: str, args: list[str]) -> 
             link_preview=False,
         )
     ]
+
+
+async def _invite_by_text(
+    ctx: AppContext, session: AsyncSession, staff: StaffMember, args: list[str]
+) -> str:
+    """``/invite +1 415 555 2671 [es]``: text the number an invitation to enrol with the staff
+    member's clinic (bot/services/sms_invites.py)."""
+    if not ctx.settings.sms_enabled:
+        return st("Texts are not set up for this bot yet. Ask whoever runs it (docs/sms.md).")
+    language = "en"
+    if args and args[-1].lower() in ("es", "en", "spanish", "english", "español", "espanol"):
+        language = "en" if args.pop().lower() in ("en", "english") else "es"
+    if not args:
+        return st(
+            "Send /invite followed by the patient's mobile number, for example "
+            "/invite +1 415 555 2671, or /invite +1 415 555 2671 es for Spanish."
+        )
+    clinic = await session.get(Clinic, staff.clinic_id)
+    assert clinic is not None  # a staff member's clinic
+    try:
+        made = await sms_invites.invite(
+            session,
+            clinic,
+            " ".join(args),
+            ctx.clock.now(),
+            language=language,
+            actor_kind="staff",
+            actor_id=staff.id,
+        )
+    except InvalidPhone as exc:
+        return st("That number won't work: {reason}", reason=exc.reason)
+    except sms_invites.AlreadyPatient:
+        return st("That number belongs to a patient who is already enrolled.")
+    except sms_invites.NumberOptedOut:
+        return st(
+            "That number replied STOP, so it can't be texted. If they want to join, they can "
+            "text START to the bot's number first."
+        )
+    again = st(" again") if made.again else ""
+    return st(
+        "Invitation on its way to {number}{again}. They reply YES to start the set-up by text.",
+        number=made.masked,
+        again=again,
+    )
 
 
 async def _patient(

@@ -32,6 +32,7 @@ STAFF_MENU = [
     BotCommand("patient", st("One patient: /patient NAME or CODE")),
     BotCommand("alerts", st("Open alerts")),
     BotCommand("dashboard", st("A one-time link to the web dashboard")),
+    BotCommand("invite", st("Invite a patient by text: /invite +1 415 555 2671")),
     BotCommand("help", st("What I can do for staff")),
 ]
 # Clinic admins' menu: the staff menu and inviting a colleague.

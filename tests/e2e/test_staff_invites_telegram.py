@@ -70,7 +70,7 @@ async def test_an_invited_colleague_joins_from_telegram_and_sees_the_alerts(
         "Welcome to the care team at Northside Clinic, Robin!"
     )
     await eventually(lambda: menu(live_bot, ROBIN) is not None, "Robin's staff menu")
-    assert menu(live_bot, ROBIN) == ["summary", "patient", "alerts", "dashboard", "help"]
+    assert menu(live_bot, ROBIN) == ["summary", "patient", "alerts", "dashboard", "invite", "help"]
     async with live_bot.ctx.sessions() as session:
         robin = await session.scalar(select(Staff).where(Staff.telegram_user_id == ROBIN))
     assert robin is not None and robin.active and robin.name == "Robin Lee"

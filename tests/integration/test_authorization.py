@@ -142,6 +142,7 @@ TELEGRAM_MATRIX = """
 /patient                             ?  ?  ?  A  A  A  ?  ?
 /alerts                              ?  ?  ?  A  A  A  ?  ?
 /dashboard                           ?  ?  ?  A  A  A  ?  ?
+/invite +1 415 555 2671 (texts off)  ?  ?  ?  A  A  A  ?  ?
 /invite_staff                        ?  ?  ?  R  R  A  ?  ?
 /start staff-<D's invite>            A  R  R  R  R  R  A  A
 /frobnicate                          ?  ?  ?  ?  ?  ?  ?  ?
@@ -846,6 +847,13 @@ TELEGRAM_ACTIONS: dict[str, TelegramAction] = {
     ),
     "/alerts": TelegramAction(command("alerts"), clinic_alert_cards),
     "/dashboard": TelegramAction(command("dashboard"), login_link_made),
+    # Inviting by text is tested with texts on in tests/integration/test_sms_enrolment.py.
+    "/invite +1 415 555 2671 (texts off)": TelegramAction(
+        command("invite", lambda _w, _t: ["+1", "415", "555", "2671"]),
+        unchanged(
+            replies_are("Texts are not set up for this bot yet. Ask whoever runs it (docs/sms.md).")
+        ),
+    ),
     "/invite_staff": TelegramAction(
         command("invite_staff"), invite_made, replies_are(staff_invites.ADMINS_ONLY)
     ),

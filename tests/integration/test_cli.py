@@ -254,3 +254,38 @@ async def test_summary_and_login_link_for_operators(db_url: str, tmp_path: Path)
     assert code == 0 and "no longer active" in out, err
     code, _, err = await cli("staff", "login-link", "--telegram-id", "4242", env=env, cwd=tmp_path)
     assert code == 1 and "no active staff member" in err
+
+
+async def test_patient_invite_queues_the_invitation_text(db_url: str, tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=db_url)
+    code, out, err = await cli("clinic", "add", "Northside Clinic", env=env, cwd=tmp_path)
+    assert code == 0, err
+    invite = next(line for line in out.splitlines() if line.startswith("Invite code:")).split()[-1]
+    args = ("patient", "invite", "--phone", "(415) 555-2671", "--clinic", invite)
+    # Texts off: one line saying what to set, nothing queued.
+    code, _, err = await cli(*args, env=env, cwd=tmp_path)
+    assert code == 1 and "TWILIO_ACCOUNT_SID" in err and len(err.strip().splitlines()) == 1
+    sms_env = clean_env(
+        DATABASE_URL=db_url,
+        TWILIO_ACCOUNT_SID="AC" + "1" * 32,
+        TWILIO_AUTH_TOKEN="2" * 32,
+        TWILIO_FROM_NUMBER="+14155550100",
+        SMS_PUBLIC_URL="https://bot.example-clinic.org",
+    )
+    code, out, err = await cli(*args, "--language", "es", env=sms_env, cwd=tmp_path)
+    assert code == 0, err
+    # The number only masked, on the screen as in the logs.
+    assert "Invited +1 ••• ••• ••71 to enrol with Northside Clinic by text" in out
+    assert "2671" not in out + err
+    code, out, err = await cli(*args, env=sms_env, cwd=tmp_path)
+    assert code == 0 and "••71 again" in out, err
+    # Bad input: one clear line each, nothing else.
+    for bad, says in (
+        (("--phone", "12"), "--phone:"),
+        (("--clinic", "NOSUCH12"), "NOSUCH12"),
+    ):
+        changed = list(args)
+        changed[changed.index(bad[0]) + 1] = bad[1]
+        code, _, err = await cli(*changed, env=sms_env, cwd=tmp_path)
+        assert code == 1 and says in err and "Traceback" not in err, err
+        assert len(err.strip().splitlines()) == 1

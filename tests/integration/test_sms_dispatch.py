@@ -12,16 +12,12 @@ asserts how long anything took.
 from __future__ import annotations
 
 import json
-import random
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime, time, timedelta
-from xml.etree import ElementTree
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import telegram
 from sqlalchemy import delete, select
-from twilio.request_validator import RequestValidator
 
 from bot.clock import FakeClock
 from bot.db.models import (
@@ -29,13 +25,10 @@ from bot.db.models import (
     AuditEntry,
     Channel,
     DoseEvent,
-    OutboxMessage,
     Patient,
     PatientStatus,
-    SmsContact,
 )
 from bot.domain.replies import Button, Reply
-from bot.domain.schedules import Plan, PlanKind
 from bot.domain.triage import CrisisKind, crisis_reply
 from bot.i18n import t
 from bot.runtime import app_context
@@ -44,210 +37,37 @@ from bot.services.context import AppContext
 from bot.services.inbox import Inbox, Sender
 from bot.sms.gateway import TwilioGateway
 from bot.sms.phone import InvalidPhone
-from bot.sms.webhook import INBOUND_PATH, STATUS_PATH
+from bot.sms.webhook import STATUS_PATH
 from jobs.followups import follow_up
 from jobs.sender import OPTED_OUT_ERROR, OutboxSender
-from tests.conftest import TEST_TOKEN, make_settings
+from tests.conftest import make_settings
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.integration.sender_support import refused_on_replay
-from tests.integration.sms_support import logging_at_debug, webhook_client
+from tests.integration.sms_dispatch_support import (
+    CHAT,
+    DUE,
+    INJECTION,
+    OTHER_PHONE,
+    PHONE,
+    PLAN,
+    PUBLIC,
+    REMINDER,
+    clock_of,
+    queue,
+    receipt,
+    remind,
+    row,
+    rows,
+    text_in,
+    texting_patient,
+    the_contact,
+    the_dose,
+    the_patient,
+)
 from tests.support import make_patient, new_clinic
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-
-PUBLIC = "https://bot.example-clinic.org"
-PHONE = "+14155552671"
-OTHER_PHONE = "+12125550187"
-PLAN = Plan(PlanKind.DAILY, "America/Chicago", (time(8, 0),))
-INJECTION = Plan(
-    PlanKind.MONTHLY_INJECTION, "America/Chicago", (time(9, 0),), injection_date=date(2026, 11, 27)
-)
-DUE = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # Thu 08:00 in Chicago
-CHAT = 7_300_001
-REMINDER = "08:00: time for your routine.\nReply 1 taken, 2 snooze 30 min, 3 skip"
-
-
-# ------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture
-async def twilio() -> AsyncIterator[FakeTwilioApi]:
-    async with FakeTwilioApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def sms_ctx(
-    db_url: str, clock: FakeClock, twilio: FakeTwilioApi
-) -> AsyncIterator[AppContext]:
-    settings = make_settings(
-        db_url,
-        twilio_account_sid=twilio.account_sid,
-        twilio_auth_token=twilio.auth_token,
-        twilio_from_number=twilio.from_number,
-        twilio_api_base_url=twilio.base_url,
-        sms_public_url=PUBLIC,
-        sms_rate_per_number_per_second=50.0,
-    )
-    async with app_context(settings, clock) as context:
-        yield context
-
-
-@pytest.fixture
-async def gateway(sms_ctx: AppContext) -> AsyncIterator[TwilioGateway]:
-    async with TwilioGateway.from_settings(sms_ctx.settings) as made:
-        yield made
-
-
-@pytest.fixture
-async def bot(api: FakeBotApi) -> AsyncIterator[telegram.Bot]:
-    made = telegram.Bot(TEST_TOKEN, base_url=api.base_url)
-    yield made
-    await made.shutdown()
-
-
-@pytest.fixture
-def sender(sms_ctx: AppContext, bot: telegram.Bot, gateway: TwilioGateway) -> OutboxSender:
-    return OutboxSender(sms_ctx, bot, sms=gateway, rng=random.Random(7))
-
-
-@pytest.fixture
-async def client(sms_ctx: AppContext) -> AsyncIterator[httpx.AsyncClient]:
-    async with webhook_client(sms_ctx) as http:
-        yield http
-
-
-@pytest.fixture
-def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    with logging_at_debug(caplog) as logs:
-        yield logs
-
-
-# ------------------------------------------------------------------------------ helpers
-
-
-def clock_of(ctx: AppContext) -> FakeClock:
-    assert isinstance(ctx.clock, FakeClock)
-    return ctx.clock
-
-
-async def texting_patient(
-    ctx: AppContext,
-    phone: str = PHONE,
-    *,
-    chat_id: int = CHAT,
-    lang: str = "en",
-    plan: Plan = PLAN,
-    clinic_id: int | None = None,
-) -> int:
-    """An enrolled patient who gave ``phone`` and prefers texts; returns their id."""
-    patient_id, _ = await make_patient(ctx, plan, chat_id=chat_id, clinic_id=clinic_id)
-    async with ctx.sessions.begin() as session:
-        patient = await session.get(Patient, patient_id)
-        assert patient is not None
-        patient.language = lang
-        await sms_contacts.set_phone(session, patient, phone, ctx.clock.now())
-    return patient_id
-
-
-async def queue(
-    ctx: AppContext,
-    chat_id: int,
-    text: str,
-    buttons: tuple[tuple[Button, ...], ...] = (),
-    **extra: object,
-) -> int:
-    async with ctx.sessions.begin() as session:
-        message = outbox.enqueue(
-            session,
-            chat_id=chat_id,
-            kind="test",
-            payload=outbox.payload_for(Reply(text, buttons), **extra),
-            now=ctx.clock.now(),
-        )
-        await session.flush()
-        return message.id
-
-
-async def row(ctx: AppContext, outbox_id: int) -> OutboxMessage:
-    async with ctx.sessions() as session:
-        found = await session.get(OutboxMessage, outbox_id)
-        assert found is not None
-        return found
-
-
-async def rows(ctx: AppContext) -> list[OutboxMessage]:
-    async with ctx.sessions() as session:
-        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-async def the_dose(ctx: AppContext) -> DoseEvent:
-    async with ctx.sessions() as session:
-        [dose] = list(await session.scalars(select(DoseEvent)))
-        return dose
-
-
-async def the_patient(ctx: AppContext, patient_id: int) -> Patient:
-    async with ctx.sessions() as session:
-        found = await session.get(Patient, patient_id)
-        assert found is not None
-        return found
-
-
-async def the_contact(ctx: AppContext, phone: str = PHONE) -> SmsContact | None:
-    async with ctx.sessions() as session:
-        found: SmsContact | None = await session.scalar(
-            select(SmsContact).where(SmsContact.phone == phone)
-        )
-        return found
-
-
-async def remind(ctx: AppContext, sender: OutboxSender) -> OutboxMessage:
-    """Run the tick at the dose time and the sender once: the reminder, sent."""
-    from jobs.tick import tick
-
-    clock_of(ctx).set(DUE)
-    await tick(ctx)
-    assert await sender.drain_once() == 1
-    [reminder] = [m for m in await rows(ctx) if m.kind == "reminder"]
-    return reminder
-
-
-def signed(sms_ctx: AppContext, path: str, form: dict[str, str]) -> dict[str, str]:
-    token = sms_ctx.settings.twilio_auth_token
-    assert token is not None
-    return {"X-Twilio-Signature": RequestValidator(token).compute_signature(PUBLIC + path, form)}
-
-
-async def text_in(
-    sms_ctx: AppContext, client: httpx.AsyncClient, body: str, from_: str = PHONE
-) -> list[str]:
-    """An inbound text, as Twilio posts it; the texts of the TwiML answer."""
-    form = {"AccountSid": "AC" + "0" * 32, "Body": body, "From": from_, "To": "+14155550100"}
-    answer = await client.post(INBOUND_PATH, data=form, headers=signed(sms_ctx, INBOUND_PATH, form))
-    assert answer.status_code == 200, answer.text
-    return [child.text or "" for child in ElementTree.fromstring(answer.content)]
-
-
-async def receipt(
-    sms_ctx: AppContext,
-    client: httpx.AsyncClient,
-    sid: str,
-    status: str,
-    error_code: int | None = None,
-) -> int:
-    form = {"MessageSid": sid, "MessageStatus": status, "SmsSid": sid, "SmsStatus": status}
-    if error_code is not None:
-        form["ErrorCode"] = str(error_code)
-    answer = await client.post(STATUS_PATH, data=form, headers=signed(sms_ctx, STATUS_PATH, form))
-    return answer.status_code
 
 
 # ------------------------------------------------------------------------------ the contact point
@@ -351,7 +171,7 @@ async def test_a_spanish_reminder_has_its_menu_in_spanish(
     ]
 
 
-async def test_telegram_patients_are_untouched_and_other_buttons_stay_on_telegram(
+async def test_telegram_patients_are_untouched_and_questions_go_by_text_numbered(
     sms_ctx: AppContext, sender: OutboxSender, twilio: FakeTwilioApi, api: FakeBotApi
 ) -> None:
     # A patient on Telegram with a number on file still gets Telegram.
@@ -363,18 +183,27 @@ async def test_telegram_patients_are_untouched_and_other_buttons_stay_on_telegra
     await queue(sms_ctx, CHAT, "Hello on Telegram")
     assert await sender.drain_once() == 1
     assert [m.text for m in api.sent(CHAT)] == ["Hello on Telegram"]
-    # Texting again: plain text goes by SMS; a question whose buttons have no numbered form yet
-    # (a check-in's) stays on Telegram, buttons and all.
+    # Texting again: plain text goes by SMS, and a question's buttons become numbered answers
+    # (emoji left out of the labels), which the number's next digit answers.
     async with sms_ctx.sessions.begin() as session:
         patient = await session.get(Patient, patient_id)
         assert patient is not None
         await sms_contacts.set_channel(session, patient, "sms", sms_ctx.clock.now())
     await queue(sms_ctx, CHAT, "A plain note")
-    question = ((Button("0", "ci:1:c:0"), Button("5", "ci:1:c:5"), Button("10", "ci:1:c:10")),)
+    question = ((Button("😌 0", "c:1:0"), Button("5", "c:1:5"), Button("10", "c:1:10")),)
     await queue(sms_ctx, CHAT, "How strong is your craving?", question)
     assert await sender.drain_once() == 2
-    assert twilio.bodies(PHONE) == ["A plain note"]
-    assert [m.text for m in api.sent(CHAT)][-1] == "How strong is your craving?"
+    assert twilio.bodies(PHONE) == [
+        "A plain note",
+        "How strong is your craving?\nReply 1 0, 2 5, 3 10",
+    ]
+    assert [m.text for m in api.sent(CHAT)] == ["Hello on Telegram"]
+    contact = await the_contact(sms_ctx)
+    assert contact is not None and contact.menu == [["1", "c:1:0"], ["2", "c:1:5"], ["3", "c:1:10"]]
+    # A reminder after it: a digit answers the reminder again.
+    await remind(sms_ctx, sender)
+    contact = await the_contact(sms_ctx)
+    assert contact is not None and contact.menu is None
 
 
 async def test_each_text_is_counted_with_its_segments_against_the_clinics_month(

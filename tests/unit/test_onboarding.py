@@ -51,7 +51,7 @@ def walk(*answers: str) -> onboarding.Outcome:
     ],
 )
 def test_yes_no_understands_padded_answers(text: str, expected: bool | None) -> None:
-    assert onboarding._yes_no(text) is expected
+    assert onboarding.yes_no(text) is expected
 
 
 def test_every_step_round_trips_through_json() -> None:

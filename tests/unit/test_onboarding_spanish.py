@@ -76,7 +76,7 @@ def test_spanish_welcome_and_consent_buttons() -> None:
     ],
 )
 def test_yes_no_in_spanish_with_or_without_accents(text: str, expected: bool | None) -> None:
-    assert onboarding._yes_no(text) is expected
+    assert onboarding.yes_no(text) is expected
 
 
 def test_a_whole_spanish_set_up_typed_without_accents() -> None:

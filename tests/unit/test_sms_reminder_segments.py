@@ -13,7 +13,7 @@ from bot.domain import reminders
 from bot.domain.replies import Button, Reply
 from bot.i18n import LANGUAGES
 from bot.services.outbox import payload_for
-from bot.sms.render import sms_body
+from bot.sms.render import SmsText, sms_body, sms_text
 from bot.sms.segments import measure
 
 DUE = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
@@ -86,17 +86,41 @@ def test_the_english_menu_says_what_each_number_does() -> None:
     )
 
 
-def test_what_has_no_sms_form_yet_stays_on_telegram() -> None:
-    # Buttons that are not a reminder's: answering "1" would reach the wrong question.
-    question = Reply("How strong is your craving?", ((Button("0", "ci:1:c:0"),),))
-    assert sms_body(payload_for(question), "en") is None
-    # A snooze menu, a skip reason: a reminder's second-level buttons, not its menu.
-    snooze = Reply("Snooze", reminders.snooze_buttons(1, DUE, 7))
-    assert sms_body(payload_for(snooze), "en") is None
-    # An edit of a message Telegram delivered.
+def test_other_questions_get_numbered_answers_and_edits_have_no_text_form() -> None:
+    # A question's buttons: numbered in order, labels without emoji, data kept for the digit.
+    question = Reply(
+        "How strong is your craving?",
+        ((Button("😌 0", "c:1:0"), Button("5", "c:1:5")), (Button("10 🔥", "c:1:10"),)),
+    )
+    assert sms_text(payload_for(question), "en") == SmsText(
+        "How strong is your craving?\nReply 1 0, 2 5, 3 10",
+        (("1", "c:1:0"), ("2", "c:1:5"), ("3", "c:1:10")),
+    )
+    # A scale (every label a number in steps of one): the numbers themselves, 10 included.
+    scale = Reply("Cravings?", (tuple(Button(str(n), f"c:1:{n}") for n in range(11)),))
+    rendered_scale = sms_text(payload_for(scale), "en")
+    assert rendered_scale is not None and rendered_scale.menu is not None
+    assert rendered_scale.body == "Cravings?\nReply with a number from 0 to 10"
+    assert rendered_scale.menu[10] == ("10", "c:1:10")
+    assert sms_body(payload_for(question), "es") == (
+        "How strong is your craving?\nResponda 1 0, 2 5, 3 10"
+    )
+    # A reminder's menu is its own short one, and a digit then answers the reminder: ().
+    reply = reminders.dose_reminder(1, DUE, "08:00", None, plain=False)
+    assert sms_text(payload_for(reply), "en") == SmsText(
+        "08:00: time for your routine.\nReply 1 taken, 2 snooze 30 min, 3 skip", ()
+    )
+    # A snooze menu, a skip reason: a reminder's second-level buttons get numbered answers.
+    snooze = sms_text(payload_for(Reply("Snooze", reminders.snooze_buttons(1, DUE, 7))), "en")
+    assert snooze is not None and snooze.menu and len(snooze.menu) >= 2
+    # Nine answers at most: a reply is one digit.
+    many = Reply("Pick", tuple((Button(f"Option {n}", f"x:{n}"),) for n in range(12)))
+    rendered = sms_text(payload_for(many), "en")
+    assert rendered is not None and rendered.menu is not None and len(rendered.menu) == 9
+    # An edit of a message Telegram delivered has no text form.
     assert sms_body({"text": "Taken", "edit_of": 12}, "en") is None
-    # Plain text goes as it is.
-    assert sms_body(payload_for(Reply("See you Monday.")), "en") == "See you Monday."
+    # Plain text goes as it is and leaves the number's menu alone (None).
+    assert sms_text(payload_for(Reply("See you Monday.")), "en") == SmsText("See you Monday.")
 
 
 def test_a_payload_without_text_is_refused_like_telegrams() -> None:
