@@ -687,7 +687,12 @@ def prompt(draft: Draft, now_utc: datetime, consent_text: ConsentText) -> Reply:
         return _consent_prompt(_consent_in(consent_text, lang), lang)
     if step is Step.ZONE:
         zone_buttons = rows(*((t(lang, label), zone) for label, zone in COMMON_ZONES))
-        return Reply(t(lang, texts.ZONE_PROMPT), zone_buttons, ask_location=True)
+        return Reply(
+            t(lang, texts.ZONE_PROMPT),
+            zone_buttons,
+            ask_location=True,
+            sms_text=t(lang, texts.ZONE_PROMPT_SMS),
+        )
     if step is Step.ZONE_CONFIRM:
         assert draft.zone is not None
         local = describe_local_time(draft.zone, now_utc, lang=lang)
@@ -707,13 +712,20 @@ def prompt(draft: Draft, now_utc: datetime, consent_text: ConsentText) -> Reply:
         )
     if step is Step.REGIMEN:
         standard = Button(t(lang, _STANDARD_REGIMEN_LABEL), STANDARD_REGIMEN)
-        return Reply(t(lang, texts.REGIMEN_PROMPT), ((standard,),))
+        return Reply(
+            t(lang, texts.REGIMEN_PROMPT),
+            ((standard,),),
+            sms_text=t(lang, texts.REGIMEN_PROMPT_SMS),
+        )
     if step is Step.INJECTION_DATE:
         return Reply(t(lang, texts.INJECTION_DATE_PROMPT))
     if step is Step.TIME:
         choices = rows(*((c, c) for c in TIME_CHOICES), per_row=4)
+        injection = draft.kind is PlanKind.MONTHLY_INJECTION
         return Reply(
-            texts.time_prompt(draft.kind is PlanKind.MONTHLY_INJECTION, lang=lang), choices
+            texts.time_prompt(injection, lang=lang),
+            choices,
+            sms_text=texts.time_prompt_sms(injection, lang=lang),
         )
     if step is Step.CHECKIN:
         return Reply(
@@ -724,10 +736,15 @@ def prompt(draft: Draft, now_utc: datetime, consent_text: ConsentText) -> Reply:
                 (t(lang, _CHECKIN_NONE), "no check-ins"),
                 per_row=1,
             ),
+            sms_text=t(lang, texts.CHECKIN_PROMPT_SMS),
         )
     if step is Step.CHECKIN_TIME:
         choices = rows(*((c, c) for c in CHECKIN_TIME_CHOICES), per_row=4)
-        return Reply(t(lang, texts.CHECKIN_TIME_PROMPT), choices)
+        return Reply(
+            t(lang, texts.CHECKIN_TIME_PROMPT),
+            choices,
+            sms_text=t(lang, texts.CHECKIN_TIME_PROMPT_SMS),
+        )
     assert step is Step.CONFIRM
     return Reply(
         texts.confirm_plan(_summary(draft, now_utc), lang=lang),

@@ -67,6 +67,24 @@ ZONE_PROMPT = N_(
     "Which time zone are you in? Tap one below, share your location, or type your city "
     "(for example Chicago) or a zone name (for example America/Chicago)."
 )
+# The set-up's questions by text message (issue 16): no buttons to tap and no location to share.
+ZONE_PROMPT_SMS = N_(
+    "Which time zone are you in? Reply with a number below, or type your city (for example "
+    "Chicago) or US ZIP code (for example 60601)."
+)
+REGIMEN_PROMPT_SMS = N_(
+    "Which days, and how much on each? For example: 100/100/150 mg Mon/Wed/Fri. "
+    "Reply 1 if that's your plan."
+)
+CHECKIN_PROMPT_SMS = N_(
+    "Can I check in with you now and then? Three short questions (cravings, mood, any use), "
+    "answered with a number, about 30 seconds. Your care team sees your answers, so they know "
+    "when to reach out."
+)
+CHECKIN_TIME_PROMPT_SMS = N_(
+    "What time of day suits you for check-ins? Reply with a number below or type a time, for "
+    "example 7 pm."
+)
 NOT_NOW_LOCATION = N_("Thanks, but I don't need your location for this step.")
 
 
@@ -116,6 +134,21 @@ def injection_date_far(when: date, lang: str = "en") -> str:
         "{day} is more than two months away. Could you check the date? "
         "For example: 3 Dec, or 2026-12-03.",
         day=_day(when, lang, with_year=True),
+    )
+
+
+def time_prompt_sms(injection: bool, lang: str = "en") -> str:
+    """:func:`time_prompt` by text message."""
+    if injection:
+        return t(
+            lang,
+            "What time of day should I remind you? Reply with a number below or type a time, "
+            "for example 09:00 or 9 am.",
+        )
+    return t(
+        lang,
+        "What time should I remind you? Reply with a number below or type a time, for example "
+        "08:00 or 8:30 pm. For twice a day, type both: 8am and 8pm.",
     )
 
 

@@ -39,7 +39,9 @@ __all__ = [
     "zone_label",
 ]
 
-ZONE_HINT: Final = N_("Try a nearby city like Chicago, or a zone name like America/Chicago.")
+ZONE_HINT: Final = N_(
+    "Try a nearby city like Chicago, a US ZIP code like 60601, or a zone name like America/Chicago."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,6 +454,9 @@ def resolve_zone(text: str, lang: str = "en") -> ZoneMatch:
         raise ParseError(t(lang, "I didn't catch a place. {hint}", hint=t(lang, ZONE_HINT)))
     folded = raw.casefold()
 
+    if _US_ZIP.match(raw):
+        return _zip_zone(raw[:5], lang)
+
     if _FIXED_OFFSET.match(folded):
         raise ParseError(
             t(
@@ -476,6 +481,31 @@ def resolve_zone(text: str, lang: str = "en") -> ZoneMatch:
         raise _unknown(raw, lang)
 
     return _resolve_place(raw, lang)
+
+
+_US_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
+
+
+def _zip_zone(code: str, lang: str) -> ZoneMatch:
+    """A US ZIP code's zone, from the ``zipcodes`` package's dataset (in the package)."""
+    import zipcodes
+
+    try:
+        found = zipcodes.matching(code)  # type: ignore[no-untyped-call]  # its stub has no types
+    except (ValueError, TypeError):
+        found = []
+    zone = str(found[0].get("timezone") or "") if found else ""
+    if zone not in _iana_names().values():
+        raise ParseError(
+            t(
+                lang,
+                "I don't know the ZIP code {code}. {hint}",
+                code=code,
+                hint=t(lang, ZONE_HINT),
+            )
+        )
+    place = found[0]
+    return ZoneMatch(zone, f"{place.get('city', '').title()}, {place.get('state', '')} {code}")
 
 
 def _resolve_place(raw: str, lang: str = "en") -> ZoneMatch:

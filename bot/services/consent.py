@@ -32,6 +32,7 @@ from bot.services.outbox import enqueue_once, payload_for
 from bot.services.patient_settings import reschedule
 from bot.services.plans import plan_for
 from bot.services.staff_notes import tell_staff
+from bot.sms.chats import is_text_only
 
 LIVE = (PatientStatus.ACTIVE, PatientStatus.PAUSED)
 STALE = N_("That button is from an earlier version, so I didn't change anything.")
@@ -73,23 +74,42 @@ def consent_awaiting_review() -> list[str]:
     ]
 
 
-def texts(ctx: AppContext) -> dict[str, str]:
+def texts(ctx: AppContext, *, by_text: bool = False) -> dict[str, str]:
     """The consent text by language. A translation is used only when it is of the version in
-    force (a text of another version is never shown in its place); else the English."""
+    force (a text of another version is never shown in its place); else the English.
+
+    ``by_text``: as written for text messages (``sms_text``, same version: what is kept and who
+    sees it are the same; what a text message is, and how to stop and get a copy, differ), where
+    the file has it; else the Telegram text."""
     found: dict[str, str] = {DEFAULT: ctx.consent.text}
     try:
         version, translated = _translations(_consent_file())
+        sms = _sms_texts(_consent_file()) if by_text else {}
     except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
         return found
     if version == ctx.consent.version:
         found.update(translated)
+        found.update(sms)
     return found
 
 
-def text_in(ctx: AppContext, lang: str) -> tuple[str, str]:
+@cache
+def _sms_texts(path: Path) -> dict[str, str]:
+    """The consent's texts for text messages, by language (read once)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    found: dict[str, str] = {}
+    if data.get("sms_text"):
+        found[DEFAULT] = str(data["sms_text"]).strip()
+    for lang, entry in data.get("translations", {}).items():
+        if lang in LANGUAGES and isinstance(entry, dict) and entry.get("sms_text"):
+            found[lang] = str(entry["sms_text"]).strip()
+    return found
+
+
+def text_in(ctx: AppContext, lang: str, *, by_text: bool = False) -> tuple[str, str]:
     """(text, language it is in): the text in ``lang`` if there is one, else English."""
     lang = supported(lang) or DEFAULT
-    by_language = texts(ctx)
+    by_language = texts(ctx, by_text=by_text)
     if lang in by_language:
         return by_language[lang], lang
     return by_language[DEFAULT], DEFAULT
@@ -100,9 +120,9 @@ def outdated(ctx: AppContext, patient: Patient) -> bool:
     return patient.consent_version != ctx.consent.version and patient.status in LIVE
 
 
-def prompt(ctx: AppContext, lang: str = DEFAULT) -> Reply:
+def prompt(ctx: AppContext, lang: str = DEFAULT, *, by_text: bool = False) -> Reply:
     version = ctx.consent.version
-    text, _ = text_in(ctx, lang)
+    text, _ = text_in(ctx, lang, by_text=by_text)
     intro = t(
         lang,
         "I've updated what I keep and who can see it. Please read it and tell me if it's okay; "
@@ -226,7 +246,13 @@ async def ask_again(ctx: AppContext) -> int:
                 chat_id=patient.chat_id,
                 patient_id=patient.id,
                 kind="consent",
-                payload=payload_for(prompt(ctx, lang=supported(patient.language) or DEFAULT)),
+                payload=payload_for(
+                    prompt(
+                        ctx,
+                        lang=supported(patient.language) or DEFAULT,
+                        by_text=is_text_only(patient.chat_id),
+                    )
+                ),
                 dedupe_key=f"consent:{patient.id}:{ctx.consent.version}",
                 now=now,
             )

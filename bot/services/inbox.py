@@ -49,6 +49,7 @@ from bot.services.context import AppContext
 from bot.services.doses import NOT_YOURS, answer_dose
 from bot.services.enrolment import enrol, patient_by_chat
 from bot.services.progress import progress
+from bot.sms.chats import is_text_only
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +166,10 @@ class Inbox:
                 return supported(chosen) or DEFAULT
         return sender.client_language
 
-    def _consent_texts(self) -> dict[str, str]:
-        return consent.texts(self.ctx)
+    def _consent_texts(self, chat_id: int) -> dict[str, str]:
+        """The consent as the person reads it: a text-only chat (SMS) gets the text written for
+        text messages."""
+        return consent.texts(self.ctx, by_text=is_text_only(chat_id))
 
     async def staff_role(self, chat_id: int) -> str | None:
         """``staff`` or ``admin`` for active staff (their command menu), else None."""
@@ -252,12 +255,17 @@ class Inbox:
                     session, self.ctx, patient, "patient.language", now, {"language": lang}
                 )
             if consent.outdated(self.ctx, patient):
-                return [done, consent.prompt(self.ctx, lang=lang)]
+                return [
+                    done,
+                    self._reconsent(sender, lang),
+                ]
             return [done]
         current = await conversations.load(session, sender.chat_id)
         if current is not None and current.flow == ONBOARDING:
             draft = Draft.from_json(current.step, current.data)
-            outcome = onboarding.switch_language(draft, lang, now, self._consent_texts())
+            outcome = onboarding.switch_language(
+                draft, lang, now, self._consent_texts(sender.chat_id)
+            )
             return await self._apply(session, sender, current, outcome)
         # Someone not enrolled nor joining: nothing to keep it in, but they can read what to do.
         return [done, Reply(t(lang, texts.NO_INVITE))]
@@ -276,7 +284,7 @@ class Inbox:
                 return [Reply(t(await self._lang(session, sender), texts.NOT_ENROLLED))]
             lang = patient_language(patient)
             if consent.outdated(self.ctx, patient):
-                return [consent.prompt(self.ctx, lang=lang)]
+                return [self._reconsent(sender, lang)]
             if name == "schedule":
                 schedules = await settings.active_schedules(session, patient)
                 return [settings.overview(patient, schedules)]
@@ -442,10 +450,14 @@ class Inbox:
                 if patient.status == PatientStatus.STOPPED:
                     back = await consent.come_back(self.ctx, session, patient)
                     if consent.outdated(self.ctx, patient):
-                        return [consent.prompt(self.ctx, lang=lang)]
+                        return [
+                            consent.prompt(
+                                self.ctx, lang=lang, by_text=is_text_only(sender.chat_id)
+                            )
+                        ]
                     return back
                 if consent.outdated(self.ctx, patient):
-                    return [consent.prompt(self.ctx, lang=lang)]
+                    return [self._reconsent(sender, lang)]
                 clinic_row = await session.get(Clinic, patient.clinic_id)
                 name = clinic_row.name if clinic_row else t(lang, "your clinic")
                 return [Reply(texts.already_enrolled(name, lang=lang))]
@@ -456,7 +468,7 @@ class Inbox:
             if code is None:
                 if current is not None and onboarding_now:
                     draft = Draft.from_json(current.step, current.data)
-                    return _with_revision([self._prompt(draft)], current.revision)
+                    return _with_revision([self._prompt(draft, sender.chat_id)], current.revision)
                 return [Reply(t(lang, texts.NO_INVITE))]
             clinic = await find_clinic_by_code(session, code)
             if clinic is None:
@@ -465,7 +477,7 @@ class Inbox:
                 clinic.id,
                 clinic.name,
                 self.ctx.consent.version,
-                self._consent_texts(),
+                self._consent_texts(sender.chat_id),
                 language=lang,
             )
             assert outcome.draft is not None
@@ -500,7 +512,7 @@ class Inbox:
             if current is not None and current.flow == ONBOARDING:
                 draft = Draft.from_json(current.step, current.data)
                 outcome = onboarding.answer(
-                    draft, text, self.ctx.clock.now(), self._consent_texts()
+                    draft, text, self.ctx.clock.now(), self._consent_texts(sender.chat_id)
                 )
                 return await self._apply(session, sender, current, outcome)
             if current is not None and current.flow == DELETE_FLOW:
@@ -512,7 +524,13 @@ class Inbox:
             patient = await patient_by_chat(session, sender.chat_id)
             named = onboarding.language_asked(text)
             if patient is not None and consent.outdated(self.ctx, patient) and named is None:
-                return [consent.prompt(self.ctx, lang=patient_language(patient))]
+                return [
+                    consent.prompt(
+                        self.ctx,
+                        lang=patient_language(patient),
+                        by_text=is_text_only(sender.chat_id),
+                    )
+                ]
             if current is not None and current.flow in SETTINGS_FLOWS:
                 return await self._settings_answer(session, current, patient, text=text)
             if named is not None and (patient is not None or current is None):
@@ -649,7 +667,7 @@ class Inbox:
                 return TapResult(notice=t(lang, texts.STALE_BUTTON))
             draft = Draft.from_json(current.step, current.data)
             lang = draft.language
-            prompt = self._prompt(draft)
+            prompt = self._prompt(draft, sender.chat_id)
             label = onboarding.label_for(prompt, parsed[1]) if parsed else None
             if parsed is None or parsed[0] != current.revision or label is None:
                 again = _with_revision([prompt], current.revision)
@@ -658,7 +676,7 @@ class Inbox:
                     notice=t(lang, texts.STALE_BUTTON),
                 )
             outcome = onboarding.answer(
-                draft, parsed[1], self.ctx.clock.now(), self._consent_texts()
+                draft, parsed[1], self.ctx.clock.now(), self._consent_texts(sender.chat_id)
             )
             replies = await self._apply(session, sender, current, outcome)
             return TapResult(replies, chosen=label)
@@ -704,7 +722,11 @@ class Inbox:
                 return [Reply(t(lang, texts.NOT_NOW_LOCATION))]
             draft = Draft.from_json(current.step, current.data)
             outcome = onboarding.location(
-                draft, latitude, longitude, self.ctx.clock.now(), self._consent_texts()
+                draft,
+                latitude,
+                longitude,
+                self.ctx.clock.now(),
+                self._consent_texts(sender.chat_id),
             )
             return await self._apply(session, sender, current, outcome)
 
@@ -720,7 +742,10 @@ class Inbox:
             if current is not None and current.flow == ONBOARDING:
                 draft = Draft.from_json(current.step, current.data)
                 return _with_revision(
-                    [Reply(t(draft.language, texts.TEXT_ONLY)), self._prompt(draft)],
+                    [
+                        Reply(t(draft.language, texts.TEXT_ONLY)),
+                        self._prompt(draft, sender.chat_id),
+                    ],
                     current.revision,
                 )
             lang = await self._lang(session, sender, current)
@@ -728,8 +753,12 @@ class Inbox:
 
     # Internals --------------------------------------------------------------------------------
 
-    def _prompt(self, draft: Draft) -> Reply:
-        return onboarding.prompt(draft, self.ctx.clock.now(), self._consent_texts())
+    def _reconsent(self, sender: Sender, lang: str) -> Reply:
+        """The new consent text, to be answered before anything else."""
+        return consent.prompt(self.ctx, lang=lang, by_text=is_text_only(sender.chat_id))
+
+    def _prompt(self, draft: Draft, chat_id: int) -> Reply:
+        return onboarding.prompt(draft, self.ctx.clock.now(), self._consent_texts(chat_id))
 
     async def _invalid_tap(self, sender: Sender, notice: str) -> TapResult:
         """A button whose data does not parse (forged or from an old version)."""

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -200,7 +200,7 @@ async def _from_patient(
     """A text from a linked patient's number: a numbered answer, or what they say."""
     lang = patient.language
     sender = Sender(patient.chat_id, language=lang)
-    if contact.menu and _menu_reply(inbound, body):
+    if contact.menu and _menu_reply(inbound, body, contact.menu):
         log.info("sms numbered reply from %s", mask(phone))
         return await _answer_menu(ctx, contact, sender, body, now)
     if inbound.kind is InboundKind.NUMBER and inbound.number is not None:
@@ -223,7 +223,7 @@ async def _from_invited(
     by text as on Telegram; the safety net comes first throughout."""
     sender = Sender(chat_for_contact(contact.id), language=contact.language)
     lang = contact.language
-    if contact.menu and _menu_reply(inbound, body):
+    if contact.menu and _menu_reply(inbound, body, contact.menu):
         return await _answer_menu(ctx, contact, sender, body, now)
     if inbound.kind is InboundKind.NUMBER:
         return [t(lang, NO_OPEN_QUESTION)]
@@ -273,10 +273,12 @@ async def _say(ctx: AppContext, sender: Sender, body: str) -> list[Reply]:
     return await Inbox(ctx).text(sender, body)
 
 
-def _menu_reply(inbound: Inbound, body: str) -> bool:
-    """Whether ``body`` is a number, which a menu on the number answers (or says is not one
-    of its choices)."""
-    return inbound.kind is InboundKind.NUMBER or _typed_key(body).isdecimal()
+def _menu_reply(inbound: Inbound, body: str, menu: list[Any] | None) -> bool:
+    """Whether ``body`` answers the number's menu: one of its keys ("10" on a scale), or a
+    lone digit (told it is not one of the choices if it is not). Other numbers are words: a
+    ZIP code typed for the time zone."""
+    keys = {str(pair[0]) for pair in menu or [] if len(pair) == 2}
+    return inbound.kind is InboundKind.NUMBER or _typed_key(body) in keys
 
 
 def _typed_key(body: str) -> str:

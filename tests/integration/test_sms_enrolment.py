@@ -50,7 +50,7 @@ INVITATION = (
     "Reply YES to join. Msg & data rates may apply. Reply STOP to opt out, HELP for help."
 )
 # The set-up by text, answered with digits and words mixed, as people do.
-SET_UP = ["1", "Denver", "1", "daily", "8am", "1", "2", "1"]
+SET_UP = ["1", "80202", "1", "daily", "8am", "1", "2", "1"]
 
 
 async def invited(ctx: AppContext, phone: str = "(415) 555-2671", lang: str = "en") -> int:
@@ -91,13 +91,25 @@ async def test_an_invited_number_enrols_by_text_and_is_reminded_by_text(
     # YES: the welcome and the consent, its answers numbered.
     welcome = await text_in(sms_ctx, client, "Yes please")
     assert "Northside Clinic" in welcome[0]
-    assert welcome[-1].endswith("Reply 1 I agree, 2 No thanks")
-    answers = {}
-    for said in SET_UP:
-        answers[said] = await text_in(sms_ctx, client, said)
-    assert answers["Denver"][0] == "Got it: Denver, US (America/Denver)."
-    assert answers["8am"][-1].endswith("Reply 1 Weekly (recommended), 2 Daily, 3 No check-ins")
-    done = answers[SET_UP[-1]][0]
+    # The consent as written for texts: what a text message is, how to stop and get a copy.
+    assert welcome[-1].endswith(
+        "Text messages are not encrypted: your phone company can see them, and so can anyone "
+        "who can see your phone. Is that okay with you?\nReply 1 I agree, 2 No thanks"
+    )
+    assert "Reply STOP any time to stop all texts" in welcome[-1]
+    answers = [await text_in(sms_ctx, client, said) for said in SET_UP]
+    # The set-up's questions read as texts: nothing to tap, no location to share.
+    assert answers[0][-1].startswith(
+        "Which time zone are you in? Reply with a number below, or type your city (for example "
+        "Chicago) or US ZIP code (for example 60601).\nReply 1 US Eastern, 2 US Central,"
+    )
+    everything = [*welcome, *(text for said in answers for text in said)]
+    said_wrong = [t for t in everything for w in ("Tap", "tap", "Telegram") if w in t]
+    assert said_wrong == []
+    assert answers[1][0] == "Got it: Denver, CO 80202 (America/Denver)."  # a ZIP code
+    assert answers[4][-1].startswith("Can I check in with you now and then? Three short questions")
+    assert answers[4][-1].endswith("Reply 1 Weekly (recommended), 2 Daily, 3 No check-ins")
+    done = answers[-1][0]
     assert done.startswith("You're all set.") and "Daily tablet at 08:00 (America/Denver)" in done
     assert "Check-ins: daily at 12:00" not in done  # "2" chose daily check-ins, then a time
     async with sms_ctx.sessions() as session:
@@ -204,6 +216,10 @@ async def test_spanish_invitation_and_set_up(
     assert measure(invitation).segments <= 2
     welcome = await text_in(sms_ctx, client, "Sí")
     assert welcome[-1].endswith("Responda 1 Acepto, 2 No, gracias"), welcome[-1]
+    assert "Los mensajes de texto no están cifrados" in welcome[-1]
+    assert "Telegram" not in " ".join(welcome)
+    zone = await text_in(sms_ctx, client, "1")
+    assert zone[-1].startswith("¿En qué zona horaria está? Responda con un número de la lista")
 
 
 async def test_who_cannot_be_invited(sms_ctx: AppContext, client: httpx.AsyncClient) -> None:

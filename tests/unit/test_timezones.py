@@ -16,7 +16,9 @@ from bot.domain.timezones import (
     zone_from_location,
 )
 
-CITY_HINT = "Try a nearby city like Chicago, or a zone name like America/Chicago."
+CITY_HINT = (
+    "Try a nearby city like Chicago, a US ZIP code like 60601, or a zone name like America/Chicago."
+)
 
 
 @pytest.mark.parametrize(
@@ -192,3 +194,26 @@ def test_describe_local_time_for_confirmation() -> None:
 def test_describe_local_time_needs_an_aware_instant() -> None:
     with pytest.raises(ValueError):
         describe_local_time("UTC", datetime(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "label"),
+    [
+        ("80202", "America/Denver", "Denver, CO 80202"),
+        (" 96813 ", "Pacific/Honolulu", "Honolulu, HI 96813"),
+        ("85001", "America/Phoenix", "Phoenix, AZ 85001"),  # Arizona keeps no daylight saving
+        ("10001-1234", "America/New_York", "New York, NY 10001"),  # ZIP+4
+        ("99501", "America/Anchorage", "Anchorage, AK 99501"),
+        ("46001", "America/Indiana/Indianapolis", "Alexandria, IN 46001"),
+    ],
+)
+def test_a_us_zip_code_is_its_zone(text: str, zone: str, label: str) -> None:
+    assert resolve_zone(text) == ZoneMatch(zone, label)
+
+
+@pytest.mark.parametrize("text", ["00000", "99999"])
+def test_an_unknown_zip_code_gets_the_hint(text: str) -> None:
+    with pytest.raises(ParseError, match=f"I don't know the ZIP code {text}. Try a nearby city"):
+        resolve_zone(text)
+    with pytest.raises(ParseError, match=f"No conozco el código postal {text}."):
+        resolve_zone(text, lang="es")
