@@ -215,9 +215,21 @@ class Settings(BaseSettings):
     @field_validator("twilio_from_number")
     @classmethod
     def _twilio_from(cls, value: str | None) -> str | None:
+        """One sending number, or a pool of them separated by commas (each patient is always
+        texted from the same one, so their replies and STOP reach the number they know)."""
         if value is None or not value.strip():
             return None
-        value = value.strip()
+        numbers: list[str] = []
+        for part in value.split(","):
+            number = cls._one_from_number(part.strip())
+            if number not in numbers:
+                numbers.append(number)
+        return ",".join(numbers)
+
+    @staticmethod
+    def _one_from_number(value: str) -> str:
+        if not value:
+            raise ValueError("an empty number in the list; separate numbers with one comma")
         if _SHORT_CODE.match(value):
             return value
         if not value.startswith("+"):
@@ -307,6 +319,12 @@ class Settings(BaseSettings):
                 "SMS_WEBHOOK_PORT and WEBHOOK_PORT are the same; `run` listens on both"
             )
         return self
+
+    @property
+    def twilio_from_numbers(self) -> tuple[str, ...]:
+        """The sending numbers (TWILIO_FROM_NUMBER, a pool when it lists several); () with a
+        Messaging Service, which picks its own."""
+        return tuple(self.twilio_from_number.split(",")) if self.twilio_from_number else ()
 
     @property
     def sms_enabled(self) -> bool:

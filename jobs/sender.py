@@ -153,8 +153,6 @@ HEAD_FACTOR = 4
 # A text to a number whose STOP we recorded: never sent.
 OPTED_OUT_ERROR = "sms: the number opted out (STOP); not sent"
 NO_TEXT_ROUTE = "sms: texts are off or the number is gone; not sent"
-# The SMS limiter's key for the one sending number (or Messaging Service) of the account.
-SENDING_NUMBER = 0
 
 
 def sender_bot(settings: Settings) -> telegram.Bot:
@@ -185,7 +183,14 @@ class MessageSink(Protocol):
 class SmsSink(Protocol):
     """What the sender needs of an SMS gateway: :class:`bot.sms.gateway.TwilioGateway`."""
 
-    async def send(self, to: str, body: str, status_callback: str | None = None) -> SentMessage: ...
+    async def send(
+        self,
+        to: str,
+        body: str,
+        status_callback: str | None = None,
+        *,
+        from_number: str | None = None,
+    ) -> SentMessage: ...
 
 
 @dataclass(frozen=True)
@@ -200,6 +205,9 @@ class _SmsRoute:
     contact_id: int
     # What the number's next numbered reply answers once this text is sent (SmsText.menu).
     menu: tuple[tuple[str, str], ...] | None = None
+    # Which of the pool's sending numbers (TWILIO_FROM_NUMBER) texts this contact: always the
+    # same one. 0 with one number or a Messaging Service.
+    sender: int = 0
 
 
 class _Contact(NamedTuple):
@@ -323,10 +331,12 @@ class OutboxSender:
         self._stop: asyncio.Event | None = None
         self._unrecorded = False  # an outcome could not be written in the current batch
         self.sms = sms
-        # One bucket per sending number (there is one: the From number or Messaging Service);
-        # its pause is the whole account's (a 429 with Retry-After, a suspended account).
+        # One bucket per sending number (the pool of TWILIO_FROM_NUMBER, or the Messaging
+        # Service as one); the pause is the whole account's (a 429 with Retry-After, a
+        # suspended account). The global bucket allows every number its rate at once.
         sms_rate = settings.sms_rate_per_number_per_second
-        self.sms_limiter = SendRateLimiter(sms_rate, sms_rate)
+        self._pool: tuple[str | None, ...] = settings.twilio_from_numbers or (None,)
+        self.sms_limiter = SendRateLimiter(sms_rate * len(self._pool) * 1.15, sms_rate, burst=1.15)
         public = settings.sms_public_url
         self._status_callback = f"{public.rstrip('/')}{STATUS_PATH}" if public else None
 
@@ -385,9 +395,31 @@ class OutboxSender:
                     [row for row in held if row.held_until == release], after=release
                 )
             log.info("outbox: %d text(s) held for the end of quiet hours", len(held))
-        handled = len(held) + (await self._dispatch(rows, claimed_at) if rows else 0)
+        rows, later = self._within_text_budget(rows)
+        if later:
+            # More texts than their numbers can send before the lease runs out: back in line at
+            # their place now, rather than hold this batch (and Telegram's rows) until then.
+            await self._hand_back(later)
+        handled = len(held) + len(later)
+        handled += await self._dispatch(rows, claimed_at) if rows else 0
         log.debug("outbox batch: %d claimed, %d handled", len(rows), handled)
         return handled
+
+    def _within_text_budget(self, rows: list[_Row]) -> tuple[list[_Row], list[_Row]]:
+        """(rows to send now, texts to hand back): each sending number takes what it can send
+        at its rate in most of a lease (a US long code, 1 a second, about 36 in 60 s)."""
+        rate = self.ctx.settings.sms_rate_per_number_per_second
+        budget = max(1, math.floor(rate * self.lease.total_seconds() * LEASE_GUARD * 0.8))
+        taken: dict[int, int] = {}
+        now: list[_Row] = []
+        later: list[_Row] = []
+        for row in sorted(rows, key=lambda r: r.order):
+            if row.sms is None:
+                now.append(row)
+                continue
+            taken[row.sms.sender] = taken.get(row.sms.sender, 0) + 1
+            (now if taken[row.sms.sender] <= budget else later).append(row)
+        return now, later
 
     # ------------------------------------------------------------------ claiming
 
@@ -446,7 +478,7 @@ class OutboxSender:
                 attempts=r.attempts + 1,
                 due_at=r.next_attempt_at,
                 leased_until=leased_until,
-                sms=_route(routes.get(r.chat_id), r.payload),
+                sms=_route(routes.get(r.chat_id), r.payload, len(self._pool)),
                 held_until=self._quiet_until(routes.get(r.chat_id), r.dedupe_key, now),
             )
             for r in found
@@ -579,9 +611,10 @@ class OutboxSender:
         heads = sorted((q[0].order, chat) for chat, q in queues.items() if chat not in busy)
         wait: float | None = None
         for _, chat in heads:
-            if queues[chat][0].sms is not None:
-                # A text: the sending number's bucket (and the account's pause) only.
-                chat_wait = self.sms_limiter.try_acquire(SENDING_NUMBER, now)
+            text = queues[chat][0].sms
+            if text is not None:
+                # A text: its sending number's bucket (and the account's pause) only.
+                chat_wait = self.sms_limiter.try_acquire(text.sender, now)
             elif global_wait > 0:
                 chat_wait = global_wait
             else:
@@ -722,7 +755,12 @@ class OutboxSender:
         )
 
         try:
-            sent = await self.sms.send(route.phone, route.body, self._status_callback)
+            sent = await self.sms.send(
+                route.phone,
+                route.body,
+                self._status_callback,
+                from_number=self._pool[route.sender % len(self._pool)],
+            )
         except SmsTransient as exc:
             if exc.retry_after is not None:
                 self.sms_limiter.pause_until(time.monotonic() + exc.retry_after)
@@ -976,7 +1014,7 @@ def _reason(exc: TelegramError, text: str) -> str:
     return reason[:MAX_ERROR_LENGTH]
 
 
-def _route(found: _Contact | None, payload: Any) -> _SmsRoute | None:
+def _route(found: _Contact | None, payload: Any, pool: int = 1) -> _SmsRoute | None:
     """How a claimed row goes by text, or None: not a texting patient (Telegram), or no SMS
     form of this message (see bot/sms/render.py; Telegram for a patient who has a chat there,
     failed unsent for a text-only chat)."""
@@ -995,6 +1033,8 @@ def _route(found: _Contact | None, payload: Any) -> _SmsRoute | None:
         found.clinic_id,
         found.contact_id,
         rendered.menu,
+        # Sticky: a contact's texts always come from the same number of the pool.
+        found.contact_id % pool,
     )
 
 

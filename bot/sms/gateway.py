@@ -43,6 +43,7 @@ import asyncio
 import base64
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -336,11 +337,13 @@ class TwilioGateway:
         account_sid: str,
         auth_token: str,
         *,
-        from_number: str | None = None,
+        from_number: str | Sequence[str] | None = None,
         messaging_service_sid: str | None = None,
         api_base_url: str = TWILIO_API,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
+        """``from_number``: one sending number, or a pool (a sequence, or one string with
+        commas); :meth:`send` uses the first unless told which."""
         if not account_sid or not auth_token:
             raise ValueError("an Account SID and an Auth Token are both needed")
         if bool(from_number) == bool(messaging_service_sid):
@@ -353,7 +356,9 @@ class TwilioGateway:
         if timeout <= 0:
             raise ValueError("the timeout must be positive")
         self.account_sid = account_sid
-        self.from_number = from_number or None
+        pool = from_number.split(",") if isinstance(from_number, str) else from_number or ()
+        self.from_numbers: tuple[str, ...] = tuple(n.strip() for n in pool if n.strip())
+        self.from_number = self.from_numbers[0] if self.from_numbers else None
         self.messaging_service_sid = messaging_service_sid or None
         self._http = _GatewayHttpClient(api_base_url, timeout)
         # A non-empty `environment`: otherwise the library reads TWILIO_EDGE and TWILIO_REGION
@@ -388,19 +393,29 @@ class TwilioGateway:
         sender = self.messaging_service_sid or mask(self.from_number or "")
         return f"<TwilioGateway {self.account_sid} from {sender} via {self.api_base_url}>"
 
-    async def send(self, to: str, body: str, status_callback: str | None = None) -> SentMessage:
+    async def send(
+        self,
+        to: str,
+        body: str,
+        status_callback: str | None = None,
+        *,
+        from_number: str | None = None,
+    ) -> SentMessage:
         """Hand one text to Twilio; :class:`SentMessage` once it is accepted.
 
         ``to`` is E.164 (:func:`bot.sms.phone.parse_phone`); ``status_callback`` is the URL
-        Twilio posts delivery receipts to. Raises :class:`SmsTransient`,
+        Twilio posts delivery receipts to; ``from_number`` one of the pool's numbers (the first
+        if None; ignored through a Messaging Service). Raises :class:`SmsTransient`,
         :class:`SmsOptedOut`, :class:`SmsRejected` or :class:`SmsAccountProblem`.
         """
         fields: dict[str, str] = {"to": to, "body": body}
         if self.messaging_service_sid is not None:
             fields["messaging_service_sid"] = self.messaging_service_sid
         else:
+            if from_number is not None and from_number not in self.from_numbers:
+                raise ValueError("from_number is not one of the gateway's sending numbers")
             assert self.from_number is not None
-            fields["from_"] = self.from_number
+            fields["from_"] = from_number or self.from_number
         if status_callback:
             fields["status_callback"] = status_callback
         try:

@@ -455,6 +455,73 @@ async def test_texts_keep_to_the_sending_numbers_rate(
     assert refused_on_replay(grants, 8.0, 8.0) == []
 
 
+async def test_a_pool_of_numbers_each_patient_always_texted_from_the_same_one(
+    db_url: str, clock: FakeClock, twilio: FakeTwilioApi, bot: telegram.Bot
+) -> None:
+    pool = ("+14155550100", "+14155550101", "+14155550102")
+    settings = make_settings(
+        db_url,
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_token=twilio.auth_token,
+        twilio_from_number=",".join(pool),
+        twilio_api_base_url=twilio.base_url,
+        sms_public_url=PUBLIC,
+        sms_rate_per_number_per_second=50.0,
+    )
+    async with (
+        app_context(settings, clock) as ctx,
+        TwilioGateway.from_settings(settings) as gateway,
+    ):
+        phones = [f"+1415555{2600 + n}" for n in range(6)]
+        for n, phone in enumerate(phones):
+            await texting_patient(ctx, phone, chat_id=CHAT + n)
+            await queue(ctx, CHAT + n, "First")
+            await queue(ctx, CHAT + n, "Second")
+        sender = OutboxSender(ctx, bot, sms=gateway)
+        while await sender.drain_once():
+            pass
+    assert len(twilio.messages) == 12
+    senders = {phone: {m.from_ for m in twilio.messages if m.to == phone} for phone in phones}
+    # One number per patient, every number of the pool used.
+    assert all(len(used) == 1 for used in senders.values()), senders
+    assert {number for used in senders.values() for number in used} == set(pool)
+
+
+async def test_texts_beyond_what_a_number_can_send_in_a_lease_wait_their_turn(
+    db_url: str, clock: FakeClock, twilio: FakeTwilioApi, bot: telegram.Bot
+) -> None:
+    # 5 texts a second and a 2-second lease: a number takes at most 6 texts into a batch; the
+    # rest go back in line at once, not counted as attempts, and the next batches send them.
+    settings = make_settings(
+        db_url,
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_token=twilio.auth_token,
+        twilio_from_number=twilio.from_number,
+        twilio_api_base_url=twilio.base_url,
+        sms_public_url=PUBLIC,
+        sms_rate_per_number_per_second=5.0,
+    )
+    async with (
+        app_context(settings, clock) as ctx,
+        TwilioGateway.from_settings(settings) as gateway,
+    ):
+        for n in range(10):
+            await texting_patient(ctx, f"+1415555{2600 + n}", chat_id=CHAT + n)
+            await queue(ctx, CHAT + n, f"Text {n}")
+        await queue(ctx, 9_999_999, "Telegram is not held behind the texts")
+        sender = OutboxSender(ctx, bot, sms=gateway, lease=timedelta(seconds=2))
+        # (On a slow machine the lease guard may hand back more: never are more than 6 sent.)
+        assert await sender.drain_once() >= 5
+        assert len(twilio.messages) <= 6
+        waiting = [m for m in await rows(ctx) if m.status == "pending"]
+        assert len(waiting) >= 4 and all(m.attempts == 0 for m in waiting)
+        assert [m.status for m in await rows(ctx) if m.chat_id == 9_999_999] == ["sent"]
+        for _ in range(10):
+            if not await sender.drain_once():
+                break
+    assert sorted(m.body for m in twilio.messages) == [f"Text {n}" for n in range(10)]
+
+
 async def test_the_sender_makes_its_own_gateway_only_when_sms_is_on(
     sms_ctx: AppContext, ctx: AppContext, bot: telegram.Bot
 ) -> None:

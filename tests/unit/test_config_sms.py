@@ -331,3 +331,37 @@ def test_unreadable_quiet_hours_are_refused_with_what_to_write(
 ) -> None:
     message = refusal(clean_env, sms_quiet_hours="9pm-8am")
     assert "SMS_QUIET_HOURS" in message and "HH:MM-HH:MM" in message
+
+
+def test_a_pool_of_sending_numbers(clean_env: pytest.MonkeyPatch) -> None:
+    settings = load(
+        clean_env,
+        twilio_account_sid=SID,
+        twilio_auth_token=TOKEN,
+        twilio_from_number="+1 (415) 555-0100, +14155550101,+14155550100 , 12345",
+        sms_public_url=PUBLIC,
+    )
+    # Each stored as Twilio wants it, in the order given, once.
+    assert settings.twilio_from_numbers == ("+14155550100", "+14155550101", "12345")
+    assert settings.sms_enabled
+    one = load(
+        clean_env,
+        twilio_account_sid=SID,
+        twilio_auth_token=TOKEN,
+        twilio_from_number=FROM,
+        sms_public_url=PUBLIC,
+    )
+    assert one.twilio_from_numbers == (FROM,)
+
+
+@pytest.mark.parametrize(
+    ("typed", "fragment"),
+    [("+14155550100,,+14155550101", "empty number"), ("+14155550100, 415 555 0101", "country")],
+)
+def test_a_pool_with_a_bad_number_is_refused(
+    clean_env: pytest.MonkeyPatch, typed: str, fragment: str
+) -> None:
+    message = refusal(
+        clean_env, twilio_account_sid=SID, twilio_auth_token=TOKEN, twilio_from_number=typed
+    )
+    assert message.startswith("TWILIO_FROM_NUMBER: ") and fragment in message
