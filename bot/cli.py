@@ -41,6 +41,7 @@ from bot.services.clinics import (
     add_staff,
     deactivate_staff,
     list_clinics,
+    set_quiet_hours,
 )
 from bot.services.context import AppContext
 from jobs.sender import OutboxSender, sender_bot
@@ -132,6 +133,14 @@ def _parser() -> argparse.ArgumentParser:
     clinic_add = clinic_sub.add_parser("add", help="create a clinic and print its invite link")
     clinic_add.add_argument("name")
     clinic_sub.add_parser("list", help="list clinics with their invite codes")
+    clinic_quiet = clinic_sub.add_parser(
+        "quiet-hours",
+        help="hold a clinic's texts that can wait at night (else SMS_QUIET_HOURS)",
+    )
+    clinic_quiet.add_argument("code", help="the clinic's invite code")
+    clinic_quiet.add_argument(
+        "hours", help="HH:MM-HH:MM in each patient's local time (21:00-08:00), off, or default"
+    )
 
     staff = sub.add_parser("staff", help="manage staff accounts")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
@@ -229,6 +238,18 @@ async def _clinic_add(settings: Settings, name: str) -> int:
     print(f"Invite link: {deep_link(username, clinic.invite_code)}")
     if why is not None:
         print(f"({why} Patients can also send /start {clinic.invite_code} to the bot.)")
+    return 0
+
+
+async def _clinic_quiet_hours(settings: Settings, code: str, hours: str) -> int:
+    async with app_context(settings) as ctx:
+        name, stored = await set_quiet_hours(ctx.sessions, ctx.clock, code, hours)
+    if stored is None:
+        print(f"{name}: texts that can wait follow SMS_QUIET_HOURS ({settings.sms_quiet_hours}).")
+    elif stored == "off":
+        print(f"{name}: no quiet hours; texts that can wait go out at any hour.")
+    else:
+        print(f"{name}: texts that can wait are held {stored}, each patient's local time.")
     return 0
 
 
@@ -606,6 +627,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "clinic":
         if args.clinic_command == "add":
             return await _clinic_add(settings, args.name)
+        if args.clinic_command == "quiet-hours":
+            return await _clinic_quiet_hours(settings, args.code, args.hours)
         return await _clinic_list(settings)
     if args.command == "staff":
         if args.staff_command == "login-link":

@@ -113,8 +113,16 @@ from telegram.error import (
 from bot.config import Settings
 from bot.db.engine import claiming
 from bot.db.errors import describe
-from bot.db.models import Channel, DoseEvent, OutboxMessage, OutboxStatus, Patient, SmsContact
-from bot.domain.quiet_hours import can_wait
+from bot.db.models import (
+    Channel,
+    Clinic,
+    DoseEvent,
+    OutboxMessage,
+    OutboxStatus,
+    Patient,
+    SmsContact,
+)
+from bot.domain.quiet_hours import can_wait, clinic_quiet_hours
 from bot.domain.rate_limit import SendRateLimiter
 from bot.domain.replies import Button
 from bot.services.context import AppContext
@@ -219,6 +227,7 @@ class _Contact(NamedTuple):
     timezone: str | None
     clinic_id: int | None
     contact_id: int
+    quiet_hours: str | None = None  # the clinic's own; None: SMS_QUIET_HOURS
 
 
 class _Outcome(Enum):
@@ -490,8 +499,14 @@ class OutboxSender:
     ) -> datetime | None:
         """For a text that can wait (bot/domain/quiet_hours.py), the end of the patient's
         quiet hours if it is night where they live; else None."""
+        if found is None or found.timezone is None or not can_wait(dedupe_key):
+            return None
         quiet = self.ctx.settings.quiet_hours
-        if found is None or found.timezone is None or quiet is None or not can_wait(dedupe_key):
+        if found.quiet_hours is not None:
+            # Checked when it was set; one that no longer reads leaves the deployment's.
+            with contextlib.suppress(ValueError):
+                quiet = clinic_quiet_hours(found.quiet_hours)
+        if quiet is None:
             return None
         try:
             zone = ZoneInfo(found.timezone)
@@ -521,9 +536,11 @@ class OutboxSender:
                 SmsContact.opted_out_at,
                 SmsContact.language.label("contact_language"),
                 SmsContact.clinic_id.label("contact_clinic"),
+                Clinic.sms_quiet_hours,
             )
             .select_from(SmsContact)
             .outerjoin(Patient, SmsContact.patient_id == Patient.id)
+            .outerjoin(Clinic, Clinic.id == func.coalesce(Patient.clinic_id, SmsContact.clinic_id))
             .where(or_(SmsContact.id.in_(text_only), by_patient))
         )
         routes: dict[int, _Contact] = {}
@@ -537,6 +554,7 @@ class OutboxSender:
                 timezone=r.timezone,
                 clinic_id=r.clinic_id if r.clinic_id is not None else r.contact_clinic,
                 contact_id=r.id,
+                quiet_hours=r.sms_quiet_hours,
             )
         return routes
 

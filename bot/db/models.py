@@ -131,6 +131,8 @@ class Clinic(Base):
     name: Mapped[str] = mapped_column(String(200))
     invite_code: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime]
+    # The clinic's own SMS quiet hours ("21:00-08:00" or "off"); None: SMS_QUIET_HOURS.
+    sms_quiet_hours: Mapped[str | None] = mapped_column(String(16))
 
     staff: Mapped[list[Staff]] = relationship(back_populates="clinic")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -95,6 +96,12 @@ def parse_quiet_hours(text: str) -> QuietHours | None:
     if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60):
         raise ValueError("quiet hours: hours are 00-23 and minutes 00-59")
     return QuietHours(time(h1, m1), time(h2, m2))
+
+
+@lru_cache(maxsize=256)
+def clinic_quiet_hours(stored: str) -> QuietHours | None:
+    """A clinic's stored setting, parsed once per process (the sender reads it per text)."""
+    return parse_quiet_hours(stored)
 
 
 def can_wait(dedupe_key: str | None) -> bool:

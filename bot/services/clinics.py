@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.db.engine import SessionFactory
 from bot.db.models import Clinic, Staff, StaffRole
 from bot.domain.codes import new_code
+from bot.domain.quiet_hours import parse_quiet_hours
 from bot.services import audit, staff_auth
 
 CODE_LENGTH = 8
@@ -184,3 +185,33 @@ async def deactivate_staff(sessions: SessionFactory, clock: Clock, telegram_user
             detail={"staff_id": staff.id, **ended},
         )
         return staff.name
+
+
+async def set_quiet_hours(
+    sessions: SessionFactory, clock: Clock, clinic_code: str, value: str
+) -> tuple[str, str | None]:
+    """A clinic's own SMS quiet hours: ``HH:MM-HH:MM`` in each patient's local time, ``off``, or
+    ``default`` (back to SMS_QUIET_HOURS). Returns (clinic name, what is stored: None for the
+    default)."""
+    chosen = value.strip().lower()
+    stored: str | None = None
+    if chosen != "default":
+        try:
+            parsed = parse_quiet_hours(chosen)
+        except ValueError as exc:
+            raise OperatorError(f"{exc}, or default") from None
+        stored = "off" if parsed is None else str(parsed)
+    async with sessions.begin() as session:
+        clinic = await find_clinic_by_code(session, clinic_code)
+        if clinic is None:
+            raise OperatorError(f"no clinic has the code {clinic_code!r}; `clinic list` shows them")
+        clinic.sms_quiet_hours = stored
+        audit.record(
+            session,
+            at=clock.now(),
+            actor_kind="operator",
+            action="clinic.quiet_hours",
+            clinic_id=clinic.id,
+            detail={"quiet_hours": stored or "default"},
+        )
+        return clinic.name, stored

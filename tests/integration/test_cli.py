@@ -279,6 +279,13 @@ async def test_patient_invite_queues_the_invitation_text(db_url: str, tmp_path: 
     assert "2671" not in out + err
     code, out, err = await cli(*args, env=sms_env, cwd=tmp_path)
     assert code == 0 and "••71 again" in out, err
+    # The clinic's own quiet hours.
+    code, out, err = await cli(
+        "clinic", "quiet-hours", invite, "22:30-07:00", env=env, cwd=tmp_path
+    )
+    assert code == 0 and "held 22:30-07:00, each patient's local time" in out, err
+    code, _, err = await cli("clinic", "quiet-hours", invite, "after dinner", env=env, cwd=tmp_path)
+    assert code == 1 and "HH:MM-HH:MM" in err and len(err.strip().splitlines()) == 1
     # Bad input: one clear line each, nothing else.
     for bad, says in (
         (("--phone", "12"), "--phone:"),

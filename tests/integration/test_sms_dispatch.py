@@ -33,6 +33,7 @@ from bot.domain.triage import CrisisKind, crisis_reply
 from bot.i18n import t
 from bot.runtime import app_context
 from bot.services import outbox, patient_data, sms_contacts, sms_inbound, sms_usage
+from bot.services.clinics import OperatorError, set_quiet_hours
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox, Sender
 from bot.sms.gateway import TwilioGateway
@@ -259,6 +260,65 @@ async def test_at_night_a_text_that_can_wait_waits_for_the_morning_and_the_rest_
     assert await sender.drain_once() == 1
     assert twilio.bodies(PHONE)[-1] == "Still time for your routine."
     assert api.sent(CHAT) == []
+
+
+async def test_a_clinic_sets_its_own_quiet_hours(
+    sms_ctx: AppContext, sender: OutboxSender, twilio: FakeTwilioApi
+) -> None:
+    clinic = await new_clinic(sms_ctx)
+    await texting_patient(sms_ctx, clinic_id=clinic.id)
+    with pytest.raises(OperatorError, match="HH:MM-HH:MM"):
+        await set_quiet_hours(sms_ctx.sessions, sms_ctx.clock, clinic.invite_code, "late")
+    # Quiet from 22:00 for this clinic: at 21:30 in Chicago a nudge goes, though the
+    # deployment's default (21:00-08:00) would hold it.
+    assert await set_quiet_hours(
+        sms_ctx.sessions, sms_ctx.clock, clinic.invite_code, "22:00-07:00"
+    ) == ("Northside Clinic", "22:00-07:00")
+    evening = datetime(2026, 11, 27, 3, 30, tzinfo=UTC)  # 21:30 in Chicago
+    clock_of(sms_ctx).set(evening)
+    async with sms_ctx.sessions.begin() as session:
+        for key in ("nudge:1", "nudge:2"):
+            outbox.enqueue(
+                session,
+                chat_id=CHAT,
+                kind="test",
+                payload=outbox.payload_for(Reply(f"Nudge {key[-1]}")),
+                now=evening,
+                dedupe_key=key,
+            )
+    assert await sender.drain_once() == 2
+    assert twilio.bodies(PHONE) == ["Nudge 1", "Nudge 2"]
+    # "off": none held at 03:00; "default": the deployment's hours again.
+    await set_quiet_hours(sms_ctx.sessions, sms_ctx.clock, clinic.invite_code, "off")
+    clock_of(sms_ctx).set(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))  # 03:00 in Chicago
+    async with sms_ctx.sessions.begin() as session:
+        outbox.enqueue(
+            session,
+            chat_id=CHAT,
+            kind="test",
+            payload=outbox.payload_for(Reply("Nudge 3")),
+            now=sms_ctx.clock.now(),
+            dedupe_key="nudge:3",
+        )
+    assert await sender.drain_once() == 1 and twilio.bodies(PHONE)[-1] == "Nudge 3"
+    await set_quiet_hours(sms_ctx.sessions, sms_ctx.clock, clinic.invite_code, "default")
+    async with sms_ctx.sessions.begin() as session:
+        outbox.enqueue(
+            session,
+            chat_id=CHAT,
+            kind="test",
+            payload=outbox.payload_for(Reply("Nudge 4")),
+            now=sms_ctx.clock.now(),
+            dedupe_key="nudge:4",
+        )
+    assert await sender.drain_once() == 1 and twilio.bodies(PHONE)[-1] == "Nudge 3"
+    async with sms_ctx.sessions() as session:
+        audit = list(
+            await session.scalars(
+                select(AuditEntry.detail).where(AuditEntry.action == "clinic.quiet_hours")
+            )
+        )
+    assert audit == [{"quiet_hours": q} for q in ("22:00-07:00", "off", "default")]
 
 
 async def test_after_a_429_with_retry_after_the_text_arrives_once(
