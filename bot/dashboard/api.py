@@ -63,6 +63,7 @@ class PatientOut(BaseModel):
     injection_overdue: bool
     enrolled_at: datetime
     needs_attention: bool
+    channel: str = Field(description="How the patient is reached: telegram or sms")
 
     @classmethod
     def of(cls, row: PatientRow, needs_attention: bool) -> PatientOut:
@@ -91,6 +92,7 @@ class PatientOut(BaseModel):
             injection_overdue=row.injection_overdue,
             enrolled_at=row.enrolled_at,
             needs_attention=needs_attention,
+            channel=row.channel,
         )
 
 

@@ -98,6 +98,7 @@ class PatientRow:
     next_injection: date | None
     injection_overdue: bool
     enrolled_at: datetime
+    channel: str = "telegram"  # how the bot reaches them: "telegram" or "sms"
 
     @property
     def pdc7(self) -> Coverage:
@@ -864,6 +865,7 @@ async def clinic_patients(
             Patient.status,
             Patient.timezone,
             Patient.created_at,
+            Patient.preferred_channel,
             view.plan.c.kind,
             view.plan.c.injection_date,
             *(source.c[name] for name in _STAT_COLUMNS if name != "patient_id"),
@@ -976,6 +978,7 @@ async def clinic_briefs(
                 Patient.status,
                 Patient.timezone,
                 Patient.created_at,
+                Patient.preferred_channel,
                 *(source.c[name] for name in _STAT_COLUMNS if name != "patient_id"),
                 view.alerts.c.open,
                 view.alerts.c.urgent,
@@ -1041,6 +1044,7 @@ def _row(row: Any, windows: list[int]) -> PatientRow:
         next_injection=r["injection_date"] if injection else None,
         injection_overdue=(r["overdue"] or 0) > 0,
         enrolled_at=r["created_at"],
+        channel=r["preferred_channel"],
     )
 
 

@@ -74,9 +74,22 @@ async def test_the_patient_page_says_how_they_are_reached_and_the_list_shows_no_
     other = (await client.get(f"/patients/{telegram}")).text
     assert "<dt>Reached by</dt><dd>Telegram</dd>" in other
     assert "Last delivery problem" not in other
-    assert PHONE not in (await client.get("/patients")).text
-    assert PHONE[-4:] not in (await client.get("/patients")).text
+    listing = (await client.get("/patients")).text
+    assert PHONE not in listing and PHONE[-4:] not in listing
+    # The list says who is reached by text, and only them.
+    texts_badge = '<span class="badge badge-language" title="Reached by text message">Texts</span>'
+    assert listing.count(texts_badge) == 1
+    row_of = {
+        name: listing.split(name, 1)[1].split("</th>", 1)[0] for name in ("Tex Ting", "Tele Gram")
+    }
+    assert texts_badge in row_of["Tex Ting"] and texts_badge not in row_of["Tele Gram"]
 
+    listed = (await client.get("/api/patients")).json()
+    rows = listed["patients"] if isinstance(listed, dict) else listed
+    assert {row["name"]: row["channel"] for row in rows} == {
+        "Tex Ting": "sms",
+        "Tele Gram": "telegram",
+    }
     detail = (await client.get(f"/api/patients/{texting}")).json()
     assert (detail["channel"], detail["phone"]) == ("sms", PHONE)
     assert "21614" in detail["last_delivery_problem"]
