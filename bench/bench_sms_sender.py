@@ -39,8 +39,6 @@ REPO = SCRIPT.parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-PUBLIC = "https://bot.example-clinic.org"
-
 
 def _pool(numbers: int) -> list[str]:
     return [f"+1415555{100 + n:04d}" for n in range(numbers)]
@@ -68,20 +66,18 @@ async def _measure(url: str, label: str, opts: argparse.Namespace) -> str:
     from bot.services.sms_invites import invite
     from bot.sms.gateway import TwilioGateway
     from jobs.sender import OutboxSender
-    from tests.conftest import TEST_TOKEN, make_settings
+    from tests.conftest import TEST_TOKEN
     from tests.fakes.bot_api import FakeBotApi
     from tests.fakes.twilio_api import FakeTwilioApi
+    from tests.integration.sms_dispatch_support import sms_settings
 
     await upgrade(url)
     pool = _pool(opts.numbers)
     async with FakeTwilioApi() as twilio, FakeBotApi() as api:
-        settings = make_settings(
+        settings = sms_settings(
             url,
-            twilio_account_sid=twilio.account_sid,
-            twilio_auth_token=twilio.auth_token,
+            twilio,
             twilio_from_number=",".join(pool),
-            twilio_api_base_url=twilio.base_url,
-            sms_public_url=PUBLIC,
             sms_rate_per_number_per_second=opts.rate,
             log_level="WARNING",
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, time
+from typing import Any
 from xml.etree import ElementTree
 
 import httpx
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from bot.clock import FakeClock
+from bot.config import Settings
 from bot.db.models import (
     DoseEvent,
     OutboxMessage,
@@ -65,20 +67,24 @@ async def api() -> AsyncIterator[FakeBotApi]:
         yield fake
 
 
+def sms_settings(db_url: str, twilio: FakeTwilioApi, **overrides: Any) -> Settings:
+    """Settings with SMS on through the fake Twilio (50 texts a second unless overridden)."""
+    values: dict[str, Any] = {
+        "twilio_account_sid": twilio.account_sid,
+        "twilio_auth_token": twilio.auth_token,
+        "twilio_from_number": twilio.from_number,
+        "twilio_api_base_url": twilio.base_url,
+        "sms_public_url": PUBLIC,
+        "sms_rate_per_number_per_second": 50.0,
+    }
+    return make_settings(db_url, **{**values, **overrides})
+
+
 @pytest.fixture
 async def sms_ctx(
     db_url: str, clock: FakeClock, twilio: FakeTwilioApi
 ) -> AsyncIterator[AppContext]:
-    settings = make_settings(
-        db_url,
-        twilio_account_sid=twilio.account_sid,
-        twilio_auth_token=twilio.auth_token,
-        twilio_from_number=twilio.from_number,
-        twilio_api_base_url=twilio.base_url,
-        sms_public_url=PUBLIC,
-        sms_rate_per_number_per_second=50.0,
-    )
-    async with app_context(settings, clock) as context:
+    async with app_context(sms_settings(db_url, twilio), clock) as context:
         yield context
 
 

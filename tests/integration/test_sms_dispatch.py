@@ -41,7 +41,6 @@ from bot.sms.phone import InvalidPhone
 from bot.sms.webhook import STATUS_PATH
 from jobs.followups import follow_up
 from jobs.sender import OPTED_OUT_ERROR, OutboxSender
-from tests.conftest import make_settings
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.integration.sender_support import refused_on_replay
@@ -60,6 +59,7 @@ from tests.integration.sms_dispatch_support import (
     remind,
     row,
     rows,
+    sms_settings,
     text_in,
     texting_patient,
     the_contact,
@@ -313,7 +313,7 @@ async def test_a_clinic_sets_its_own_quiet_hours(
         )
     assert await sender.drain_once() == 1 and twilio.bodies(PHONE)[-1] == "Nudge 3"
     async with sms_ctx.sessions() as session:
-        audit = list(
+        audit: list[dict[str, object] | None] = list(
             await session.scalars(
                 select(AuditEntry.detail).where(AuditEntry.action == "clinic.quiet_hours")
             )
@@ -482,15 +482,7 @@ async def test_an_account_problem_holds_texts_but_not_telegram(
 async def test_texts_keep_to_the_sending_numbers_rate(
     db_url: str, clock: FakeClock, twilio: FakeTwilioApi, bot: telegram.Bot
 ) -> None:
-    settings = make_settings(
-        db_url,
-        twilio_account_sid=twilio.account_sid,
-        twilio_auth_token=twilio.auth_token,
-        twilio_from_number=twilio.from_number,
-        twilio_api_base_url=twilio.base_url,
-        sms_public_url=PUBLIC,
-        sms_rate_per_number_per_second=8.0,
-    )
+    settings = sms_settings(db_url, twilio, sms_rate_per_number_per_second=8.0)
     async with (
         app_context(settings, clock) as ctx,
         TwilioGateway.from_settings(settings) as gateway,
@@ -519,15 +511,7 @@ async def test_a_pool_of_numbers_each_patient_always_texted_from_the_same_one(
     db_url: str, clock: FakeClock, twilio: FakeTwilioApi, bot: telegram.Bot
 ) -> None:
     pool = ("+14155550100", "+14155550101", "+14155550102")
-    settings = make_settings(
-        db_url,
-        twilio_account_sid=twilio.account_sid,
-        twilio_auth_token=twilio.auth_token,
-        twilio_from_number=",".join(pool),
-        twilio_api_base_url=twilio.base_url,
-        sms_public_url=PUBLIC,
-        sms_rate_per_number_per_second=50.0,
-    )
+    settings = sms_settings(db_url, twilio, twilio_from_number=",".join(pool))
     async with (
         app_context(settings, clock) as ctx,
         TwilioGateway.from_settings(settings) as gateway,
@@ -552,15 +536,7 @@ async def test_texts_beyond_what_a_number_can_send_in_a_lease_wait_their_turn(
 ) -> None:
     # 5 texts a second and a 2-second lease: a number takes at most 6 texts into a batch; the
     # rest go back in line at once, not counted as attempts, and the next batches send them.
-    settings = make_settings(
-        db_url,
-        twilio_account_sid=twilio.account_sid,
-        twilio_auth_token=twilio.auth_token,
-        twilio_from_number=twilio.from_number,
-        twilio_api_base_url=twilio.base_url,
-        sms_public_url=PUBLIC,
-        sms_rate_per_number_per_second=5.0,
-    )
+    settings = sms_settings(db_url, twilio, sms_rate_per_number_per_second=5.0)
     async with (
         app_context(settings, clock) as ctx,
         TwilioGateway.from_settings(settings) as gateway,
