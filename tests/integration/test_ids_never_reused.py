@@ -205,6 +205,7 @@ NEWER_COLUMNS = (
     ("outbox", "sms_segments INTEGER"),  # migration 0016
     ("outbox", "delivery_status VARCHAR(16)"),  # migration 0016
     ("outbox", "delivery_updated_at DATETIME"),  # migration 0016
+    ("clinics", "sms_quiet_hours VARCHAR(16)"),  # migration 0018
 )
 
 
