@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import LANGUAGES, t
-from bot.services import sms_inbound
+from bot.services import sms_inbound, sms_invites
 from bot.sms.segments import measure
 
 # A clinic name of ordinary length; one with an accent (Clínica) makes any text UCS-2.
@@ -58,3 +58,15 @@ def test_every_text_for_someone_not_enrolled_names_988(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_how_to_stop_fits_one_segment(lang: str) -> None:
     _fits(t(lang, sms_inbound.HOW_TO_STOP), 1)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_enrolment_texts_stay_short(lang: str) -> None:
+    # The invitation is the consent request: clinic, what is sent, rates, STOP and HELP.
+    invitation = t(lang, sms_invites.INVITATION, clinic=CLINIC)
+    _fits(invitation, 2)
+    words = {"en": ("YES", "STOP", "HELP", "rates"), "es": ("SI", "PARAR", "AYUDA", "tarifas")}
+    assert CLINIC in invitation and all(word in invitation for word in words[lang])
+    _fits(t(lang, sms_inbound.REPLY_YES, clinic=CLINIC), 1)
+    _fits(t(lang, sms_inbound.DECLINED), 1)
+    _fits(t(lang, sms_inbound.PICK_A_NUMBER, first="1", last="5"), 1)
