@@ -261,10 +261,13 @@ async def _from_invited(
 
 
 async def _say(ctx: AppContext, sender: Sender, body: str) -> list[Reply]:
-    """What the patient wrote, as the inbox takes it: ``/command`` as a command (after the safety
-    net, which a command skips on Telegram but a text must not), anything else as a message."""
+    """What the patient wrote, as the inbox takes it: ``/command`` as a command, anything else
+    as a message. Words after the command are free text and go through the safety net first
+    ("/help i want to die" is a crisis); the command word alone is not ("/help" is a command,
+    not a cry for help)."""
     words = body.strip().split()
-    if words and words[0].startswith("/") and len(words[0]) > 1 and assess(body).tier is None:
+    command = bool(words) and words[0].startswith("/") and len(words[0]) > 1
+    if command and (len(words) == 1 or assess(" ".join(words[1:])).tier is None):
         name = words[0][1:].lower()
         if name == "mydata":
             lang = await Inbox(ctx).language(sender)

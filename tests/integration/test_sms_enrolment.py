@@ -313,3 +313,35 @@ async def test_staff_invite_a_number_from_telegram(
         await text_in(sms_ctx, client, said)
     [again] = await inbox.command(Sender(4242), "invite", ["+14155552671"])
     assert again.text == "That number belongs to a patient who is already enrolled."
+
+
+async def test_commands_by_text_and_a_crisis_after_one(
+    sms_ctx: AppContext, sender: OutboxSender, client: httpx.AsyncClient
+) -> None:
+    await enrolled_by_text(sms_ctx, sender, client)
+    [progress] = await text_in(sms_ctx, client, "/progress")
+    assert progress.startswith("Your progress") and "Days in treatment: 1" in progress
+    [schedule] = await text_in(sms_ctx, client, "/schedule")
+    assert "Daily tablet at 08:00 (America/Denver)" in schedule and "\nReply 1 " in schedule
+    [help_text] = await text_in(sms_ctx, client, "/help")
+    assert "check on you" not in help_text and "/progress" in help_text
+    [mydata] = await text_in(sms_ctx, client, "/mydata")
+    assert mydata.startswith("A copy of everything we hold about you cannot be sent by text.")
+    # Words after a command are free text: the safety net reads them first.
+    [crisis] = await text_in(sms_ctx, client, "/help i want to end my life tonight")
+    assert "988" in crisis and "/progress" not in crisis
+
+
+async def test_delete_by_text_erases_the_patient_and_their_number(
+    sms_ctx: AppContext, sender: OutboxSender, client: httpx.AsyncClient
+) -> None:
+    await enrolled_by_text(sms_ctx, sender, client)
+    asked = await text_in(sms_ctx, client, "/delete")
+    assert "DELETE" in asked[-1]
+    done = await text_in(sms_ctx, client, "DELETE")
+    assert done
+    async with sms_ctx.sessions() as session:
+        assert list(await session.scalars(select(Patient))) == []
+        assert list(await session.scalars(select(SmsContact))) == []
+    # The number is a stranger now: the safety net still answers it.
+    assert "988" in (await text_in(sms_ctx, client, "i want to die"))[0]
