@@ -182,6 +182,13 @@ class Inbox:
     async def command(self, sender: Sender, name: str, args: list[str]) -> list[Reply]:
         sender, name = _cleaned(sender), clean(name).lower()
         args = [a for a in (clean(arg) for arg in args) if a]
+        if args:
+            # What follows a command is typed by the person like any message ("/help i took
+            # all my pills"): the safety net reads it before the command runs. Staff typing a
+            # patient's name or a number are not the ones it is for.
+            verdict = assess(" ".join(args))
+            if verdict.tier is not None and await self.staff_role(sender.chat_id) is None:
+                return [await self._safety(sender, verdict)]
         if name == "start":
             return await self._start(sender, args[0] if args else None)
         if name == "cancel":

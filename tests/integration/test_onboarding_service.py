@@ -293,6 +293,29 @@ async def test_crisis_from_enrolled_patient_alerts_clinic_staff(ctx: AppContext)
     assert all("Pat Doe" in m.payload["text"] for m in outbox)
 
 
+async def test_a_crisis_typed_after_a_command_is_answered_first(ctx: AppContext) -> None:
+    clinic = await new_clinic(ctx)
+    inbox = Inbox(ctx)
+    # Before enrolment, and whatever the command: the words after it are read first.
+    for name in ("help", "start", "sos", "frobnicate"):
+        replies = await inbox.command(PAT, name, ["i", "just", "took", "all", "my", "pills"])
+        assert "911" in joined(replies), name
+    await inbox.command(PAT, "start", [clinic.invite_code])
+    for answer in ("yes", "Chicago", "yes", "daily", "08:00", "no check-ins", "yes"):
+        await inbox.text(PAT, answer)
+    await add_staff(
+        ctx.sessions, ctx.clock, telegram_user_id=9001, name="Sam", clinic_code=clinic.invite_code
+    )
+    replies = await inbox.command(PAT, "progress", ["i", "want", "to", "kill", "myself"])
+    assert "988" in joined(replies) and "Your progress" not in joined(replies)
+    async with ctx.sessions() as session:
+        [alert] = list(await session.scalars(select(Alert)))
+    assert alert.severity == "urgent"
+    # Ordinary arguments still reach their command.
+    [schedule] = await inbox.command(PAT, "checkin", ["settings"])
+    assert "988" not in schedule.text
+
+
 async def test_audit_log_is_append_only(ctx: AppContext) -> None:
     await new_clinic(ctx)
     async with ctx.sessions() as session:
