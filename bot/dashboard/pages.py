@@ -348,6 +348,44 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
     async def resolve_alert(request: Request, visitor: Page, alert_id: int) -> Response:
         return await act(request, visitor, alert_id, RESOLVE)
 
+    @app.get("/patients/{patient_id}/data.json", include_in_schema=False)
+    async def patient_data_export(request: Request, visitor: Page, patient_id: int) -> Response:
+        """What /mydata gives the patient, for a patient who asks their care team (one reached
+        by text cannot be sent a file)."""
+        found = None
+        async with ctx.sessions.begin() as session:
+            if valid_id(patient_id):
+                found = await staff_views.patient_export(ctx, session, visitor.staff, patient_id)
+            if found is None:
+                staff_views.read(
+                    session,
+                    ctx,
+                    visitor.staff,
+                    "dashboard.patient_export.not_found",
+                    detail={"requested_id": patient_id},
+                )
+        if found is None:
+            return dash.message(
+                request,
+                title=st("Patient not found"),
+                text=st(
+                    "No patient of {clinic} has this address.",
+                    clinic=strip_bidi(visitor.staff.clinic_name),
+                ),
+                status_code=404,
+                visitor=visitor,
+                link=("/patients", st("Back to patients")),
+            )
+        code, document = found
+        return Response(
+            content=document,
+            media_type="application/json",
+            headers={
+                "Content-Disposition": f'attachment; filename="patient-{code}-data.json"',
+                "Cache-Control": "no-store",
+            },
+        )
+
     @app.get("/export.csv", include_in_schema=False)
     async def export(visitor: Page, attention: str = "") -> Response:
         only_attention = attention == "1"

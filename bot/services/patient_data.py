@@ -116,6 +116,10 @@ NOT_ABOUT_PATIENTS = {
 # with them. A number nobody is linked to (someone who texted STOP or HELP) is about no patient.
 
 
+# Left out when staff export a patient's data for them: the support person's name is the
+# patient's to know; the care team's pages never show it either.
+_NOT_FOR_STAFF: dict[str, tuple[str, ...]] = {"support_people": ("supporter_name",)}
+
 # Parts a patient has at most one row of: exported as that row, not a list of one.
 _SINGLE = ("profile", "figures", "phone_number")
 
@@ -134,8 +138,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-async def export(ctx: AppContext, session: AsyncSession, patient: Patient) -> bytes:
-    """Everything stored about the patient as a JSON document (and the export is audited)."""
+async def export(
+    ctx: AppContext, session: AsyncSession, patient: Patient, *, by_patient: bool = True
+) -> bytes:
+    """Everything stored about the patient as a JSON document (and the export is audited: as
+    the patient's own, or, ``by_patient=False``, by the caller as a staff read)."""
     ref = ctx.patient_ref(patient.id)
     now = ctx.clock.now()
     lang = patient.language
@@ -148,7 +155,8 @@ async def export(ctx: AppContext, session: AsyncSession, patient: Patient) -> by
         rows = (await session.execute(select(part.table).where(part.where(patient, ref)))).all()
         items = []
         for row in rows:
-            item = {k: _plain(v) for k, v in row._mapping.items() if k not in part.omit}
+            omit = part.omit if by_patient else (*part.omit, *_NOT_FOR_STAFF.get(part.name, ()))
+            item = {k: _plain(v) for k, v in row._mapping.items() if k not in omit}
             if part.table is _t(AuditEntry) and item.get("actor_kind") == "staff":
                 item["staff_name"] = staff_names.get(int(item.get("actor_id") or 0), "")
             if part.table is _t(OutboxMessage):
@@ -158,7 +166,8 @@ async def export(ctx: AppContext, session: AsyncSession, patient: Patient) -> by
                 item["to"] = _recipient(item.pop("chat_id"), patient, kind, lang)
             items.append(item)
         document[part.name] = items[0] if part.name in _SINGLE and items else items
-    audit.by_patient(session, ctx, patient, "patient.exported", now)
+    if by_patient:
+        audit.by_patient(session, ctx, patient, "patient.exported", now)
     return json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
 
 

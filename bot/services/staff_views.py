@@ -43,7 +43,7 @@ from bot.domain.schedules import describe_plan
 from bot.i18n import DEFAULT, st
 from bot.qa.content import clinic_path, load_clinic_content, load_content
 from bot.qa.review import ReviewItem, awaiting_review
-from bot.services import alerts, audit
+from bot.services import alerts, audit, patient_data
 from bot.services.clinic_summary import Counts, Listing, PatientRow, clinic_counts, clinic_patients
 from bot.services.context import AppContext
 from bot.services.plans import plan_for
@@ -326,6 +326,21 @@ def _alert_entry(row: Any) -> AlertEntry:
         resolved_by=_shown(row.resolver),
         resolved_at=alert.resolved_at,
     )
+
+
+async def patient_export(
+    ctx: AppContext, session: AsyncSession, staff: StaffMember, patient_id: int
+) -> tuple[str, bytes] | None:
+    """Everything stored about one patient of the staff member's clinic, as /mydata gives it
+    to them (for a patient who asks their care team, such as one reached by text, who cannot
+    be sent a file): (the patient's code, the JSON document), audited as a staff read. None for
+    anyone else's patient, or nobody."""
+    patient = await session.get(Patient, patient_id)
+    if patient is None or patient.clinic_id != staff.clinic_id:
+        return None
+    document = await patient_data.export(ctx, session, patient, by_patient=False)
+    read(session, ctx, staff, "dashboard.patient_export", patient_id)
+    return patient.code, document
 
 
 async def patient_detail(

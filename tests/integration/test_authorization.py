@@ -194,6 +194,7 @@ GET /patients                        Rsign  A200   A200   A200   Rend
 GET /patients?q=<P's surname>        Rsign  A200   R200   A200   Rend
 GET /patients/<P>                    Rsign  A200   R404   A200   Rend
 GET /patients/<Q>                    Rsign  R404   A200   R404   Rend
+GET /patients/<P>/data.json          Rsign  A200   R404   A200   Rend
 GET /alerts                          Rsign  A200   A200   A200   Rend
 GET /alerts?show=all (both resolved) Rsign  A200   A200   A200   Rend
 GET /export.csv                      Rsign  A200   A200   A200   Rend
@@ -1227,6 +1228,14 @@ def detail_of(role: Role) -> Callable[[WebRun], None]:
     return check
 
 
+def data_of(role: Role) -> Callable[[WebRun], None]:
+    def check(run: WebRun) -> None:
+        assert run.response.headers["content-type"] == "application/json"
+        assert NAMES[role] in run.response.content.decode()
+
+    return check
+
+
 async def patient_not_found(run: WebRun) -> None:
     if run.response.headers["content-type"].startswith("application/json"):
         assert run.response.json() == {"detail": "Not found"}
@@ -1390,6 +1399,13 @@ WEB_ACTIONS: dict[str, WebAction] = {
         "/patients/{patient_id}",
         lambda w: f"/patients/{w.patients[Role.Q]}",
         web_reads_nothing_changed(detail_of(Role.Q)),
+        patient_not_found,
+    ),
+    "GET /patients/<P>/data.json": WebAction(
+        "GET",
+        "/patients/{patient_id}/data.json",
+        lambda w: f"/patients/{w.patients[Role.P]}/data.json",
+        web_reads_nothing_changed(data_of(Role.P)),
         patient_not_found,
     ),
     "GET /alerts": WebAction(

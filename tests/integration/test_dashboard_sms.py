@@ -123,3 +123,28 @@ async def test_the_patients_page_counts_this_months_texts_once_the_clinic_texts(
             await sms_usage.count_text(session, clinic_id, segments, ctx.clock.now())
     page = (await client.get("/patients")).text
     assert '2</span> <span class="stat-label">texts this month (3 segments)' in page
+
+
+async def test_staff_download_a_patients_data_for_them(
+    ctx: AppContext, client: httpx.AsyncClient
+) -> None:
+    # A patient reached by text cannot be sent a file; /mydata by text says to ask the care team.
+    nurse, texting, _ = await _setup(ctx)
+    await sign_in(client, ctx, nurse)
+    page = (await client.get(f"/patients/{texting}")).text
+    assert f'href="/patients/{texting}/data.json"' in page
+    answer = await client.get(f"/patients/{texting}/data.json")
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    assert answer.headers["content-disposition"].startswith('attachment; filename="patient-')
+    document = answer.json()
+    assert document["phone_number"]["phone"] == PHONE
+    assert document["profile"]["display_name"] == "Tex Ting"
+    # Someone else's patient, or nobody: not found, and the attempt is audited too.
+    assert (await client.get("/patients/999999/data.json")).status_code == 404
+    async with ctx.sessions() as session:
+        actions = list(
+            await session.scalars(
+                select(AuditEntry.action).where(AuditEntry.action.like("%export%"))
+            )
+        )
+    assert sorted(actions) == ["dashboard.patient_export", "dashboard.patient_export.not_found"]
