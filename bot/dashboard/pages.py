@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charts import calendar_svg, craving_svg
 from bot.dashboard import throttle
@@ -257,6 +258,26 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             export_link="/export.csv" + ("?attention=1" if only_attention else ""),
         )
 
+    def patient_not_found(
+        request: Request, session: AsyncSession, visitor: Visitor, patient_id: int, action: str
+    ) -> HTMLResponse:
+        """Someone else's patient, or nobody: the same 404 either way, and the attempt audited
+        (in the caller's transaction)."""
+        staff_views.read(
+            session, ctx, visitor.staff, f"{action}.not_found", detail={"requested_id": patient_id}
+        )
+        return dash.message(
+            request,
+            title=st("Patient not found"),
+            text=st(
+                "No patient of {clinic} has this address.",
+                clinic=strip_bidi(visitor.staff.clinic_name),
+            ),
+            status_code=404,
+            visitor=visitor,
+            link=("/patients", st("Back to patients")),
+        )
+
     @app.get("/patients/{patient_id}", include_in_schema=False)
     async def patient(request: Request, visitor: Page, patient_id: int) -> HTMLResponse:
         detail = None
@@ -266,25 +287,7 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
                     ctx, session, visitor.staff, patient_id, "dashboard.patient"
                 )
             if detail is None:
-                staff_views.read(
-                    session,
-                    ctx,
-                    visitor.staff,
-                    "dashboard.patient.not_found",
-                    detail={"requested_id": patient_id},
-                )
-        if detail is None:
-            return dash.message(
-                request,
-                title=st("Patient not found"),
-                text=st(
-                    "No patient of {clinic} has this address.",
-                    clinic=strip_bidi(visitor.staff.clinic_name),
-                ),
-                status_code=404,
-                visitor=visitor,
-                link=("/patients", st("Back to patients")),
-            )
+                return patient_not_found(request, session, visitor, patient_id, "dashboard.patient")
         start = detail.today - timedelta(days=DETAIL_DAYS - 1)
         return dash.render(
             request,
@@ -357,25 +360,9 @@ def add_pages(app: FastAPI, dash: Dashboard) -> None:
             if valid_id(patient_id):
                 found = await staff_views.patient_export(ctx, session, visitor.staff, patient_id)
             if found is None:
-                staff_views.read(
-                    session,
-                    ctx,
-                    visitor.staff,
-                    "dashboard.patient_export.not_found",
-                    detail={"requested_id": patient_id},
+                return patient_not_found(
+                    request, session, visitor, patient_id, "dashboard.patient_export"
                 )
-        if found is None:
-            return dash.message(
-                request,
-                title=st("Patient not found"),
-                text=st(
-                    "No patient of {clinic} has this address.",
-                    clinic=strip_bidi(visitor.staff.clinic_name),
-                ),
-                status_code=404,
-                visitor=visitor,
-                link=("/patients", st("Back to patients")),
-            )
         code, document = found
         return Response(
             content=document,
