@@ -261,19 +261,17 @@ async def _from_invited(
 
 
 async def _say(ctx: AppContext, sender: Sender, body: str) -> list[Reply]:
-    """What the patient wrote, as the inbox takes it: ``/command`` as a command, anything else
-    as a message. Words after the command are free text and go through the safety net first
-    ("/help i want to die" is a crisis); the command word alone is not ("/help" is a command,
-    not a cry for help)."""
+    """What the patient wrote, as the inbox takes it: ``/command`` as a command (whose own
+    words after it :meth:`Inbox.command` reads with the safety net first: "/help i want to die"
+    is a crisis, "/help" is the help), anything else as a message."""
     words = body.strip().split()
-    command = bool(words) and words[0].startswith("/") and len(words[0]) > 1
-    if command and (len(words) == 1 or assess(" ".join(words[1:])).tier is None):
-        name = words[0][1:].lower()
-        if name == "mydata":
-            lang = await Inbox(ctx).language(sender)
-            return [Reply(t(lang, MYDATA_BY_TEXT))]
-        return await Inbox(ctx).command(sender, name, words[1:])
-    return await Inbox(ctx).text(sender, body)
+    if not words or not words[0].startswith("/") or len(words[0]) == 1:
+        return await Inbox(ctx).text(sender, body)
+    name = words[0][1:].lower()
+    if name == "mydata" and (len(words) == 1 or assess(" ".join(words[1:])).tier is None):
+        # A file cannot be texted.
+        return [Reply(t(await Inbox(ctx).language(sender), MYDATA_BY_TEXT))]
+    return await Inbox(ctx).command(sender, name, words[1:])
 
 
 def _menu_reply(inbound: Inbound, body: str, menu: list[Any] | None) -> bool:
