@@ -15,7 +15,7 @@ from bot.db.models import Clinic, Staff
 from bot.runtime import app_context
 from bot.services import audit
 from bot.services.clinic_summary import PatientRow, clinic_patients
-from bot.services.clinics import OperatorError, find_clinic_by_code
+from bot.services.clinics import OperatorError, clinic_by_code_or_refuse
 from bot.services.context import AppContext
 from bot.services.staff_auth import create_login_link
 
@@ -60,10 +60,7 @@ async def summary(
         raise OperatorError("--days must be between 1 and 365")
     async with app_context(settings) as ctx, ctx.sessions.begin() as session:
         if clinic_code is not None:
-            clinic = await find_clinic_by_code(session, clinic_code)
-            if clinic is None:
-                raise OperatorError(f"no clinic has the code {clinic_code!r}; see `clinic list`")
-            clinics = [clinic]
+            clinics = [await clinic_by_code_or_refuse(session, clinic_code)]
         else:
             clinics = list(await session.scalars(select(Clinic).order_by(Clinic.id)))
         now = ctx.clock.now()
@@ -162,9 +159,7 @@ async def invite_by_text(
             "TWILIO_MESSAGING_SERVICE_SID) and SMS_PUBLIC_URL first (docs/sms.md)"
         )
     async with app_context(settings) as ctx, ctx.sessions.begin() as session:
-        clinic = await find_clinic_by_code(session, clinic_code)
-        if clinic is None:
-            raise OperatorError(f"no clinic has the code {clinic_code!r}; `clinic list` shows them")
+        clinic = await clinic_by_code_or_refuse(session, clinic_code)
         try:
             made = await invite(session, clinic, phone, ctx.clock.now(), language=language)
         except InvalidPhone as exc:

@@ -42,6 +42,14 @@ async def find_clinic_by_code(session: AsyncSession, code: str) -> Clinic | None
     return await session.scalar(select(Clinic).where(Clinic.invite_code == normalised))
 
 
+async def clinic_by_code_or_refuse(session: AsyncSession, code: str) -> Clinic:
+    """The clinic with this code, or the operator's one-line refusal."""
+    clinic = await find_clinic_by_code(session, code)
+    if clinic is None:
+        raise OperatorError(f"no clinic has the code {code[:64]!r}; `clinic list` shows them")
+    return clinic
+
+
 @dataclass(frozen=True)
 class NewClinic:
     id: int
@@ -105,9 +113,7 @@ async def add_staff(
     if telegram_user_id <= 0:
         raise OperatorError("--telegram-id must be a positive Telegram user id")
     async with sessions.begin() as session:
-        clinic = await find_clinic_by_code(session, clinic_code)
-        if clinic is None:
-            raise OperatorError(f"no clinic has the code {clinic_code!r}; `clinic list` shows them")
+        clinic = await clinic_by_code_or_refuse(session, clinic_code)
         existing = await session.scalar(
             select(Staff).where(Staff.telegram_user_id == telegram_user_id)
         )
@@ -202,9 +208,7 @@ async def set_quiet_hours(
             raise OperatorError(f"{exc}, or default") from None
         stored = "off" if parsed is None else str(parsed)
     async with sessions.begin() as session:
-        clinic = await find_clinic_by_code(session, clinic_code)
-        if clinic is None:
-            raise OperatorError(f"no clinic has the code {clinic_code!r}; `clinic list` shows them")
+        clinic = await clinic_by_code_or_refuse(session, clinic_code)
         clinic.sms_quiet_hours = stored
         audit.record(
             session,

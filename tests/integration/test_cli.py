@@ -250,6 +250,16 @@ async def test_summary_and_login_link_for_operators(db_url: str, tmp_path: Path)
     assert [c["name"] for c in report["clinics"]] == ["Eastside"] and report["days"] == 30
     code, _, err = await cli("summary", "--days", "0", env=env, cwd=tmp_path)
     assert code == 1 and "--days" in err
+    # An unknown clinic code is the same one line for every command that takes one.
+    for args in (
+        ("summary", "--clinic", "NOSUCH12"),
+        ("clinic", "quiet-hours", "NOSUCH12", "22:00-07:00"),
+        ("staff", "add", "--telegram-id", "7", "--name", "X", "--clinic", "NOSUCH12",
+         "--timezone", "America/Chicago"),
+    ):  # fmt: skip
+        code, _, err = await cli(*args, env=env, cwd=tmp_path)
+        assert code == 1 and err.strip().endswith("`clinic list` shows them"), (args, err)
+        assert "NOSUCH12" in err and len(err.strip().splitlines()) == 1
     code, out, err = await cli("staff", "remove", "--telegram-id", "4242", env=env, cwd=tmp_path)
     assert code == 0 and "no longer active" in out, err
     code, _, err = await cli("staff", "login-link", "--telegram-id", "4242", env=env, cwd=tmp_path)
