@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bot.ml.features import features
@@ -26,11 +26,13 @@ def fit(
     prune: float = 1e-3,
     class_weight: str | None = "balanced",
     meta: dict[str, Any] | None = None,
+    featurize: Callable[[str], Iterable[str]] = features,
 ) -> LinearModel:
     """Train on ``texts``/``labels``; features seen in fewer than ``min_df`` texts are dropped.
 
     Weights whose largest magnitude over the classes is under ``prune`` are left out of the file;
-    they change no decision and would cost memory in every process.
+    they change no decision and would cost memory in every process. ``featurize`` must be the
+    function inference will use on the same model.
     """
     from array import array
 
@@ -38,7 +40,7 @@ def fit(
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
-    extracted = [features(text) for text in texts]
+    extracted = [frozenset(featurize(text)) for text in texts]
     df = Counter(feat for feats in extracted for feat in feats)
     vocab = sorted(feat for feat, count in df.items() if count >= min_df)
     column = {feat: i for i, feat in enumerate(vocab)}

@@ -21,6 +21,7 @@ from typing import Final
 
 from bot.ml.features import features, tokens
 from bot.ml.linear import LinearModel
+from bot.safety.concepts import crisis_features
 
 __all__ = ["CRISIS_LABELS", "MODEL_PATH", "ModelVerdict", "load", "predict", "warm_up"]
 
@@ -34,6 +35,10 @@ CRISIS_LABELS: Final = (
     "medical_emergency",
     "use_in_progress",
 )
+# What a model file says it was trained on (``meta["feature_set"]``): the shared word and letter
+# features alone (older files say nothing), or those and the groups of bot/safety/concepts.toml.
+WORD_FEATURES: Final = "words/1"
+CONCEPT_FEATURES: Final = "words+concepts/1"
 # Windows: whole sentences up to about this many words, overlapping by one sentence.
 WINDOW_WORDS: Final = 30
 MAX_WINDOWS: Final = 40
@@ -108,9 +113,10 @@ def _windows(text: str) -> list[str]:
 def predict(text: str, model: LinearModel | None = None) -> ModelVerdict:
     model = model or warm_up()
     thresholds = model.meta["thresholds"]
+    featurize = crisis_features if model.meta.get("feature_set") == CONCEPT_FEATURES else features
     best_crisis, best_check, best_kind = 0.0, 0.0, None
     for window in _windows(text):
-        proba = model.proba_features(features(window))
+        proba = model.proba_features(featurize(window))
         crisis = sum(proba[label] for label in CRISIS_LABELS)
         check = crisis + proba["check"]
         if crisis > best_crisis:

@@ -156,6 +156,15 @@ def test_the_shipped_model_was_trained_on_this_corpus() -> None:
     assert meta["corpus"] == corpus_digest(corpus.generate(meta["seed"]))
 
 
+def test_the_shipped_model_was_trained_with_this_vocabulary() -> None:
+    """Editing bot/safety/concepts.toml means retraining too: the model reads its groups."""
+    from bot.safety.concepts import lexicon_digest
+
+    meta = safety_model.load().meta
+    assert meta["feature_set"] == safety_model.CONCEPT_FEATURES
+    assert meta["concepts"] == lexicon_digest()
+
+
 def test_ask_reports_the_check_tier_and_answers_spanish_crises_in_spanish() -> None:
     from bot.ask_cli import ask
 
