@@ -57,7 +57,7 @@ def already_enrolled(clinic_name: str, lang: str = "en") -> str:
     )
 
 
-CONSENT_RETRY = N_("Please tap “I agree” or “No thanks” (or type yes or no).")
+CONSENT_RETRY = N_("Please answer “I agree” or “No thanks” (or type yes or no).")
 DECLINED = N_(
     "No problem. I haven't saved anything about you. If you change your mind, just tap your "
     "clinic's invite link again. Your care team is still there for you."
@@ -104,11 +104,11 @@ LOCATION_KEY_LABEL = N_("📍 Share my location")
 
 
 ZONE_CONFIRM_RETRY = N_(
-    "Please tap “Yes, that's right” or “No, change it”, or type your city (for example Denver)."
+    "Please answer “Yes, that's right” or “No, change it”, or type your city (for example Denver)."
 )
 PLAN_KIND_PROMPT = N_("How do you take your medication?")
 PLAN_KIND_RETRY = N_(
-    "Please tap one of the choices, or type daily, weekly or injection (for example: daily)."
+    "Please choose one of the options, or type daily, weekly or injection (for example: daily)."
 )
 REGIMEN_PROMPT = N_(
     "Which days, and how much on each? For example: 100/100/150 mg Mon/Wed/Fri. "
@@ -170,7 +170,7 @@ CHECKIN_PROMPT = N_(
     "Can I check in with you now and then? Three one-tap questions (cravings, mood, any use), "
     "about 30 seconds. Your care team sees your answers, so they know when to reach out."
 )
-CHECKIN_RETRY = N_("Please tap one of the choices, or type weekly, daily or no.")
+CHECKIN_RETRY = N_("Please choose one of the options, or type weekly, daily or no.")
 CHECKIN_TIME_PROMPT = N_(
     "What time of day suits you for check-ins? Tap a time or type one, for example 7 pm."
 )
@@ -182,7 +182,7 @@ def confirm_plan(plan: str, lang: str = "en") -> str:
     return t(lang, "Here's your plan:\n\n{plan}\n\nIs that right?", plan=plan)
 
 
-CONFIRM_RETRY = N_("Please tap “Looks good” or “Start over” (or type yes or start over).")
+CONFIRM_RETRY = N_("Please answer “Looks good” or “Start over” (or type yes or start over).")
 STARTING_OVER = N_("No problem, let's go through it again.")
 
 

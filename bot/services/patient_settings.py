@@ -178,7 +178,10 @@ def zone_prompt(lang: str = "en") -> Reply:
 def pause_prompt(lang: str = "en") -> Reply:
     # The buttons' data stay English: they are read back by ``pause`` in any language.
     return Reply(
-        t(lang, "Pause reminders until when? Tap a choice or type a date (for example 10 Dec)."),
+        t(
+            lang,
+            "Pause reminders until when? Choose an option or type a date (for example 10 Dec).",
+        ),
         rows(
             (t(lang, "1 week"), "1 week"),
             (t(lang, "2 weeks"), "2 weeks"),
@@ -419,7 +422,7 @@ async def checkin_answer(
     if step == CHECKIN_STEP_FREQUENCY:
         frequency = _FREQUENCIES.get(answer)
         if frequency is None:
-            raise ParseError(t(lang, "Please tap Weekly, Daily or No check-ins."))
+            raise ParseError(t(lang, "Please choose Weekly, Daily or No check-ins."))
         if frequency is Frequency.OFF:
             return _save_check_ins(ctx, session, patient, frequency, None, None), None, {}
         data = {"frequency": frequency.value}
@@ -435,7 +438,7 @@ async def checkin_answer(
     answer = re.sub(r"^(?:el|los|on)\s+", "", answer)  # "el lunes", "on Sunday"
     day = _DAYS.get(answer[:3] if answer[:3] in _DAYS else answer)
     if day is None:
-        raise ParseError(t(lang, "Please tap a day, or type one, for example Sunday."))
+        raise ParseError(t(lang, "Please choose a day, or type one, for example Sunday."))
     replies = _save_check_ins(ctx, session, patient, Frequency.WEEKLY, day, data.get("time"))
     return replies, None, {}
 

@@ -229,7 +229,7 @@ async def test_check_in_settings_in_spanish(ctx: AppContext) -> None:
     started = await inbox.tap(PAT, data_of([overview], "Cambiar las preguntas de seguimiento"))
     assert started.replies[0].text.startswith("¿Con qué frecuencia")
     wrong = await inbox.text(PAT, "a veces")
-    assert wrong[0].text.startswith("Toque una de las opciones, o escriba semanal")
+    assert wrong[0].text.startswith("Elija una de las opciones, o escriba semanal")
     asked = await inbox.text(PAT, "Semanal")
     assert "19:00" in [b.label for row in asked[0].buttons for b in row]
     [day] = await inbox.text(PAT, "7 de la noche")

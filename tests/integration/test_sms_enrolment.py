@@ -183,6 +183,27 @@ async def test_a_crisis_during_the_set_up_is_answered_first_and_the_set_up_waits
     assert (await text_in(sms_ctx, client, "1"))[0].startswith("Thank you.")
 
 
+async def test_a_wrong_answer_by_text_is_asked_again_without_buttons_words(
+    sms_ctx: AppContext, sender: OutboxSender, client: httpx.AsyncClient
+) -> None:
+    await invited(sms_ctx)
+    await sender.drain_once()
+    await text_in(sms_ctx, client, "Yes please")
+    # At each question with answers to pick, a word that is none of them: the question again,
+    # worded for a text (nothing to "tap"), its answers numbered.
+    retried = await text_in(sms_ctx, client, "perhaps")
+    assert retried[0] == "Please answer “I agree” or “No thanks” (or type yes or no)."
+    assert retried[-1].endswith("Reply 1 I agree, 2 No thanks")
+    for said in SET_UP[:3]:
+        await text_in(sms_ctx, client, said)
+    # Now at "How do you take your medication?"
+    plan = await text_in(sms_ctx, client, "whenever")
+    assert plan[0].startswith("Please choose one of the options, or type daily, weekly")
+    assert plan[-1].endswith("Reply 1 Daily tablet, 2 Some days each week, 3 Monthly injection")
+    said_wrong = [t for t in (*retried, *plan) for w in ("Tap", "tap", "Telegram") if w in t]
+    assert said_wrong == []
+
+
 async def test_before_yes_words_get_the_question_again_and_no_declines(
     sms_ctx: AppContext, sender: OutboxSender, twilio: FakeTwilioApi, client: httpx.AsyncClient
 ) -> None:
