@@ -25,9 +25,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.bulk import insert_ignoring_conflicts
 from bot.db.models import Channel, Patient, SmsContact
+from bot.sms.chats import is_text_only
 from bot.sms.phone import mask, parse_phone
 
-__all__ = ["NoPhone", "PhoneTaken", "contact_of", "remove_phone", "set_channel", "set_phone"]
+__all__ = [
+    "NoPhone",
+    "PhoneTaken",
+    "TextOnly",
+    "contact_of",
+    "remove_phone",
+    "set_channel",
+    "set_phone",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +53,16 @@ class NoPhone(ValueError):
 
     def __init__(self) -> None:
         super().__init__("the patient has no phone number to text")
+
+
+class TextOnly(ValueError):
+    """The patient enrolled by text and has no Telegram chat: texts are their only channel."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the patient enrolled by text and has no Telegram chat; their number is how they are "
+            "reached (to stop everything they reply STOP, or /delete to be erased)"
+        )
 
 
 async def contact_of(session: AsyncSession, patient_id: int) -> SmsContact | None:
@@ -113,17 +132,25 @@ async def set_channel(
     session: AsyncSession, patient: Patient, channel: Channel | str, now: datetime
 ) -> None:
     """Make ``channel`` the patient's preferred one; texts need a linked number (:class:`NoPhone`
-    otherwise). Raises ValueError for a channel that does not exist."""
+    otherwise). Raises ValueError for a channel that does not exist, and :class:`TextOnly` for
+    Telegram when the patient has no Telegram chat."""
     chosen = Channel(channel)
     if chosen is Channel.SMS and await contact_of(session, patient.id) is None:
         raise NoPhone
+    if chosen is Channel.TELEGRAM and is_text_only(patient.chat_id):
+        raise TextOnly
     if patient.preferred_channel != chosen.value:
         patient.preferred_channel = chosen.value
         patient.updated_at = now
 
 
 async def remove_phone(session: AsyncSession, patient: Patient, now: datetime) -> bool:
-    """Delete the patient's number and reach them on Telegram again; True if they had one."""
+    """Delete the patient's number and reach them on Telegram again; True if they had one.
+
+    Refused (:class:`TextOnly`) for a patient who enrolled by text: without the number nothing
+    could reach them, and their reminders would go nowhere."""
+    if is_text_only(patient.chat_id):
+        raise TextOnly
     removed = await session.execute(
         delete(SmsContact)
         .where(SmsContact.patient_id == patient.id)

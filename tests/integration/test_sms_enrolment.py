@@ -28,6 +28,7 @@ from bot.db.models import (
     SmsContact,
 )
 from bot.domain import texts
+from bot.services import sms_contacts
 from bot.services.clinics import add_staff
 from bot.services.context import AppContext
 from bot.services.inbox import Inbox, Sender
@@ -280,6 +281,25 @@ async def test_a_text_only_chat_is_never_handed_to_telegram(
     [row] = await rows(sms_ctx)
     assert row.status == OutboxStatus.FAILED and row.last_error == NO_TEXT_ROUTE
     assert api.sent(chat_for_contact(contact_id)) == [] and twilio.bodies(PHONE) == []
+
+
+async def test_a_patient_enrolled_by_text_keeps_their_number(
+    sms_ctx: AppContext, sender: OutboxSender, client: httpx.AsyncClient
+) -> None:
+    # Without Telegram, the number is their only channel: neither removing it nor moving them
+    # to Telegram may leave their reminders going nowhere.
+    patient = await enrolled_by_text(sms_ctx, sender, client)
+    async with sms_ctx.sessions.begin() as session:
+        row = await session.get(Patient, patient.id)
+        assert row is not None
+        with pytest.raises(sms_contacts.TextOnly, match="reply STOP"):
+            await sms_contacts.remove_phone(session, row, sms_ctx.clock.now())
+        with pytest.raises(sms_contacts.TextOnly):
+            await sms_contacts.set_channel(session, row, "telegram", sms_ctx.clock.now())
+    async with sms_ctx.sessions() as session:
+        row = await session.get(Patient, patient.id)
+        assert row is not None and row.preferred_channel == Channel.SMS.value
+        assert await sms_contacts.contact_of(session, patient.id) is not None
 
 
 async def test_the_safety_check_by_text_is_answered_by_number_and_reaches_staff(
