@@ -14,7 +14,8 @@ same way. Each size gets a scratch database ``bench_stats_<pid>_<n>``, dropped a
   check-ins, loaded with ``INSERT ... SELECT generate_series`` then ``VACUUM ANALYZE`` and a
   ``CHECKPOINT`` (the load's writes are not left to the timed run); nobody has
   figures yet, so ``refresh_stale_stats`` recomputes everyone (timed once: its batches are the
-  repetitions). Then idle runs (nothing stale; median of 5).
+  repetitions). Then idle runs (nothing stale; median of 5). Last (after the digest, if any),
+  the clock a day later: every patient's local day has ended, the nightly backlog (timed once).
 * idle: N patients without history whose figures are all current (rows written in SQL for the
   local day, as the job would have), then ``refresh_stale_stats`` with nothing to do (median of
   5), and the statements it sent.
@@ -30,7 +31,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,17 @@ async def run(opts: argparse.Namespace) -> list[str]:
                     lines.append(
                         f"| digest, {staff} staff in 50 clinics | {n:,} | {took:.2f} s "
                         f"| {done} | {sent} | |"
+                    )
+                    print(lines[-1], flush=True)
+                if with_history and n in opts.stale:
+                    # A day later: every patient's local day has ended, their history has not
+                    # moved. What production sees every night (the first line: after an
+                    # upgrade, or when nobody has figures yet).
+                    ctx.clock.set(NOW + timedelta(days=1))
+                    took, sent, done = await _timed(ctx, counter, refresh_stale_stats)
+                    lines.append(
+                        f"| stats, every patient stale at local midnight | {n:,} | {took:.2f} s "
+                        f"| {done:,} | {sent} | a day later |"
                     )
                     print(lines[-1], flush=True)
         finally:

@@ -27,7 +27,7 @@ import logging
 from datetime import datetime
 
 from bot.db.bulk import is_postgres
-from bot.services.clinic_summary import Lane, refresh_patients, stale_patients
+from bot.services.clinic_summary import Cursor, Lane, refresh_patients, stale_patients
 from bot.services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -43,21 +43,21 @@ async def refresh_stale_stats(
     lanes = 1 if ctx.settings.is_sqlite else (lanes or DEFAULT_LANES)
     # A full first probe means a backlog: the lanes take it from the start, rather than after
     # one batch done alone while the other cores wait.
-    total, after, more = await _one_batch(ctx, now, batch, None, None, defer_full=lanes > 1)
+    total, cursor, more = await _one_batch(ctx, now, batch, None, Cursor(), defer_full=lanes > 1)
     if more:
         shares: list[Lane | None] = [(lanes, k) for k in range(lanes)] if lanes > 1 else [None]
-        total += sum(await asyncio.gather(*(_drain(ctx, now, batch, s, after) for s in shares)))
+        total += sum(await asyncio.gather(*(_drain(ctx, now, batch, s, cursor) for s in shares)))
     if total:
         log.info("recomputed the adherence figures of %d patient(s)", total)
     return total
 
 
 async def _drain(
-    ctx: AppContext, now: datetime, batch: int, lane: Lane | None, after: int | None
+    ctx: AppContext, now: datetime, batch: int, lane: Lane | None, cursor: Cursor
 ) -> int:
     total, more = 0, True
     while more:
-        done, after, more = await _one_batch(ctx, now, batch, lane, after)
+        done, cursor, more = await _one_batch(ctx, now, batch, lane, cursor)
         total += done
     return total
 
@@ -67,25 +67,27 @@ async def _one_batch(
     now: datetime,
     batch: int,
     lane: Lane | None,
-    after: int | None,
+    cursor: Cursor,
     defer_full: bool = False,
-) -> tuple[int, int | None, bool]:
-    """Recompute one batch; returns how many, the last id of those whose history moved on
-    (the next batch of this run starts after it), and whether there may be more to do.
-    ``defer_full``: a full batch is left undone (the lanes will take it)."""
+) -> tuple[int, Cursor, bool]:
+    """Recompute one batch; returns how many, where the next batch of this run starts in each
+    index (after the last patient of each kind this one found), and whether there may be more
+    to do. ``defer_full``: a full batch is left undone (the lanes will take it)."""
     async with ctx.sessions.begin() as session:
-        rows = (await session.execute(stale_patients(now, batch, lane, after))).all()
+        rows = (await session.execute(stale_patients(now, batch, lane, cursor))).all()
         if not rows:
-            return 0, after, False
+            return 0, cursor, False
         # Each kind of stale patient comes ``batch`` at a time; fewer means that kind is done.
         ids = sorted({row.id for row in rows})
         full = len(ids) >= batch
         if full and defer_full:
-            return 0, after, True
+            return 0, cursor, True
         moved = [row.id for row in rows if row.moved]
-        if moved:
-            after = max(moved)
+        ended = [(row.fresh_until, row.id) for row in rows if not row.moved]
+        cursor = Cursor(
+            max(moved) if moved else cursor.moved, max(ended) if ended else cursor.ended
+        )
         done = await refresh_patients(session, ids, now, skip_locked=is_postgres(session))
     # A batch whose rows were all taken by others makes no progress: leave them for later (a
-    # patient skipped behind ``after`` is found again by the next run).
-    return len(done), after, full and bool(done)
+    # patient skipped behind the cursor is found again by the next run).
+    return len(done), cursor, full and bool(done)

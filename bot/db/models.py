@@ -196,7 +196,9 @@ class Patient(Base):
             postgresql_where=text("stats_seen_version <> stats_version"),
             sqlite_where=text("stats_seen_version <> stats_version"),
         ),
-        Index("ix_patients_stats_fresh_until", "stats_fresh_until"),
+        # With the id, so that a run's batches can each start after the last one (migration
+        # 0019): at local midnight a whole zone shares one stats_fresh_until.
+        Index("ix_patients_stats_fresh_until", "stats_fresh_until", "id"),
         # Ids are never reused (SQLite would reuse the highest after an erasure): the audit
         # log's pseudonyms derive from them and must not come to mean someone new.
         {"sqlite_autoincrement": True},

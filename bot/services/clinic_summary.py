@@ -35,10 +35,12 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    null,
     or_,
     select,
     text,
     true,
+    tuple_,
     union,
     update,
 )
@@ -559,26 +561,40 @@ def _upsert_statement(
 Lane = tuple[int, int]  # (how many lanes, this one): the patients whose id % lanes == this
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where a run's batches have been in each of :func:`stale_patients`' two indexes: the last
+    id of the first kind (history moved on), the last ``(stats_fresh_until, id)`` of the second
+    (day ended). None: from the start."""
+
+    moved: int | None = None
+    ended: tuple[datetime, int] | None = None
+
+
 def stale_patients(
-    now: datetime, limit: int, lane: Lane | None = None, after: int | None = None
+    now: datetime, limit: int, lane: Lane | None = None, cursor: Cursor | None = None
 ) -> Any:
     """Up to ``limit`` ids of each kind of patient whose figures the stats job must recompute,
     in one statement of two index probes: those whose history moved on since the job last
     computed them (``ix_patients_stats_stale`` holds only those, so it is empty when all is
     current) and those whose local day has ended (``ix_patients_stats_fresh_until``). Neither
-    reads a patient who is up to date, nor any history. Rows of ``(id, moved)``, ``moved``
-    true for the first kind.
+    reads a patient who is up to date, nor any history. Rows of ``(id, moved, fresh_until)``:
+    ``moved`` true for the first kind, ``fresh_until`` given for the second.
 
     With a ``lane``, only that lane's share of the patients (lanes running at once then never
-    pick the same ones). ``after``: only ids above it for the first kind, where a run has
-    already been. The entries its batches took out of the partial index stay there until
-    vacuum, and while another lane's transaction is open they cannot be marked dead, so a probe
-    from the start of the index would walk all of them again, batch after batch."""
+    pick the same ones). ``cursor``: only entries after it in each index, where a run has
+    already been. The entries its batches took out of the partial index, and the old
+    ``stats_fresh_until`` entries of those it moved to their next midnight, stay in the indexes
+    until vacuum, and while another lane's transaction is open they cannot be marked dead, so a
+    probe from the start of an index would walk all of them again, batch after batch (at local
+    midnight, when every patient of a zone shares one key: measured at 10^5, the probes took
+    eight times as long as with the cursor, growing with every batch)."""
+    cursor = cursor or Cursor()
     share: ColumnElement[bool] = true()
     if lane is not None:
         lanes, this = lane
         share = Patient.id % lanes == this
-    ahead: ColumnElement[bool] = true() if after is None else Patient.id > after
+    ahead: ColumnElement[bool] = true() if cursor.moved is None else Patient.id > cursor.moved
     moved = (
         select(Patient.id)
         .where(Patient.stats_seen_version != Patient.stats_version, share, ahead)
@@ -586,16 +602,27 @@ def stale_patients(
         .limit(limit)
         .subquery("moved")
     )
+    past: ColumnElement[bool] = true()
+    if cursor.ended is not None:
+        # A row comparison: one range of the (stats_fresh_until, id) index on both databases.
+        until, last = cursor.ended
+        past = tuple_(Patient.stats_fresh_until, Patient.id) > tuple_(
+            literal(until, UTCDateTime()), literal(last)
+        )
     ended = (
-        select(Patient.id)
-        .where(Patient.stats_fresh_until <= now, share)
-        .order_by(Patient.stats_fresh_until)
+        select(Patient.id, Patient.stats_fresh_until)
+        .where(Patient.stats_fresh_until <= now, share, past)
+        .order_by(Patient.stats_fresh_until, Patient.id)
         .limit(limit)
         .subquery("ended")
     )
     return union(
-        select(moved.c.id, literal(True).label("moved")),
-        select(ended.c.id, literal(False).label("moved")),
+        select(
+            moved.c.id,
+            literal(True).label("moved"),
+            null().cast(UTCDateTime()).label("fresh_until"),
+        ),
+        select(ended.c.id, literal(False).label("moved"), ended.c.stats_fresh_until),
     )
 
 

@@ -279,6 +279,48 @@ async def test_a_backlog_is_drained_in_one_run_each_patient_once(ctx: AppContext
     assert await refresh_stale_stats(ctx) == 0
 
 
+async def test_a_midnight_backlog_is_drained_in_one_run_each_patient_once(
+    ctx: AppContext,
+) -> None:
+    """A day later every patient's day has ended (no history moved): batches of 40 over 300,
+    each lane's probe starting after the last (stats_fresh_until, id) it did, recompute
+    everyone exactly once, for their new local day, and leave nobody ended."""
+    ids = await _thousand(ctx, 300)
+    assert isinstance(ctx.clock, FakeClock)
+    ctx.clock.advance(timedelta(days=1))
+    now = ctx.clock.now()
+    upserted: list[int] = []
+
+    def record(conn: Any, cursor: Any, statement: str, params: Any, *rest: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT INTO PATIENT_STATS", "WITH")):
+            upserted.append(1)
+
+    engine = _engine(ctx).sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert await refresh_stale_stats(ctx, batch=40, lanes=2) == 300
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert 300 / 40 <= len(upserted) <= 300 / 40 + 3  # batches, not patients; none twice
+    async with ctx.sessions() as session:
+        todays = await _zones(session, Patient.id.in_(ids), now)
+        days = dict(
+            (
+                await session.execute(
+                    select(Patient.timezone, PatientStats.as_of_day).join(
+                        PatientStats, PatientStats.patient_id == Patient.id
+                    )
+                )
+            ).all()
+        )
+        ended = (
+            await session.execute(select(Patient.id).where(Patient.stats_fresh_until <= now))
+        ).all()
+    assert days == todays
+    assert ended == []
+    assert await refresh_stale_stats(ctx) == 0
+
+
 async def test_a_patient_being_written_is_left_for_the_next_run(ctx: AppContext) -> None:
     """On Postgres the batch's marking skips a patient whose row another transaction holds (an
     answer being written): the run neither waits for it nor recomputes it, and the next run
