@@ -587,8 +587,9 @@ def stale_patients(
     ``stats_fresh_until`` entries of those it moved to their next midnight, stay in the indexes
     until vacuum, and while another lane's transaction is open they cannot be marked dead, so a
     probe from the start of an index would walk all of them again, batch after batch (at local
-    midnight, when every patient of a zone shares one key: measured at 10^5, the probes took
-    eight times as long as with the cursor, growing with every batch)."""
+    midnight every patient of a zone shares one ``stats_fresh_until``, so only the id can tell
+    where the run has been: at 10^5 the probes took 1.8-2.1 s of a nightly run without the id,
+    1.1-1.3 s with it, and without it their walk grows with every batch)."""
     cursor = cursor or Cursor()
     share: ColumnElement[bool] = true()
     if lane is not None:
