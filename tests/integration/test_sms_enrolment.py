@@ -64,12 +64,19 @@ async def invited(ctx: AppContext, phone: str = "(415) 555-2671", lang: str = "e
     return made.contact_id
 
 
+async def at_the_consent(
+    ctx: AppContext, sender: OutboxSender, client: httpx.AsyncClient
+) -> list[str]:
+    """Invite the number, send the invitation and answer it YES: the welcome and the consent."""
+    await invited(ctx)
+    assert await sender.drain_once() == 1
+    return await text_in(ctx, client, "Yes please")
+
+
 async def enrolled_by_text(
     ctx: AppContext, sender: OutboxSender, client: httpx.AsyncClient
 ) -> Patient:
-    await invited(ctx)
-    assert await sender.drain_once() == 1
-    assert (await text_in(ctx, client, "Yes please"))[-1].endswith("Reply 1 I agree, 2 No thanks")
+    assert (await at_the_consent(ctx, sender, client))[-1].endswith("Reply 1 I agree, 2 No thanks")
     for said in SET_UP:
         answer = await text_in(ctx, client, said)
     assert answer[0].startswith("You're all set.")
@@ -175,9 +182,7 @@ async def test_a_check_in_by_text_is_answered_by_number(
 async def test_a_crisis_during_the_set_up_is_answered_first_and_the_set_up_waits(
     sms_ctx: AppContext, sender: OutboxSender, client: httpx.AsyncClient
 ) -> None:
-    await invited(sms_ctx)
-    await sender.drain_once()
-    await text_in(sms_ctx, client, "yes")
+    await at_the_consent(sms_ctx, sender, client)
     crisis = await text_in(sms_ctx, client, "i dont want to be alive anymore")
     assert len(crisis) == 1 and "988" in crisis[0]
     # The consent question is still the open one.
@@ -187,9 +192,7 @@ async def test_a_crisis_during_the_set_up_is_answered_first_and_the_set_up_waits
 async def test_a_wrong_answer_by_text_is_asked_again_without_buttons_words(
     sms_ctx: AppContext, sender: OutboxSender, client: httpx.AsyncClient
 ) -> None:
-    await invited(sms_ctx)
-    await sender.drain_once()
-    await text_in(sms_ctx, client, "Yes please")
+    await at_the_consent(sms_ctx, sender, client)
     # At each question with answers to pick, a word that is none of them: the question again,
     # worded for a text (nothing to "tap"), its answers numbered.
     retried = await text_in(sms_ctx, client, "perhaps")
