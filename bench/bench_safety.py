@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import platform
 import random
+import re
 import subprocess
 import sys
 import time
@@ -177,7 +178,7 @@ def main() -> int:
         f"Machine: {platform.machine()}, Python {platform.python_version()}. Command: "
         "`.venv/bin/python -m bench.bench_safety --write bench/results/safety.md`.",
         "",
-        f"Model thresholds (chosen on the corpus's development split): {meta['thresholds']}; "
+        f"Model thresholds (chosen on the corpus's cross-fitted scores): {meta['thresholds']}; "
         f"corpus {meta.get('corpus')}, dev figures {meta.get('dev')}.",
         "",
         "## Quality",
@@ -196,7 +197,10 @@ def main() -> int:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        args.write.write_text(text)
+        # The dated sections below the generated part are the file's history: kept.
+        old = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
+        history = re.search(r"^## 20\d\d-", old, re.MULTILINE)
+        args.write.write_text(text + ("\n" + old[history.start() :] if history else ""))
     return 0
 
 

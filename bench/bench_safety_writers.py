@@ -14,7 +14,7 @@ Printed: the whole net's crisis recall, crises at least checked, check messages 
 look-alikes taken for a crisis, per language; and the model's separability alone, as crisis
 recall at fixed shares (5%, 10%, 15%) of the left-out look-alikes scored above the cut, which
 compares two feature sets without the thresholds' choice in the way. ``--words-only`` trains
-without the vocabulary groups of bot/safety/concepts.toml, for comparison. Takes about 50 s of
+without the vocabulary groups of bot/safety/concepts.toml, for comparison. Takes about 70 s of
 CPU per fold. The sealed held-out set is not read.
 """
 

@@ -101,14 +101,17 @@ def concept_features(text: str) -> set[str]:
         negated_until = -1
         sequence: list[str] = []
         for position, group in found:
-            out.add(f"c:{group}")
             if group == "negation":
+                out.add("c:negation")
                 negated_until = position + _NEGATION_SCOPE
                 continue
             if position <= negated_until:
+                # Only negated: "I'm not high" has no "high" in it for the model.
                 out.add(f"cn:{group}")
                 # "I'm not high" must not give the pair "I" then "high".
                 group = f"!{group}"
+            else:
+                out.add(f"c:{group}")
             if not sequence or sequence[-1] != group:
                 sequence.append(group)
         for i, first in enumerate(sequence):

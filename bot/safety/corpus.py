@@ -55,6 +55,7 @@ __all__ = [
     "LANGS",
     "CorpusError",
     "Example",
+    "fold_of",
     "generate",
     "is_dev_group",
     "normalise",
@@ -572,6 +573,30 @@ def is_dev_group(group: str) -> bool:
     if group in known:
         return group in dev
     return _group_hash(group) / 2**64 < DEV_FRACTION
+
+
+@functools.cache
+def _folds(k: int) -> dict[str, int]:
+    """Every group in the corpus files with its fold of ``k``: within each (language, label),
+    the groups ranked by hash are dealt out in turn, so each fold has its share of every stratum
+    (as :func:`_partition` does for the development split)."""
+    strata: dict[tuple[str, str], list[str]] = {}
+    for code in LANGS:
+        lang = _load(code)
+        for group, label in [(t.id, t.label) for t in lang.templates] + [
+            (h.id, h.label) for h in lang.hand
+        ]:
+            strata.setdefault((code, label), []).append(group)
+    return {
+        group: rank % k
+        for groups in strata.values()
+        for rank, group in enumerate(sorted(groups, key=lambda g: (_group_hash(g), g)))
+    }
+
+
+def fold_of(group: str, k: int) -> int:
+    """Which of ``k`` folds ``group`` belongs to (by its hash for a group not in the files)."""
+    return _folds(k).get(group, _group_hash(group) % k)
 
 
 def split(examples: Iterable[Example]) -> tuple[list[Example], list[Example]]:

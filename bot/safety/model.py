@@ -3,8 +3,8 @@
 It sits beside the rules (bot.domain.triage), never instead of them: a message is a crisis if
 either says so. Its job is the messages the rules were never written for: other phrasings,
 Spanish, typos, slang. Trained by ``python -m bot.safety.train`` on the corpus in
-bot/safety/corpus/; the thresholds were chosen on the corpus's development split and are stored in
-the model file with the figures behind them.
+bot/safety/corpus/; the thresholds were chosen on the corpus's cross-fitted scores (each example
+scored by a model fitted without it) and are stored in the model file with the figures behind them.
 
 Long messages are read in overlapping windows as well as whole, so a crisis sentence in the
 middle of a paragraph about one's day is not diluted by the rest.
@@ -37,8 +37,10 @@ CRISIS_LABELS: Final = (
 )
 # What a model file says it was trained on (``meta["feature_set"]``): the shared word and letter
 # features alone (older files say nothing), or those and the groups of bot/safety/concepts.toml.
+# "/2": a group under a negation is only its negated feature (2026-12-08; "/1" also gave the
+# group itself, so "I'm not high" read as high). A file of another version is refused at load.
 WORD_FEATURES: Final = "words/1"
-CONCEPT_FEATURES: Final = "words+concepts/1"
+CONCEPT_FEATURES: Final = "words+concepts/2"
 # Windows: whole sentences up to about this many words, overlapping by one sentence.
 WINDOW_WORDS: Final = 30
 MAX_WINDOWS: Final = 40
@@ -67,6 +69,8 @@ def load(path: Path = MODEL_PATH) -> LinearModel:
     missing = {"none", "check", *CRISIS_LABELS} - set(model.labels)
     if missing or "thresholds" not in model.meta:
         raise ValueError(f"{path}: not a crisis model (missing {sorted(missing)} or thresholds)")
+    if model.meta.get("feature_set", WORD_FEATURES) not in (WORD_FEATURES, CONCEPT_FEATURES):
+        raise ValueError(f"{path}: features {model.meta['feature_set']!r}: retrain the model")
     with _lock:
         _model = model
     return model

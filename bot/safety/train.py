@@ -1,8 +1,9 @@
 """Train the safety net's model: ``python -m bot.safety.train`` (needs the ``train`` extra).
 
 One reproducible command: the corpus generator (bot/safety/corpus.py, fixed seed) gives the
-examples; its train split fits the model; its development split, whose templates the model never
-saw, chooses the two thresholds and gives the figures written into the model file. The sealed
+examples; each is scored by a model fitted without its fold (whole templates and hand-written
+blocks, :func:`bot.safety.corpus.fold_of`), those scores choose the thresholds and give the
+figures written into the model file, and the model is fitted on every example. The sealed
 held-out sets under tests/data/sealed/ are never read here.
 """
 
@@ -23,9 +24,14 @@ from bot.safety.model import CONCEPT_FEATURES, CRISIS_LABELS, MODEL_PATH, WORD_F
 __all__ = ["corpus_digest", "main", "train"]
 
 # Recall first: the crisis threshold is the highest that keeps this share of the development
-# crises, unless that costs more than MAX_FALSE_ALARM of the development look-alikes.
+# crises, unless that costs more than MAX_FALSE_ALARM of the development look-alikes (here the
+# cross-fitted scores). 0.07 since 2026-12-08 (0.05 of one development split before): on writers
+# left out of training (bench/bench_safety_writers.py) it catches more of their crises than the
+# old cut (0.855/0.842 against 0.842/0.838, English/Spanish) and takes fewer of their look-alikes
+# for a crisis (0.094/0.086 against 0.111/0.094). 0.05 of these scores lost recall (0.827/0.825);
+# 0.08 put development-set look-alikes over the cut (bench/results/safety.md, 2026-12-08).
 TARGET_RECALL = 0.98
-MAX_FALSE_ALARM = 0.05
+MAX_FALSE_ALARM = 0.07
 CHECK_TARGET_RECALL = 0.90
 CHECK_MAX_FALSE_ALARM = 0.05
 # Among development messages where only a bare-word rule fired, the model must back this share of
@@ -42,6 +48,8 @@ SEED = 0
 C = 32.0
 # Whether the model also reads the groups of words in bot/safety/concepts.toml.
 CONCEPTS = True
+# Folds of the cross-fitted scores the thresholds are chosen on (see :func:`train`).
+FOLDS = 5
 
 
 def corpus_digest(examples: Sequence[corpus.Example]) -> str:
@@ -107,22 +115,56 @@ def _scores(m: LinearModel, texts: list[str]) -> list[tuple[float, float]]:
     return out
 
 
-def train(seed: int = SEED) -> tuple[LinearModel, dict[str, object]]:
+def train(seed: int = SEED, folds: int | None = None) -> tuple[LinearModel, dict[str, object]]:
+    """The model fitted on the whole corpus, with thresholds chosen on cross-fitted scores.
+
+    Each example is scored by a model fitted without its fold (whole groups, every stratum
+    dealt out across the ``FOLDS`` folds), and the thresholds are chosen on those scores: every
+    example in the corpus is a development example once. A single development split chose
+    them on a fifth of the look-alikes, and adding a handful of examples could move a group
+    across it and the crisis cut with it (2026-12-07); ``folds=0`` does that for comparison,
+    fitting the model on the train split only."""
     from bot.ml.train import fit
 
+    folds = FOLDS if folds is None else folds
     examples = corpus.generate(seed)
-    train_set, dev_set = corpus.split(examples)
     kind = CONCEPT_FEATURES if CONCEPTS else WORD_FEATURES
-    model = fit(
-        [e.text for e in train_set],
-        [e.label for e in train_set],
-        c=C,
-        class_weight=None,
-        min_df=2,
-        meta={"thresholds": {"crisis": 0.5, "check": 0.5}, "feature_set": kind},
-        featurize=crisis_features if CONCEPTS else features,
-    )
-    scored = _scores(model, [e.text for e in dev_set])
+    cache: dict[str, frozenset[str]] = {}
+
+    def featurize(text: str) -> frozenset[str]:
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = frozenset((crisis_features if CONCEPTS else features)(text))
+        return found
+
+    def fitted(chosen: Sequence[corpus.Example]) -> LinearModel:
+        return fit(
+            [e.text for e in chosen],
+            [e.label for e in chosen],
+            c=C,
+            class_weight=None,
+            min_df=2,
+            meta={"thresholds": {"crisis": 0.5, "check": 0.5}, "feature_set": kind},
+            featurize=featurize,
+        )
+
+    if folds:
+        dev_set = examples
+        where = [corpus.fold_of(e.group, folds) for e in examples]
+        scored: list[tuple[float, float]] = [(0.0, 0.0)] * len(examples)
+        for k in range(folds):
+            inside = [i for i, f in enumerate(where) if f == k]
+            fold_model = fitted([e for e, f in zip(examples, where, strict=True) if f != k])
+            texts = [examples[i].text for i in inside]
+            for i, score in zip(inside, _scores(fold_model, texts), strict=True):
+                scored[i] = score
+        model = fitted(examples)
+        sizes = {"train": len(examples), "dev": len(dev_set), "folds": folds}
+    else:
+        train_set, dev_set = corpus.split(examples)
+        model = fitted(train_set)
+        scored = _scores(model, [e.text for e in dev_set])
+        sizes = {"train": len(train_set), "dev": len(dev_set)}
     crisis_pos = [c for (c, _), e in zip(scored, dev_set, strict=True) if e.label in CRISIS_LABELS]
     none_scores = [(c, k) for (c, k), e in zip(scored, dev_set, strict=True) if e.label == "none"]
     check_pos = [k for (_, k), e in zip(scored, dev_set, strict=True) if e.label == "check"]
@@ -137,7 +179,7 @@ def train(seed: int = SEED) -> tuple[LinearModel, dict[str, object]]:
         return round(sum(v >= cut for v in values) / len(values), 4) if values else 0.0
 
     figures: dict[str, object] = {
-        "examples": {"train": len(train_set), "dev": len(dev_set)},
+        "examples": sizes,
         "dev": {
             "crisis_recall": rate(crisis_pos, t_crisis),
             "check_or_crisis_recall_on_check": rate(check_pos, t_check),
@@ -159,8 +201,9 @@ def train(seed: int = SEED) -> tuple[LinearModel, dict[str, object]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.safety.train", description=__doc__)
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--folds", type=int, default=FOLDS, help="0: one development split instead")
     args = parser.parse_args(argv)
-    model, figures = train()
+    model, figures = train(folds=args.folds)
     model.save(args.out)
     print(json.dumps({"thresholds": model.meta["thresholds"], **figures}, indent=2))
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB)")

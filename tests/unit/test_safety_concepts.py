@@ -40,6 +40,10 @@ def test_a_group_under_a_negation_is_marked_and_accents_do_not_matter() -> None:
     assert "cn:death" in concept_features("No quiero morír")
     assert "cn:death" not in concept_features("quiero morir")
     assert "cn:death" in concept_features("I don't want to die")
+    # Only negated: "I'm not high" says nothing of being high (the model had read both).
+    assert "c:death" not in concept_features("I don't want to die")
+    assert "c:intoxicated" not in concept_features("I'm not high, I'm just sleepy")
+    assert "c:intoxicated" in concept_features("I'm so high right now")
     # A phrase that starts with a negation is not a denial.
     assert "cn:body" not in concept_features("mi amigo no respira")
 

@@ -13,7 +13,16 @@ from collections import Counter, defaultdict
 import pytest
 
 from bot.safety import corpus
-from bot.safety.corpus import LABELS, LANGS, CorpusError, Example, generate, normalise, split
+from bot.safety.corpus import (
+    LABELS,
+    LANGS,
+    CorpusError,
+    Example,
+    fold_of,
+    generate,
+    normalise,
+    split,
+)
 
 MIN_PER_LANGUAGE = {
     "none": 300,
@@ -133,6 +142,26 @@ def test_dev_is_about_a_fifth_and_covers_every_label_and_language(
     strata = {(lang, label) for lang in LANGS for label in LABELS}
     assert {(e.lang, e.label) for e in dev} == strata
     assert {(e.lang, e.label) for e in train} == strata
+
+
+@pytest.mark.parametrize("k", [5])
+def test_every_fold_scores_every_label_and_language_on_texts_no_other_fold_has(
+    examples: list[Example], k: int
+) -> None:
+    # The thresholds are chosen on scores from models fitted without each fold
+    # (bot.safety.train): a fold missing a stratum, or sharing a text with another, would
+    # make those scores wrong.
+    folds: dict[int, list[Example]] = {}
+    for e in examples:
+        folds.setdefault(fold_of(e.group, k), []).append(e)
+    assert sorted(folds) == list(range(k))
+    strata = {(lang, label) for lang in LANGS for label in LABELS}
+    seen: dict[str, int] = {}
+    for number, members in folds.items():
+        assert 0.5 / k <= len(members) / len(examples) <= 1.5 / k
+        assert {(e.lang, e.label) for e in members} == strata
+        for e in members:
+            assert seen.setdefault(normalise(e.text), number) == number, e.text
 
 
 def test_typos_spare_negations_and_history_words() -> None:

@@ -43,16 +43,15 @@ def test_development_set_is_caught_in_full() -> None:
 
 TARGET_RECALL = 0.97
 TARGET_FALSE_ALARMS = 0.05
-# Reached by this version (see the module docstring): English 0.951, Spanish 0.961; crises at
-# least checked 0.963, check-tier messages flagged 0.876; look-alikes taken for a crisis 0.098
-# (2026-12-07 night, the vocabulary groups of bot/safety/concepts.toml: 0.947, 0.946, 0.960,
-# 0.887 and 0.090 before. Three more held-out crises caught and three more look-alikes taken for
-# one, one check-tier message fewer flagged: the floors of recall rose and the false-alarm ceiling
-# and check floor moved with them, bench/results/safety.md).
-FLOOR_RECALL = {"en": 0.95, "es": 0.955}
+# Reached by this version (see the module docstring): English 0.955, Spanish 0.961; crises at
+# least checked 0.963, check-tier messages flagged 0.876; look-alikes taken for a crisis 0.082
+# (2026-12-08, thresholds chosen on cross-fitted scores and negated groups read only as negated:
+# 0.951, 0.961, 0.963, 0.876 and 0.098 before, so one more English crisis caught and six fewer
+# look-alikes taken for one; bench/results/safety.md).
+FLOOR_RECALL = {"en": 0.955, "es": 0.955}
 FLOOR_CRISIS_FLAGGED = 0.96
 FLOOR_CHECK_FLAGGED = 0.87
-CEILING_FALSE_ALARMS = 0.099
+CEILING_FALSE_ALARMS = 0.085
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

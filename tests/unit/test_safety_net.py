@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.domain.triage import CrisisKind
@@ -131,6 +133,20 @@ def test_the_shipped_model_loads_and_knows_every_kind() -> None:
     assert all(0 < thresholds[name] < 1 for name in ("crisis", "check", "weak"))
 
 
+def test_a_model_file_of_other_features_is_refused(tmp_path: Path) -> None:
+    """A file trained on another version of the features would read every message wrongly, and
+    quietly: it is refused at load, which stops the bot at start-up."""
+    shipped = safety_model.load()
+    try:
+        meta = {**shipped.meta, "feature_set": "words+concepts/1"}
+        old = LinearModel(shipped.labels, shipped.bias, shipped.index, shipped.weights, meta)
+        old.save(tmp_path / "old.json.gz")
+        with pytest.raises(ValueError, match="retrain"):
+            safety_model.load(tmp_path / "old.json.gz")
+    finally:
+        safety_model.load()
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_check_prompt_names_the_numbers_and_offers_three_taps(lang: str) -> None:
     prompt = check_prompt(lang, 42)
@@ -204,3 +220,22 @@ def test_the_bots_own_words_typed_back_are_never_a_crisis() -> None:
     assert len(texts) > 300
     crises = [text for text in texts if assess(text).is_crisis]
     assert crises == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["take me off this list", "I want off this list", "quiero darme de baja", "borren mi número"],
+)
+def test_asking_to_stop_the_messages_is_not_a_crisis(text: str) -> None:
+    # By text these are common; they read as a crisis until 2026-12-08 (crisis lines to someone
+    # who asked to be left alone).
+    assert assess(text).tier is not Tier.CRISIS
+
+
+@pytest.mark.parametrize(
+    "text", ["should I call 911?", "should i call 911", "debo llamar al 911?", "do we call 911?"]
+)
+def test_asking_whether_to_call_911_gets_the_crisis_reply(text: str) -> None:
+    # The crisis reply answers the question (call now). "should I call 911?" got only the check
+    # until 2026-12-08: the model scored the bare question under the veto cut.
+    assert assess(text).tier is Tier.CRISIS
