@@ -22,7 +22,13 @@ from bot.services.context import AppContext
 from tests.fakes.bot_api import FakeBotApi
 from tests.integration.conftest import SenderFactory
 from tests.integration.sender_support import RecordingLimiter, refused_on_replay
-from tests.integration.test_sender import PATIENT_CHATS, drain_all, queue, rows
+from tests.integration.test_sender import (
+    PATIENT_CHATS,
+    TIMEOUT_TEST_READ,
+    drain_all,
+    queue,
+    rows,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
@@ -38,8 +44,8 @@ async def test_a_fifth_of_calls_failing_loses_nothing_and_honours_retry_after(
     for chat, texts in expected.items():
         for n, text in enumerate(texts):
             await queue(ctx, chat, text, ago=100 - n)
-    api.chaos("sendMessage", 0.2, seed=8, hang_seconds=2.0)
-    sender = make_sender(per_second=60.0, per_chat=1.0, read_timeout=1.0)
+    api.chaos("sendMessage", 0.2, seed=8, hang_seconds=TIMEOUT_TEST_READ + 1.0)
+    sender = make_sender(per_second=60.0, per_chat=1.0, read_timeout=TIMEOUT_TEST_READ)
     limiter = sender.limiter = RecordingLimiter(sender.limiter)
     started = time.monotonic()
     await drain_all(sender, clock, step=timedelta(seconds=30))
