@@ -543,15 +543,10 @@ def _group_hash(group: str) -> int:
 
 
 @functools.cache
-def _partition() -> tuple[frozenset[str], frozenset[str]]:
-    """(every group in the corpus files, the development groups among them).
-
-    Development groups are, per (language, label), the fifth with the lowest hash. A plain
-    threshold on the hash left small strata without a single development group (Spanish poisoning
-    has ten groups); ranking within each stratum gives every label in every language its share.
-    The choice depends only on the group ids in the corpus files, never on which examples are
-    passed to :func:`split`, and adding a group moves at most one other group across.
-    """
+def _ranked_strata() -> tuple[tuple[str, ...], ...]:
+    """Every group in the corpus files, per (language, label), ranked by hash: the order in which
+    :func:`_partition` and :func:`_folds` deal them out, so every stratum has its share on each
+    side. It depends only on the group ids in the files, never on which examples are passed."""
     strata: dict[tuple[str, str], list[str]] = {}
     for code in LANGS:
         lang = _load(code)
@@ -559,12 +554,23 @@ def _partition() -> tuple[frozenset[str], frozenset[str]]:
             (h.id, h.label) for h in lang.hand
         ]:
             strata.setdefault((code, label), []).append(group)
-    dev: set[str] = set()
-    for groups in strata.values():
-        ranked = sorted(groups, key=lambda g: (_group_hash(g), g))
-        dev.update(ranked[: max(1, round(len(ranked) * DEV_FRACTION))])
-    known = frozenset(g for groups in strata.values() for g in groups)
-    return known, frozenset(dev)
+    return tuple(
+        tuple(sorted(groups, key=lambda g: (_group_hash(g), g))) for groups in strata.values()
+    )
+
+
+@functools.cache
+def _partition() -> tuple[frozenset[str], frozenset[str]]:
+    """(every group in the corpus files, the development groups among them).
+
+    Development groups are, per (language, label), the fifth with the lowest hash. A plain
+    threshold on the hash left small strata without a single development group (Spanish poisoning
+    has ten groups); ranking within each stratum gives every label in every language its share.
+    Adding a group moves at most one other group across.
+    """
+    ranked = _ranked_strata()
+    dev = {g for groups in ranked for g in groups[: max(1, round(len(groups) * DEV_FRACTION))]}
+    return frozenset(g for groups in ranked for g in groups), frozenset(dev)
 
 
 def is_dev_group(group: str) -> bool:
@@ -578,20 +584,9 @@ def is_dev_group(group: str) -> bool:
 @functools.cache
 def _folds(k: int) -> dict[str, int]:
     """Every group in the corpus files with its fold of ``k``: within each (language, label),
-    the groups ranked by hash are dealt out in turn, so each fold has its share of every stratum
-    (as :func:`_partition` does for the development split)."""
-    strata: dict[tuple[str, str], list[str]] = {}
-    for code in LANGS:
-        lang = _load(code)
-        for group, label in [(t.id, t.label) for t in lang.templates] + [
-            (h.id, h.label) for h in lang.hand
-        ]:
-            strata.setdefault((code, label), []).append(group)
-    return {
-        group: rank % k
-        for groups in strata.values()
-        for rank, group in enumerate(sorted(groups, key=lambda g: (_group_hash(g), g)))
-    }
+    the groups ranked by hash are dealt out in turn, so each fold has its share of every
+    stratum."""
+    return {g: rank % k for groups in _ranked_strata() for rank, g in enumerate(groups)}
 
 
 def fold_of(group: str, k: int) -> int:
