@@ -35,8 +35,10 @@ MAX_FALSE_ALARM = 0.07
 CHECK_TARGET_RECALL = 0.90
 CHECK_MAX_FALSE_ALARM = 0.05
 # Among development messages where only a bare-word rule fired, the model must back this share of
-# the real crises; the rest of those matches become checks rather than crises.
-WEAK_TARGET_RECALL = 0.95
+# the real crises; the rest of those matches become checks rather than crises. 0.90 since
+# 2026-12-08 (0.95 before, a cut of 0.15 instead of 0.38): on writers left out of training it
+# turned 22 look-alikes taken for a crisis into checks and 3 crises into checks.
+WEAK_TARGET_RECALL = 0.90
 # Every other rule match needs only the faintest agreement: the cut below which the model vetoes a
 # rule (the message gets the check instead) keeps this share of the development crises the rules
 # catch. On the development split it still removed most of the rules' false alarms. (0.995 until

@@ -45,16 +45,16 @@ TARGET_RECALL = 0.97
 TARGET_FALSE_ALARMS = 0.05
 # Reached by this version (see the module docstring): English 0.955, Spanish 0.953; crises at
 # least checked 0.960 (359/374), check-tier messages flagged 0.876; look-alikes taken for a
-# crisis 0.079. 2026-12-08: thresholds chosen on cross-fitted scores, negated groups read only
-# as negated, more vocabulary groups; 0.951, 0.961, 0.963, 0.876 and 0.098 before. The
-# vocabulary was chosen on writers left out of training, where Spanish recall rose 1.2 points;
-# here it lost one Spanish crisis of 129 and one look-alike fewer was taken for one. The floors
-# moved down with it (Spanish 0.955 to 0.95, crises at least checked 0.96 to 0.955) rather than
-# the choice being made on this set (bench/results/safety.md, 2026-12-08).
+# crisis 0.077. 2026-12-08: thresholds chosen on cross-fitted scores, negated groups read only
+# as negated, more vocabulary groups, a higher weak cut; 0.951, 0.961, 0.963, 0.876 and 0.098
+# before. The vocabulary was chosen on writers left out of training, where Spanish recall rose
+# 1.2 points; here it lost one Spanish crisis of 129. The floors moved down with it (Spanish
+# 0.955 to 0.95, crises at least checked 0.96 to 0.955) rather than the choice being made on
+# this set (bench/results/safety.md, 2026-12-08).
 FLOOR_RECALL = {"en": 0.955, "es": 0.95}
 FLOOR_CRISIS_FLAGGED = 0.955
 FLOOR_CHECK_FLAGGED = 0.87
-CEILING_FALSE_ALARMS = 0.08
+CEILING_FALSE_ALARMS = 0.078
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
